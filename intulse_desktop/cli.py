@@ -1,0 +1,336 @@
+"""The command line: the tray app by default, ``--headless``, and the commands scripts use.
+
+Exit codes: 0 done, 1 failed (network, disk), 2 bad usage or configuration —
+always with one clear line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from intulse_desktop import APP_NAME, __version__
+from intulse_desktop.events import EVENT_TYPES
+from intulse_desktop.export import (
+    MESSAGE_FIELDS,
+    PRESENCE_FIELDS,
+    call_record,
+    message_record,
+    presence_record,
+    write_csv,
+    write_json,
+)
+from intulse_desktop.formatting import format_duration, local_time, printable
+from intulse_desktop.logs import Redactor, redact_path, setup_logging
+from intulse_desktop.matching import format_number
+from intulse_desktop.paths import Paths
+from intulse_desktop.receiver import webhook_urls
+from intulse_desktop.secrets import SecretsError, SecretStore
+from intulse_desktop.settings import Settings, SettingsError
+from intulse_desktop.store import CALL_FIELDS, CallQuery, CallRow, MessageRow, Store, StoreError
+
+log = logging.getLogger(__name__)
+Row = TypeVar("Row")
+
+
+class UsageError(Exception):
+    """Bad usage: exit code 2."""
+
+
+class Failed(Exception):
+    """The command could not do its job: exit code 1."""
+
+
+class Context:
+    """What every command needs, built from ``--data-dir`` and the settings file."""
+
+    def __init__(self, args: argparse.Namespace, redactor: Redactor) -> None:
+        self.args = args
+        self.redactor = redactor
+        self.paths = Paths.resolve(getattr(args, "data_dir", None))
+        self.settings = Settings.load(self.paths.settings_file)
+        self.secrets = SecretStore(self.paths)
+
+    def webhook_secret(self) -> str:
+        secret = self.secrets.webhook_secret()
+        self.redactor.add(secret)
+        return secret
+
+    def store(self) -> Store:
+        return Store(self.paths.database, self.settings.default_region)
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def cmd_headless(ctx: Context) -> int:
+    from intulse_desktop import headless
+    from intulse_desktop.service import ReceiverError, Service
+
+    host = ctx.args.host or ctx.settings.listen_host
+    port = ctx.settings.listen_port if ctx.args.port is None else ctx.args.port
+    service = Service(ctx.paths.ensure(), ctx.settings, ctx.webhook_secret())
+    try:
+        return asyncio.run(headless.run(service, host, port, verbose=ctx.args.verbose))
+    except ReceiverError as exc:
+        raise Failed(str(exc)) from None
+
+
+def cmd_gui(ctx: Context) -> int:
+    from intulse_desktop.app import run_gui
+
+    return run_gui(ctx)
+
+
+def cmd_webhook_url(ctx: Context) -> int:
+    urls = webhook_urls(ctx.settings.base_url(), ctx.webhook_secret())
+    if ctx.args.json:
+        print(json.dumps(urls, indent=2))
+    else:
+        width = max(map(len, urls))
+        for event_type, url in urls.items():
+            print(f"{event_type:<{width}}  {url}")
+    if not ctx.settings.public_url:
+        print(
+            f"{APP_NAME}: note: no public_url is set, so these point at this computer; Intulse can "
+            "reach them only through a tunnel or port forward (see the README), then: "
+            f"{APP_NAME} config set public_url https://…",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_config(ctx: Context) -> int:
+    settings = ctx.settings
+    action = ctx.args.config_action
+    if action == "list":
+        for key in settings.keys():
+            print(f"{key} = {settings.text_of(key)}")
+    elif action == "get":
+        print(settings.text_of(ctx.args.key))
+    else:
+        updated = settings.with_text(ctx.args.key, ctx.args.value)
+        updated.save(ctx.paths.settings_file)
+    return 0
+
+
+def _emit(
+    fmt: str | None,
+    rows: Iterable[Row],
+    record: Callable[[Row], dict[str, Any]],
+    fields: Iterable[str],
+    line: Callable[[Row], str],
+) -> None:
+    if fmt == "json":
+        write_json(map(record, rows), sys.stdout)
+    elif fmt == "csv":
+        write_csv(map(record, rows), fields, sys.stdout)
+    else:
+        for row in rows:
+            print(line(row))
+
+
+def cmd_calls(ctx: Context) -> int:
+    query = CallQuery(
+        search=ctx.args.search or "",
+        outcome="missed" if ctx.args.missed else None,
+        limit=ctx.args.limit,
+    )
+    region = ctx.settings.default_region
+
+    def line(row: CallRow) -> str:
+        return "  ".join(
+            [
+                local_time(row.start_utc),
+                f"{row.direction:<8}",
+                f"{row.outcome or 'ringing':<10}",
+                f"{printable(format_number(row.remote_party_number, region)):<16}",
+                f"ext {printable(row.extension):<5}",
+                f"{format_duration(row.duration_seconds):>7}",
+                "rec" if row.recording else "   ",
+                printable(row.remote_party_name),
+            ]
+        )
+
+    store = ctx.store()
+    try:
+        _emit(ctx.args.format, store.iter_calls(query), call_record, CALL_FIELDS, line)
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_messages(ctx: Context) -> int:
+    region = ctx.settings.default_region
+
+    def line(row: MessageRow) -> str:
+        body = row.body if ctx.args.verbose else f"({len(row.body)} characters; -v shows them)"
+        return (
+            f"{local_time(row.created_utc)}  {printable(format_number(row.from_, region)):<16} -> "
+            f"{printable(format_number(row.to, region)):<16}  "
+            f"{len(row.attachments)} attachment(s)  {printable(body)}"
+        )
+
+    store = ctx.store()
+    try:
+        rows = store.messages(limit=ctx.args.limit)
+    finally:
+        store.close()
+    _emit(ctx.args.format, rows, message_record, MESSAGE_FIELDS, line)
+    return 0
+
+
+def cmd_presence(ctx: Context) -> int:
+    store = ctx.store()
+    try:
+        rows = store.presence()
+    finally:
+        store.close()
+    if ctx.args.json:
+        write_json(map(presence_record, rows), sys.stdout)
+        return 0
+    for row in rows:
+        line = f"ext {printable(row.extension):<6} {row.state:<12} {printable(row.status):<14} {local_time(row.updated_utc)}"
+        if row.connected_line_number or row.connected_line_name:
+            line += f"  with {printable(row.connected_line_number)} {printable(row.connected_line_name)}"
+        print(line)
+    return 0
+
+
+def cmd_send_test(ctx: Context) -> int:
+    from intulse_desktop.samples import sample
+    from intulse_desktop.sender import post_json
+
+    settings = ctx.settings
+    extension = ctx.args.extension or settings.extension or "204"
+    to = ctx.args.to or (settings.my_numbers[0] if settings.my_numbers else "+13175550100")
+    url = webhook_urls(settings.base_url(), ctx.webhook_secret())[ctx.args.event]
+    shown = redact_path(url)
+    status, body = asyncio.run(post_json(url, sample(ctx.args.event, extension, to)))
+    if status is None:
+        raise Failed(f"cannot deliver to {shown}: {body}")
+    print(f"{ctx.args.event} -> {shown}: HTTP {status} {printable(body)}")
+    return 0 if 200 <= status < 300 else 1
+
+
+# --- parser -------------------------------------------------------------------------------
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
+    return port
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="keep settings, secrets and the call log in DIR (also: INTULSE_DESKTOP_HOME)",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more, show text bodies")
+
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        parents=[common],
+        description="Caller-ID pop-ups, presence and a call log from Intulse webhooks. "
+        "With no command, starts the tray app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--headless", action="store_true", help="receive and store webhooks with no GUI")
+    parser.add_argument("--host", help="listen on this address (default: the listen_host setting)")
+    parser.add_argument("--port", type=_port, help="listen on this port (default: the listen_port setting)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[Context], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    def output(p: argparse.ArgumentParser, csv: bool = True) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--json", dest="format", action="store_const", const="json", help="print JSON")
+        if csv:
+            group.add_argument("--csv", dest="format", action="store_const", const="csv", help="print CSV")
+
+    p = command("webhook-url", cmd_webhook_url, "print the URL to register with Intulse for each event type")
+    p.add_argument("--json", action="store_true", help="print a JSON object keyed by event type")
+
+    p = command("config", cmd_config, "read or change settings")
+    actions = p.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help="print every setting")
+    actions.add_parser("get", parents=[common], help="print one setting").add_argument("key", metavar="KEY")
+    setter = actions.add_parser("set", parents=[common], help="change one setting (my_numbers: comma-separated)")
+    setter.add_argument("key", metavar="KEY")
+    setter.add_argument("value", metavar="VALUE")
+
+    p = command("calls", cmd_calls, "list calls from the log, newest first")
+    output(p)
+    p.add_argument("--search", metavar="TEXT", help="name or number (formatting ignored)")
+    p.add_argument("--missed", action="store_true", help="only missed calls")
+    p.add_argument("--limit", type=_positive, metavar="N", help="at most N calls")
+
+    p = command("messages", cmd_messages, "list texts from the log, newest first")
+    output(p)
+    p.add_argument("--limit", type=_positive, metavar="N", help="at most N texts")
+
+    p = command("presence", cmd_presence, "print the latest state of each extension")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("send-test", cmd_send_test, "post a sample event to the configured webhook URL")
+    p.add_argument("event", metavar="EVENT", choices=EVENT_TYPES, help=" | ".join(EVENT_TYPES))
+    p.add_argument("--extension", metavar="X", help="the extension in the sample (default: mine)")
+    p.add_argument("--to", metavar="NUMBER", help="the To number of a sample text (default: my first number)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.verbose = getattr(args, "verbose", False)
+    if args.command and (args.headless or args.host or args.port is not None):
+        parser.error("--headless, --host and --port go without a command")
+    redactor = Redactor()
+    long_running = not args.command
+    setup_logging(
+        redactor,
+        "DEBUG" if args.verbose else "INFO" if long_running else "WARNING",
+        timestamps=long_running,
+    )
+    try:
+        ctx = Context(args, redactor)
+        if args.command:
+            return args.handler(ctx)
+        return cmd_headless(ctx) if args.headless else cmd_gui(ctx)
+    except (UsageError, SettingsError, SecretsError) as exc:
+        print(f"{APP_NAME}: error: {exc}", file=sys.stderr)
+        return 2
+    except (Failed, StoreError) as exc:
+        print(f"{APP_NAME}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `intulse-desktop calls | head`
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,240 @@
+"""The four Intulse webhook payloads.
+
+Parsed strictly enough to trust what we store and loosely enough to survive
+Intulse changing its payloads: unknown fields are ignored, key case is
+forgiven, the ``AnswertUtc`` typo and its fix are both accepted, and every
+timestamp becomes an aware UTC datetime. ``parse`` raises only ``InvalidEvent``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_pascal
+
+EVENT_TYPES = ("CallStarted", "CallCompleted", "ExtensionUpdated", "TextMessageReceived")
+
+STATES = ("idle", "ringing", "in_use", "busy", "on_hold", "unavailable", "unknown")
+
+# Asterisk device states and extension-state words, compared without case,
+# spaces, underscores or dashes.
+_STATE_WORDS = {
+    "notinuse": "idle",
+    "idle": "idle",
+    "available": "idle",
+    "ringing": "ringing",
+    "ringinuse": "ringing",
+    "inuse&ringing": "ringing",
+    "inuse": "in_use",
+    "busy": "busy",
+    "onhold": "on_hold",
+    "hold": "on_hold",
+    "inuse&hold": "on_hold",
+    "unavailable": "unavailable",
+    "invalid": "unavailable",
+}
+
+
+class InvalidEvent(ValueError):
+    """A body that is not one of the events; ``fields`` names what was wrong."""
+
+    def __init__(self, message: str, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
+def normalize_state(status: str) -> str:
+    key = "".join(c for c in status.lower() if c not in " _-")
+    return _STATE_WORDS.get(key, "unknown")
+
+
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError as exc:  # year 1 with a positive offset, say
+        raise ValueError("timestamp out of range") from exc
+
+
+def _none_as_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+Text = Annotated[str, BeforeValidator(_none_as_empty)]
+Direction = Annotated[
+    Literal["inbound", "outbound"],
+    BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
+]
+
+
+class _Payload(BaseModel):
+    """Pascal-case aliases; keys matched without regard to case."""
+
+    model_config = ConfigDict(
+        alias_generator=to_pascal,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=True,
+        coerce_numbers_to_str=True,
+    )
+    _keys_by_lower: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        keys: dict[str, str] = {}
+        for field in cls.model_fields.values():
+            choices = field.validation_alias
+            names = choices.choices if isinstance(choices, AliasChoices) else [field.alias]
+            keys.update({n.lower(): n for n in names if isinstance(n, str)})
+        cls._keys_by_lower = keys
+
+    @model_validator(mode="before")
+    @classmethod
+    def _match_key_case(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        known = cls._keys_by_lower
+        fixed = {}
+        for key, value in data.items():
+            canonical = known.get(key.lower(), key) if isinstance(key, str) else key
+            if canonical not in fixed or canonical == key:
+                fixed[canonical] = value
+        return fixed
+
+
+class ExtensionUpdated(_Payload):
+    TYPE: ClassVar[str] = "ExtensionUpdated"
+
+    extension: str
+    status: Text
+    connected_line_name: Text = ""
+    connected_line_number: Text = ""
+
+    @property
+    def state(self) -> str:
+        return normalize_state(self.status)
+
+
+class _Call(_Payload):
+    id: str = Field(min_length=1)
+    extension: Text
+    direction: Direction
+    start_utc: UtcDatetime
+    linked_id: Text = ""
+    client_id: int | None = None
+    user_id: int | None = None
+    user_display_name: Text = ""
+    remote_party_name: Text = ""
+    remote_party_number: Text = ""
+
+
+class CallStarted(_Call):
+    TYPE: ClassVar[str] = "CallStarted"
+
+
+class CallCompleted(_Call):
+    TYPE: ClassVar[str] = "CallCompleted"
+
+    answer_utc: UtcDatetime | None = Field(
+        default=None, validation_alias=AliasChoices("AnswertUtc", "AnswerUtc", "answer_utc")
+    )
+    duration_in_seconds: int | None = Field(default=None, ge=0)
+    recording: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        if self.answer_utc is not None:
+            return "answered"
+        return "missed" if self.direction == "inbound" else "unanswered"
+
+
+class Attachment(_Payload):
+    id: int | None = None
+    is_image: bool = False
+    is_audio: bool = False
+    mime_type: Text = ""
+    name: Text = ""
+    size_in_bytes: int | None = None
+    url: Text = ""
+
+
+class TextMessageReceived(_Payload):
+    TYPE: ClassVar[str] = "TextMessageReceived"
+
+    id: int | None = None
+    from_: str = Field(alias="From")
+    to: str
+    body: Text = ""
+    created_utc: UtcDatetime
+    attachments: Annotated[list[Attachment], BeforeValidator(lambda v: [] if v is None else v)] = []
+
+    @property
+    def key(self) -> str:
+        """The message's identity: its ``Id``, or a hash for the older, Id-less shape."""
+        if self.id is not None:
+            return str(self.id)
+        canonical = json.dumps(
+            [self.from_, self.to, self.body, self.created_utc.isoformat()], ensure_ascii=False
+        )
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+Event = ExtensionUpdated | CallStarted | CallCompleted | TextMessageReceived
+
+MODELS: dict[str, type[_Payload]] = {
+    m.TYPE: m for m in (CallStarted, CallCompleted, ExtensionUpdated, TextMessageReceived)
+}
+
+
+def recognise(data: dict[str, Any]) -> str:
+    """The event type a typeless body most likely is, by the keys it carries."""
+    keys = {k.lower() for k in data if isinstance(k, str)}
+    if "status" in keys:
+        return "ExtensionUpdated"
+    if keys & {"from", "body", "createdutc"}:
+        return "TextMessageReceived"
+    if keys & {"answertutc", "answerutc", "durationinseconds", "recording"}:
+        return "CallCompleted"
+    if keys & {"direction", "startutc"}:
+        return "CallStarted"
+    raise InvalidEvent(
+        "cannot tell which event this is from its fields; "
+        "post it to /hooks/<secret>/<EventType> instead"
+    )
+
+
+def parse(data: Any, event_type: str | None = None) -> Event:
+    """Validate a decoded JSON body as ``event_type``, or as the type its shape suggests."""
+    if not isinstance(data, dict):
+        raise InvalidEvent("the body must be a JSON object")
+    if event_type is None:
+        event_type = recognise(data)
+    model = MODELS.get(event_type)
+    if model is None:
+        raise InvalidEvent(f"unknown event type {event_type!r}; expected one of {', '.join(EVENT_TYPES)}")
+    try:
+        return model.model_validate(data)  # type: ignore[return-value]
+    except ValidationError as exc:
+        problems = []
+        fields = []
+        for error in exc.errors(include_url=False, include_input=False):
+            field = ".".join(str(part) for part in error["loc"]) or "body"
+            fields.append(field)
+            problems.append(f"{field}: {error['msg']}")
+        raise InvalidEvent(f"invalid {event_type}: " + "; ".join(problems), tuple(fields)) from None

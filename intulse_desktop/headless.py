@@ -1,0 +1,62 @@
+"""``--headless``: the receiver and the log with no GUI, one line per event on stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from typing import TextIO
+
+from intulse_desktop.bus import Delivery
+from intulse_desktop.events import CallCompleted, CallStarted, ExtensionUpdated, TextMessageReceived
+from intulse_desktop.export import iso_utc
+from intulse_desktop.formatting import printable
+from intulse_desktop.service import Service
+
+
+def describe(delivery: Delivery, verbose: bool = False) -> str:
+    """One line for an event; message bodies only when ``verbose``."""
+    event = delivery.event
+    flags = ("new" if delivery.is_new else "repeat") + (",mine" if delivery.is_mine else "")
+    if isinstance(event, CallStarted | CallCompleted):
+        detail = f"{event.id} ext {event.extension} {event.direction} {event.remote_party_number} {event.remote_party_name}"
+        if isinstance(event, CallCompleted):
+            detail += f" -> {event.outcome}"
+            if event.duration_in_seconds is not None:
+                detail += f" {event.duration_in_seconds}s"
+    elif isinstance(event, ExtensionUpdated):
+        detail = f"ext {event.extension} {event.state} ({event.status})"
+        if event.connected_line_number or event.connected_line_name:
+            detail += f" with {event.connected_line_number} {event.connected_line_name}"
+    elif isinstance(event, TextMessageReceived):
+        detail = f"{event.key} from {event.from_} to {event.to}, {len(event.attachments)} attachment(s)"
+        if verbose:
+            detail += f": {event.body}"
+    else:  # pragma: no cover - the four types are exhaustive
+        detail = ""
+    return f"{iso_utc(delivery.received)} {event.TYPE} {printable(detail.strip())} [{flags}]"
+
+
+async def run(service: Service, host: str, port: int, verbose: bool = False, out: TextIO = sys.stdout) -> int:
+    """Receive until SIGTERM or SIGINT, then finish what is in flight and return 0."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
+            pass
+    service.bus.subscribe(lambda d: print(describe(d, verbose), file=out, flush=True))
+    await service.start()
+    try:
+        await service.listen(host, port)
+        print(
+            f"intulse-desktop: receiving webhooks on {host}:{service.address[1]} "
+            "(intulse-desktop webhook-url shows the URLs to register)",
+            file=sys.stderr,
+            flush=True,
+        )
+        await stop.wait()
+    finally:
+        await service.close()
+    return 0

@@ -1,0 +1,65 @@
+"""Every file location the app uses, decided in one place.
+
+``--data-dir DIR`` or ``INTULSE_DESKTOP_HOME`` puts everything under one
+folder, so tests, scripted roll-outs and a second instance never touch the
+user's real files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from intulse_desktop import APP_NAME
+
+HOME_ENV = "INTULSE_DESKTOP_HOME"
+
+
+@dataclass(frozen=True)
+class Paths:
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+    overridden: bool = False
+
+    @classmethod
+    def resolve(cls, data_dir: str | os.PathLike[str] | None = None) -> Paths:
+        """Paths from ``--data-dir``, else ``INTULSE_DESKTOP_HOME``, else the platform's."""
+        base = data_dir or os.environ.get(HOME_ENV)
+        if base:
+            root = Path(base).expanduser().absolute()
+            return cls(root, root, root / "cache", overridden=True)
+        return cls(
+            Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+        )
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def secrets_file(self) -> Path:
+        """Fallback secret storage where no keyring backend exists (mode 0600)."""
+        return self.config_dir / "secrets.json"
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "calllog.sqlite3"
+
+    @property
+    def recordings_cache(self) -> Path:
+        return self.cache_dir / "recordings"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "intulse-desktop.log"
+
+    def ensure(self) -> Paths:
+        for folder in (self.config_dir, self.data_dir, self.cache_dir):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self

@@ -1,0 +1,196 @@
+"""The webhook receiver: an aiohttp application that checks, stores, then acknowledges.
+
+Intulse signs nothing, so the secret in the URL path is the only thing between
+a stranger and the log: a wrong secret looks exactly like an unknown path. A
+2xx goes out only after the event's commit; afterwards the bus hears of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractAccessLogger
+
+from intulse_desktop import __version__
+from intulse_desktop.bus import Bus, Delivery
+from intulse_desktop.events import EVENT_TYPES, InvalidEvent, parse
+from intulse_desktop.logs import redact_path
+from intulse_desktop.matching import Matcher
+from intulse_desktop.store import StoreError, now_utc
+from intulse_desktop.writer import Writer
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+BODY_TIMEOUT = 10.0
+RETRY_AFTER_SECONDS = 5
+JSON_TYPES = {"application/json", "text/json", "text/plain", "application/octet-stream"}
+
+
+def webhook_urls(base_url: str, secret: str) -> dict[str, str]:
+    """The URL to register for each event type: its own path, so the type is known."""
+    return {event_type: f"{base_url}/hooks/{secret}/{event_type}" for event_type in EVENT_TYPES}
+
+
+class Rejected(Exception):
+    """A request answered with a 4xx/5xx JSON reason."""
+
+    def __init__(self, status: int, reason: str, **extra: Any) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.body = {"error": reason, **extra}
+        self.headers: dict[str, str] = {}
+
+
+NOT_FOUND = "not found"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class Receiver:
+    """What a webhook request needs: the secret, the matcher, the writer and the bus.
+
+    ``secret`` and ``matcher`` may be replaced while running (settings changed).
+    """
+
+    def __init__(
+        self,
+        writer: Writer,
+        bus: Bus,
+        secret: str,
+        matcher: Matcher,
+        *,
+        body_timeout: float = BODY_TIMEOUT,
+    ) -> None:
+        self.writer = writer
+        self.bus = bus
+        self.secret = secret
+        self.matcher = matcher
+        self.body_timeout = body_timeout
+        self.started = time.monotonic()
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[_json_errors], client_max_size=MAX_BODY)
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_route("*", "/hooks/{secret}", self.hook)
+        app.router.add_route("*", "/hooks/{secret}/{event_type}", self.hook)
+        return app
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"status": "ok", "version": __version__, "uptime_seconds": round(time.monotonic() - self.started, 1)}
+        )
+
+    async def hook(self, request: web.Request) -> web.Response:
+        if not hmac.compare_digest(request.match_info["secret"].encode(), self.secret.encode()):
+            raise Rejected(404, NOT_FOUND)
+        if request.method != hdrs.METH_POST:
+            error = Rejected(405, "use POST")
+            error.headers["Allow"] = "POST"
+            raise error
+        declared = request.match_info.get("event_type")
+        if declared is not None and declared not in EVENT_TYPES:
+            raise Rejected(404, f"unknown event type; expected one of {', '.join(EVENT_TYPES)}")
+        received = now_utc()
+        try:
+            event = parse(await self._read_json(request), declared)
+        except InvalidEvent as exc:
+            raise self._noted(received, declared, Rejected(422, str(exc), fields=list(exc.fields))) from None
+        except Rejected as rejected:
+            raise self._noted(received, declared, rejected) from None
+        is_mine = self.matcher.is_mine(event)
+        try:
+            is_new = await self.writer.record(event, is_mine, received)
+        except StoreError as exc:
+            log.error("could not store %s: %s", event.TYPE, exc)
+            error = Rejected(503, "the call log cannot be written right now; retry later")
+            error.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            raise error from None
+        # After this handler has returned, so listeners never delay the answer.
+        asyncio.get_running_loop().call_soon(self.bus.publish, Delivery(event, is_new, is_mine, received))
+        return web.json_response({"stored": True, "new": is_new, "type": event.TYPE})
+
+    def _noted(self, received: datetime, declared: str | None, rejected: Rejected) -> Rejected:
+        """Keep a troubleshooting line for a bad delivery that carried the right secret."""
+        reason = rejected.body["error"]
+        log.warning("rejected a delivery (%d): %s", rejected.status, reason)
+        self.writer.submit(
+            lambda store: store.log_delivery(received, declared or "unknown", rejected.status, detail=reason)
+        )
+        return rejected
+
+    async def _read_json(self, request: web.Request) -> Any:
+        content_type = request.headers.get(hdrs.CONTENT_TYPE)
+        if content_type is not None:
+            mime = request.content_type
+            if mime not in JSON_TYPES and not mime.endswith("+json"):
+                raise Rejected(415, f"the body must be JSON (Content-Type: application/json), not {mime}")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+        body = bytearray()
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                async for chunk in request.content.iter_any():
+                    body += chunk
+                    if len(body) > MAX_BODY:
+                        raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+        except TimeoutError:
+            raise Rejected(408, f"the body did not arrive within {self.body_timeout:g} seconds") from None
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise Rejected(400, f"the body is not UTF-8: {exc.reason} at byte {exc.start}") from None
+        if not text.strip():
+            raise Rejected(400, "the body is empty")
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            raise Rejected(400, "the body is nested too deeply") from None
+        except ValueError as exc:
+            raise Rejected(400, f"the body is not valid JSON: {exc}") from None
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every error as JSON with a reason; aiohttp's own (404, 413…) included."""
+    try:
+        return await handler(request)
+    except Rejected as rejected:
+        response = web.json_response(rejected.body, status=rejected.status, headers=rejected.headers)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        reason = NOT_FOUND if exc.status == 404 else exc.reason.lower()
+        headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
+        response = web.json_response({"error": reason}, status=exc.status, headers=headers)
+    if response.status in (408, 413):
+        response.force_close()  # the rest of the body is not worth reading
+    return response
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request, with the secret path segment replaced; successes only in debug."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.log(
+            logging.DEBUG if response.status < 400 else logging.INFO,
+            "%s %s %s %d %.1fms",
+            request.remote,
+            request.method,
+            redact_path(request.rel_url.path),
+            response.status,
+            time * 1000,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)

@@ -1,0 +1,82 @@
+"""The receiver, the log writer and the bus, started and stopped together.
+
+Headless mode, the tray app and the hub all run one ``Service``; the GUI is
+only one more subscriber on its bus.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from intulse_desktop.bus import Bus
+from intulse_desktop.paths import Paths
+from intulse_desktop.receiver import AccessLogger, Receiver
+from intulse_desktop.settings import Settings
+from intulse_desktop.writer import Writer
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT = 8.0  # in-flight requests get this long to finish; exit stays under 10 s
+KEEPALIVE_TIMEOUT = 30.0
+
+
+class ReceiverError(OSError):
+    """The receiver cannot listen where it was asked to (port taken, no such address)."""
+
+
+class Service:
+    def __init__(self, paths: Paths, settings: Settings, secret: str, *, body_timeout: float | None = None) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.bus = Bus()
+        self.writer = Writer(paths.database, settings.default_region)
+        self.receiver = Receiver(self.writer, self.bus, secret, settings.matcher())
+        if body_timeout is not None:
+            self.receiver.body_timeout = body_timeout
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self.address: tuple[str, int] | None = None
+
+    async def start(self) -> None:
+        """Open the log and prepare the web application; ``listen`` binds it."""
+        await self.writer.start()
+        self._runner = web.AppRunner(
+            self.receiver.app(),
+            access_log_class=AccessLogger,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+            keepalive_timeout=KEEPALIVE_TIMEOUT,
+            handle_signals=False,
+        )
+        await self._runner.setup()
+
+    async def listen(self, host: str, port: int) -> tuple[str, int]:
+        """Listen on ``host:port``; on failure the old address (if any) keeps working."""
+        assert self._runner is not None, "start() first"
+        site = web.TCPSite(self._runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise ReceiverError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        old, self._site = self._site, site
+        if old is not None:
+            await old.stop()
+        bound_port = self._runner.addresses[0][1] if self._runner.addresses else port
+        self.address = (host, bound_port)
+        log.info("receiving webhooks on %s:%d", host, bound_port)
+        return self.address
+
+    def apply(self, settings: Settings) -> None:
+        """Take new settings that need no rebinding (who I am, my numbers, region)."""
+        self.settings = settings
+        self.receiver.matcher = settings.matcher()
+        self.writer.region = settings.default_region
+
+    async def close(self) -> None:
+        """Stop accepting, let requests in flight finish, then close the log."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+            self._site = None
+        await self.writer.close()

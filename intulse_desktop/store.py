@@ -1,0 +1,593 @@
+"""The call log: calls, texts, presence and recent deliveries in one SQLite file.
+
+WAL with ``synchronous=FULL``, so a committed event survives a crash and a
+power loss. The schema version lives in ``PRAGMA user_version`` and upgrades
+one step at a time. Only the writer thread (``writer.py``) calls the write
+methods; readers (the GUI, the command line) open their own ``Store``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from intulse_desktop.events import (
+    CallCompleted,
+    CallStarted,
+    Event,
+    ExtensionUpdated,
+    TextMessageReceived,
+)
+from intulse_desktop.matching import Matcher, digits, number_key
+
+MAX_DELIVERIES = 500
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE calls (
+        id                  TEXT PRIMARY KEY,
+        linked_id           TEXT NOT NULL DEFAULT '',
+        client_id           INTEGER,
+        user_id             INTEGER,
+        user_display_name   TEXT NOT NULL DEFAULT '',
+        extension           TEXT NOT NULL DEFAULT '',
+        direction           TEXT NOT NULL,
+        remote_party_name   TEXT NOT NULL DEFAULT '',
+        remote_party_number TEXT NOT NULL DEFAULT '',
+        remote_key          TEXT NOT NULL DEFAULT '',
+        remote_digits       TEXT NOT NULL DEFAULT '',
+        start_utc           TEXT NOT NULL,
+        answer_utc          TEXT,
+        duration_seconds    INTEGER,
+        recording           TEXT,
+        outcome             TEXT CHECK (outcome IN ('answered', 'missed', 'unanswered')),
+        seen                INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE INDEX calls_by_start ON calls (start_utc);
+    CREATE INDEX calls_by_remote ON calls (remote_key, start_utc);
+    CREATE INDEX calls_by_extension ON calls (extension, start_utc);
+    CREATE INDEX calls_unseen_missed ON calls (start_utc) WHERE outcome = 'missed' AND seen = 0;
+
+    CREATE TABLE messages (
+        key          TEXT PRIMARY KEY,
+        id           INTEGER,
+        from_number  TEXT NOT NULL,
+        to_number    TEXT NOT NULL,
+        from_key     TEXT NOT NULL,
+        to_key       TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        created_utc  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX messages_by_created ON messages (created_utc);
+    CREATE INDEX messages_by_from ON messages (from_key, created_utc);
+
+    CREATE TABLE attachments (
+        message_key   TEXT NOT NULL REFERENCES messages (key) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,
+        id            INTEGER,
+        is_image      INTEGER NOT NULL,
+        is_audio      INTEGER NOT NULL,
+        mime_type     TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        size_in_bytes INTEGER,
+        url           TEXT NOT NULL,
+        PRIMARY KEY (message_key, position)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE presence (
+        extension             TEXT PRIMARY KEY,
+        status                TEXT NOT NULL,
+        state                 TEXT NOT NULL,
+        connected_line_name   TEXT NOT NULL,
+        connected_line_number TEXT NOT NULL,
+        updated_utc           TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE deliveries (
+        seq          INTEGER PRIMARY KEY,
+        received_utc TEXT NOT NULL,
+        event_type   TEXT NOT NULL,
+        http_status  INTEGER NOT NULL,
+        stored       INTEGER NOT NULL,
+        is_new       INTEGER NOT NULL,
+        is_mine      INTEGER NOT NULL,
+        event_key    TEXT NOT NULL DEFAULT '',
+        detail       TEXT NOT NULL DEFAULT ''
+    );
+    """,
+]
+
+
+class StoreError(RuntimeError):
+    """The log cannot be written (disk full, read-only, damaged)."""
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallRow:
+    id: str
+    linked_id: str
+    client_id: int | None
+    user_id: int | None
+    user_display_name: str
+    extension: str
+    direction: str
+    remote_party_name: str
+    remote_party_number: str
+    start_utc: datetime
+    answer_utc: datetime | None
+    duration_seconds: int | None
+    recording: str | None
+    outcome: str | None
+    seen: bool = field(default=False, compare=False)
+
+
+CALL_FIELDS = tuple(f.name for f in fields(CallRow) if f.name != "seen")
+_CALL_COLUMNS = ", ".join(f.name for f in fields(CallRow))
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    id: int | None
+    is_image: bool
+    is_audio: bool
+    mime_type: str
+    name: str
+    size_in_bytes: int | None
+    url: str
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    key: str
+    id: int | None
+    from_: str
+    to: str
+    body: str
+    created_utc: datetime
+    attachments: tuple[AttachmentRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class PresenceRow:
+    extension: str
+    status: str
+    state: str
+    connected_line_name: str
+    connected_line_number: str
+    updated_utc: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    seq: int
+    received_utc: datetime
+    event_type: str
+    http_status: int
+    stored: bool
+    is_new: bool
+    is_mine: bool
+    event_key: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CallQuery:
+    """Which calls to list; every filter is optional and they combine with AND."""
+
+    search: str = ""
+    outcome: str | None = None
+    direction: str | None = None
+    with_recording: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    mine: Matcher | None = None
+    limit: int | None = 50
+    offset: int = 0
+    order: Literal["asc", "desc"] = "desc"
+
+
+# --- time as stored: fixed-width ISO 8601 in UTC, so text order is time order -------------
+
+
+def to_db_time(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_db_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Store:
+    def __init__(self, path: Path | str, region: str = "US") -> None:
+        self.path = Path(path)
+        self.region = region
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 5000")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise StoreError(f"{self.path}: cannot use write-ahead logging (got {mode})")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the call log {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"{self.path} was written by a newer Intulse Desktop (schema {version})"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def run_batch(self, jobs: Sequence[Callable[[Store], Any]]) -> list[Any]:
+        """Run write jobs in one transaction (group commit); each job's error is its own.
+
+        A job that raises is rolled back alone and its exception is its result;
+        a failing commit fails them all.
+        """
+        results: list[Any] = []
+        try:
+            with self.transaction():
+                for job in jobs:
+                    self._db.execute("SAVEPOINT job")
+                    try:
+                        results.append(job(self))
+                    except Exception as exc:  # noqa: BLE001 - handed back to the job's caller
+                        self._db.execute("ROLLBACK TO job")
+                        results.append(exc)
+                    self._db.execute("RELEASE job")
+        except sqlite3.Error as exc:
+            error = StoreError(f"cannot write the call log: {exc}")
+            return [error] * len(jobs)
+        return results
+
+    # --- writes (writer thread only, inside run_batch) -----------------------------------
+
+    def record(self, event: Event, is_mine: bool, received: datetime) -> bool:
+        """Store one event and a delivery line for it; True if the log changed."""
+        if isinstance(event, CallCompleted):
+            is_new, key = self._record_completed(event), event.id
+        elif isinstance(event, CallStarted):
+            is_new, key = self._record_started(event), event.id
+        elif isinstance(event, TextMessageReceived):
+            is_new, key = self._record_text(event), event.key
+        else:
+            is_new, key = self._record_presence(event, received), event.extension
+        self.log_delivery(received, event.TYPE, 200, stored=True, is_new=is_new, is_mine=is_mine, event_key=key)
+        return is_new
+
+    def _call_values(self, call: CallStarted | CallCompleted) -> dict[str, Any]:
+        return {
+            "id": call.id,
+            "linked_id": call.linked_id,
+            "client_id": call.client_id,
+            "user_id": call.user_id,
+            "user_display_name": call.user_display_name,
+            "extension": call.extension,
+            "direction": call.direction,
+            "remote_party_name": call.remote_party_name,
+            "remote_party_number": call.remote_party_number,
+            "remote_key": number_key(call.remote_party_number, self.region),
+            "remote_digits": digits(call.remote_party_number),
+            "start_utc": to_db_time(call.start_utc),
+        }
+
+    def _record_started(self, call: CallStarted) -> bool:
+        values = self._call_values(call)
+        columns = ", ".join(values)
+        marks = ", ".join(f":{c}" for c in values)
+        # A late CallStarted never undoes what a CallCompleted already wrote.
+        cursor = self._db.execute(
+            f"INSERT INTO calls ({columns}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING", values
+        )
+        return cursor.rowcount == 1
+
+    def _record_completed(self, call: CallCompleted) -> bool:
+        values = self._call_values(call) | {
+            "answer_utc": to_db_time(call.answer_utc) if call.answer_utc else None,
+            "duration_seconds": call.duration_in_seconds,
+            "recording": call.recording,
+            "outcome": call.outcome,
+        }
+        columns = ", ".join(values)
+        marks = ", ".join(f":{c}" for c in values)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in values if c != "id")
+        cursor = self._db.execute(
+            f"INSERT INTO calls ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE calls.outcome IS NULL",
+            values,
+        )
+        return cursor.rowcount == 1
+
+    def _record_text(self, text: TextMessageReceived) -> bool:
+        key = text.key
+        cursor = self._db.execute(
+            "INSERT INTO messages (key, id, from_number, to_number, from_key, to_key, body, created_utc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (
+                key,
+                text.id,
+                text.from_,
+                text.to,
+                number_key(text.from_, self.region),
+                number_key(text.to, self.region),
+                text.body,
+                to_db_time(text.created_utc),
+            ),
+        )
+        if cursor.rowcount != 1:
+            return False
+        self._db.executemany(
+            "INSERT INTO attachments (message_key, position, id, is_image, is_audio, mime_type, "
+            "name, size_in_bytes, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (key, i, a.id, a.is_image, a.is_audio, a.mime_type, a.name, a.size_in_bytes, a.url)
+                for i, a in enumerate(text.attachments)
+            ],
+        )
+        return True
+
+    def _record_presence(self, update: ExtensionUpdated, received: datetime) -> bool:
+        cursor = self._db.execute(
+            "INSERT INTO presence (extension, status, state, connected_line_name, "
+            "connected_line_number, updated_utc) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (extension) DO UPDATE SET status = excluded.status, "
+            "state = excluded.state, connected_line_name = excluded.connected_line_name, "
+            "connected_line_number = excluded.connected_line_number, "
+            "updated_utc = excluded.updated_utc "
+            "WHERE status IS NOT excluded.status "
+            "OR connected_line_name IS NOT excluded.connected_line_name "
+            "OR connected_line_number IS NOT excluded.connected_line_number",
+            (
+                update.extension,
+                update.status,
+                update.state,
+                update.connected_line_name,
+                update.connected_line_number,
+                to_db_time(received),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def log_delivery(
+        self,
+        received: datetime,
+        event_type: str,
+        http_status: int,
+        *,
+        stored: bool = False,
+        is_new: bool = False,
+        is_mine: bool = False,
+        event_key: str = "",
+        detail: str = "",
+    ) -> None:
+        cursor = self._db.execute(
+            "INSERT INTO deliveries (received_utc, event_type, http_status, stored, is_new, "
+            "is_mine, event_key, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (to_db_time(received), event_type, http_status, stored, is_new, is_mine, event_key, detail[:500]),
+        )
+        self._db.execute("DELETE FROM deliveries WHERE seq <= ?", (cursor.lastrowid - MAX_DELIVERIES,))
+
+    def mark_seen(self, call_ids: Sequence[str]) -> int:
+        """Mark calls seen; returns how many changed."""
+        changed = 0
+        for start in range(0, len(call_ids), 500):
+            chunk = call_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            changed += self._db.execute(
+                f"UPDATE calls SET seen = 1 WHERE seen = 0 AND id IN ({marks})", chunk
+            ).rowcount
+        return changed
+
+    def mark_missed_seen(self, mine: Matcher) -> int:
+        where, params = self._mine_clause(mine)
+        return self._db.execute(
+            f"UPDATE calls SET seen = 1 WHERE outcome = 'missed' AND seen = 0 AND {where}", params
+        ).rowcount
+
+    # --- queries -------------------------------------------------------------------------
+
+    @staticmethod
+    def _mine_clause(mine: Matcher) -> tuple[str, list[Any]]:
+        parts, params = [], []
+        if mine.extension:
+            parts.append("extension = ?")
+            params.append(mine.extension)
+        if mine.user_id is not None:
+            parts.append("user_id = ?")
+            params.append(mine.user_id)
+        return ("(" + " OR ".join(parts) + ")" if parts else "0"), params
+
+    def _call_where(self, query: CallQuery) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        text = query.search.strip()
+        if text:
+            wanted = digits(text)
+            if wanted:
+                clauses.append(r"(remote_party_name LIKE ? ESCAPE '\' OR remote_digits LIKE ?)")
+                params += [_like(text), f"%{wanted}%"]
+            else:
+                clauses.append(r"remote_party_name LIKE ? ESCAPE '\'")
+                params.append(_like(text))
+        if query.outcome:
+            clauses.append("outcome = ?")
+            params.append(query.outcome)
+        if query.direction:
+            clauses.append("direction = ?")
+            params.append(query.direction)
+        if query.with_recording:
+            clauses.append("recording IS NOT NULL AND recording != ''")
+        if query.since:
+            clauses.append("start_utc >= ?")
+            params.append(to_db_time(query.since))
+        if query.until:
+            clauses.append("start_utc < ?")
+            params.append(to_db_time(query.until))
+        if query.mine:
+            clause, extra = self._mine_clause(query.mine)
+            clauses.append(clause)
+            params += extra
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def calls(self, query: CallQuery = CallQuery()) -> list[CallRow]:
+        return list(self.iter_calls(query))
+
+    def iter_calls(self, query: CallQuery = CallQuery()) -> Iterator[CallRow]:
+        where, params = self._call_where(query)
+        order = "DESC" if query.order == "desc" else "ASC"
+        sql = f"SELECT {_CALL_COLUMNS} FROM calls{where} ORDER BY start_utc {order}, id {order}"
+        if query.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [query.limit, query.offset]
+        for row in self._db.execute(sql, params):
+            yield _call_row(row)
+
+    def count_calls(self, query: CallQuery = CallQuery()) -> int:
+        where, params = self._call_where(query)
+        return self._db.execute(f"SELECT count(*) FROM calls{where}", params).fetchone()[0]
+
+    def call(self, call_id: str) -> CallRow | None:
+        row = self._db.execute(f"SELECT {_CALL_COLUMNS} FROM calls WHERE id = ?", (call_id,)).fetchone()
+        return None if row is None else _call_row(row)
+
+    def calls_with(self, number: str, limit: int | None = None) -> list[CallRow]:
+        """Every call with this number, however it was written, newest first."""
+        return self._with_number(
+            f"SELECT {_CALL_COLUMNS} FROM calls WHERE remote_key = ? ORDER BY start_utc DESC",
+            number,
+            limit,
+            _call_row,
+        )
+
+    def messages_with(self, number: str, limit: int | None = None) -> list[MessageRow]:
+        """Every text from this number, newest first."""
+        rows = self._with_number(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE from_key = ? ORDER BY created_utc DESC",
+            number,
+            limit,
+            lambda row: row,
+        )
+        return self._with_attachments(rows)
+
+    def _with_number(self, sql: str, number: str, limit: int | None, make: Callable[[Any], Any]) -> list[Any]:
+        key = number_key(number, self.region)
+        if not key:
+            return []
+        params: list[Any] = [key]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [make(row) for row in self._db.execute(sql, params)]
+
+    def unseen_missed_count(self, mine: Matcher) -> int:
+        where, params = self._mine_clause(mine)
+        return self._db.execute(
+            f"SELECT count(*) FROM calls WHERE outcome = 'missed' AND seen = 0 AND {where}", params
+        ).fetchone()[0]
+
+    def messages(self, limit: int | None = 50, offset: int = 0, order: str = "desc") -> list[MessageRow]:
+        direction = "DESC" if order == "desc" else "ASC"
+        sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages ORDER BY created_utc {direction}, key {direction}"
+        params: list[Any] = []
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params = [limit, offset]
+        return self._with_attachments(self._db.execute(sql, params).fetchall())
+
+    def _with_attachments(self, rows: list[tuple[Any, ...]]) -> list[MessageRow]:
+        by_key: dict[str, list[AttachmentRow]] = {row[0]: [] for row in rows}
+        keys = list(by_key)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self._db.execute(
+                "SELECT message_key, id, is_image, is_audio, mime_type, name, size_in_bytes, url "
+                f"FROM attachments WHERE message_key IN ({marks}) ORDER BY message_key, position",
+                chunk,
+            ):
+                by_key[row[0]].append(
+                    AttachmentRow(row[1], bool(row[2]), bool(row[3]), row[4], row[5], row[6], row[7])
+                )
+        return [
+            MessageRow(key, id_, frm, to, body, from_db_time(created), tuple(by_key[key]))  # type: ignore[arg-type]
+            for key, id_, frm, to, body, created in rows
+        ]
+
+    def presence(self, extension: str | None = None) -> list[PresenceRow]:
+        sql = (
+            "SELECT extension, status, state, connected_line_name, connected_line_number, "
+            "updated_utc FROM presence"
+        )
+        params: tuple[str, ...] = ()
+        if extension is not None:
+            sql += " WHERE extension = ?"
+            params = (extension,)
+        return [
+            PresenceRow(*row[:5], from_db_time(row[5]))  # type: ignore[arg-type]
+            for row in self._db.execute(sql + " ORDER BY extension", params)
+        ]
+
+    def deliveries(self, limit: int = 100) -> list[DeliveryRow]:
+        return [
+            DeliveryRow(row[0], from_db_time(row[1]), row[2], row[3], bool(row[4]), bool(row[5]), bool(row[6]), row[7], row[8])  # type: ignore[arg-type]
+            for row in self._db.execute(
+                "SELECT seq, received_utc, event_type, http_status, stored, is_new, is_mine, "
+                "event_key, detail FROM deliveries ORDER BY seq DESC LIMIT ?",
+                (limit,),
+            )
+        ]
+
+
+_MESSAGE_COLUMNS = "key, id, from_number, to_number, body, created_utc"
+
+
+def _call_row(row: tuple[Any, ...]) -> CallRow:
+    values = list(row)
+    values[9] = from_db_time(values[9])
+    values[10] = from_db_time(values[10])
+    values[14] = bool(values[14])
+    return CallRow(*values)
