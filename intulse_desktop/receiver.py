@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 BODY_TIMEOUT = 10.0
+KEEPALIVE_TIMEOUT = 30.0
 RETRY_AFTER_SECONDS = 5
 JSON_TYPES = {"application/json", "text/json", "text/plain", "application/octet-stream"}
 
@@ -48,12 +49,25 @@ class Rejected(Exception):
         self.body = {"error": reason, **extra}
         self.headers: dict[str, str] = {}
 
+    def response(self) -> web.Response:
+        response = web.json_response(self.body, status=self.status, headers=self.headers)
+        if self.status in (408, 413):
+            response.force_close()  # the rest of the body is not worth reading
+        return response
+
 
 NOT_FOUND = "not found"
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+async def _not_found(request: web.Request) -> web.Response:
+    return Rejected(404, NOT_FOUND).response()
 
 
 class Receiver:
@@ -77,26 +91,63 @@ class Receiver:
         self.matcher = matcher
         self.body_timeout = body_timeout
         self.started = time.monotonic()
+        self.stopping = False
+        self._in_flight = 0
+        self._drained = asyncio.Event()
+        self._drained.set()
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[_json_errors], client_max_size=MAX_BODY)
-        app.router.add_get("/healthz", self.healthz)
+        # Every answer, aiohttp's 404 included, is JSON with a reason; no middleware
+        # sits on the path of each delivery.
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_route("*", "/healthz", self.healthz)
         app.router.add_route("*", "/hooks/{secret}", self.hook)
         app.router.add_route("*", "/hooks/{secret}/{event_type}", self.hook)
+        app.router.add_route("*", "/{tail:.*}", _not_found)
         return app
 
     async def healthz(self, request: web.Request) -> web.Response:
+        if request.method not in (hdrs.METH_GET, hdrs.METH_HEAD):
+            return _method_not_allowed("GET").response()
         return web.json_response(
             {"status": "ok", "version": __version__, "uptime_seconds": round(time.monotonic() - self.started, 1)}
         )
 
+    async def drain(self, timeout: float) -> bool:
+        """Refuse new deliveries and wait for those under way; False if some did not finish.
+
+        aiohttp's own shutdown stops reading from open connections, which would cut
+        off a delivery whose body is still arriving; this lets it complete first.
+        """
+        self.stopping = True
+        try:
+            async with asyncio.timeout(timeout):
+                await self._drained.wait()
+        except TimeoutError:
+            return False
+        return True
+
     async def hook(self, request: web.Request) -> web.Response:
+        if self.stopping:
+            error = Rejected(503, "shutting down; retry later")
+            error.headers.update({"Retry-After": str(RETRY_AFTER_SECONDS), "Connection": "close"})
+            return error.response()
+        self._in_flight += 1
+        self._drained.clear()
+        try:
+            return await self._hook(request)
+        except Rejected as rejected:
+            return rejected.response()
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._drained.set()
+
+    async def _hook(self, request: web.Request) -> web.Response:
         if not hmac.compare_digest(request.match_info["secret"].encode(), self.secret.encode()):
             raise Rejected(404, NOT_FOUND)
         if request.method != hdrs.METH_POST:
-            error = Rejected(405, "use POST")
-            error.headers["Allow"] = "POST"
-            raise error
+            raise _method_not_allowed("POST")
         declared = request.match_info.get("event_type")
         if declared is not None and declared not in EVENT_TYPES:
             raise Rejected(404, f"unknown event type; expected one of {', '.join(EVENT_TYPES)}")
@@ -134,15 +185,17 @@ class Receiver:
             mime = request.content_type
             if mime not in JSON_TYPES and not mime.endswith("+json"):
                 raise Rejected(415, f"the body must be JSON (Content-Type: application/json), not {mime}")
+        too_large = Rejected(413, f"the body is larger than {MAX_BODY} bytes")
         if request.content_length is not None and request.content_length > MAX_BODY:
-            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
-        body = bytearray()
+            raise too_large
         try:
-            async with asyncio.timeout(self.body_timeout):
-                async for chunk in request.content.iter_any():
-                    body += chunk
-                    if len(body) > MAX_BODY:
-                        raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+            if request.content.is_eof():  # it came with the headers, as it nearly always does
+                body = await request.read()
+            else:  # a body that trickles in is cut off
+                async with asyncio.timeout(self.body_timeout):
+                    body = await request.read()  # stops past client_max_size
+        except web.HTTPRequestEntityTooLarge:
+            raise too_large from None
         except TimeoutError:
             raise Rejected(408, f"the body did not arrive within {self.body_timeout:g} seconds") from None
         try:
@@ -152,37 +205,33 @@ class Receiver:
         if not text.strip():
             raise Rejected(400, "the body is empty")
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            return _JSON.decode(text)
         except RecursionError:
             raise Rejected(400, "the body is nested too deeply") from None
         except ValueError as exc:
             raise Rejected(400, f"the body is not valid JSON: {exc}") from None
 
 
-@web.middleware
-async def _json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Every error as JSON with a reason; aiohttp's own (404, 413…) included."""
-    try:
-        return await handler(request)
-    except Rejected as rejected:
-        response = web.json_response(rejected.body, status=rejected.status, headers=rejected.headers)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        reason = NOT_FOUND if exc.status == 404 else exc.reason.lower()
-        headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
-        response = web.json_response({"error": reason}, status=exc.status, headers=headers)
-    if response.status in (408, 413):
-        response.force_close()  # the rest of the body is not worth reading
-    return response
+def _method_not_allowed(allowed: str) -> Rejected:
+    error = Rejected(405, f"use {allowed}")
+    error.headers["Allow"] = allowed
+    return error
+
+
+def server_options() -> dict[str, Any]:
+    """How the receiver's HTTP server must run, wherever it runs (app, hub, tests)."""
+    return {"access_log_class": AccessLogger, "keepalive_timeout": KEEPALIVE_TIMEOUT}
 
 
 class AccessLogger(AbstractAccessLogger):
     """One line per request, with the secret path segment replaced; successes only in debug."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        level = logging.DEBUG if response.status < 400 else logging.INFO
+        if not self.logger.isEnabledFor(level):
+            return
         self.logger.log(
-            logging.DEBUG if response.status < 400 else logging.INFO,
+            level,
             "%s %s %s %d %.1fms",
             request.remote,
             request.method,

@@ -12,14 +12,14 @@ from aiohttp import web
 
 from intulse_desktop.bus import Bus
 from intulse_desktop.paths import Paths
-from intulse_desktop.receiver import AccessLogger, Receiver
+from intulse_desktop.receiver import Receiver, server_options
 from intulse_desktop.settings import Settings
 from intulse_desktop.writer import Writer
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_TIMEOUT = 8.0  # in-flight requests get this long to finish; exit stays under 10 s
-KEEPALIVE_TIMEOUT = 30.0
+DRAIN_TIMEOUT = 7.0  # deliveries under way get this long to finish; exit stays under 10 s
+SHUTDOWN_TIMEOUT = 1.0  # then aiohttp closes what is left
 
 
 class ReceiverError(OSError):
@@ -44,9 +44,8 @@ class Service:
         await self.writer.start()
         self._runner = web.AppRunner(
             self.receiver.app(),
-            access_log_class=AccessLogger,
+            **server_options(),
             shutdown_timeout=SHUTDOWN_TIMEOUT,
-            keepalive_timeout=KEEPALIVE_TIMEOUT,
             handle_signals=False,
         )
         await self._runner.setup()
@@ -74,8 +73,12 @@ class Service:
         self.writer.region = settings.default_region
 
     async def close(self) -> None:
-        """Stop accepting, let requests in flight finish, then close the log."""
+        """Stop accepting, let deliveries under way finish, then close the log."""
         if self._runner is not None:
+            for site in list(self._runner.sites):
+                await site.stop()  # no new connections
+            if not await self.receiver.drain(DRAIN_TIMEOUT):
+                log.warning("some deliveries did not finish within %g s; they were not acknowledged", DRAIN_TIMEOUT)
             await self._runner.cleanup()
             self._runner = None
             self._site = None

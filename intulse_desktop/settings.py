@@ -130,7 +130,7 @@ class Settings(BaseModel):
         value: Any = text
         if isinstance(current[key], list):
             value = [part.strip() for part in text.split(",") if part.strip()]
-        elif text.strip() == "" and self.model_fields[key].default is None:
+        elif text.strip() == "" and type(self).model_fields[key].default is None:
             value = None
         return self.with_values({key: value})
 

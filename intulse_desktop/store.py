@@ -2,8 +2,8 @@
 
 WAL with ``synchronous=FULL``, so a committed event survives a crash and a
 power loss. The schema version lives in ``PRAGMA user_version`` and upgrades
-one step at a time. Only the writer thread (``writer.py``) calls the write
-methods; readers (the GUI, the command line) open their own ``Store``.
+one step at a time. Only the writer (``writer.py``) calls the write methods;
+readers (the GUI, the command line) open their own ``Store``.
 """
 
 from __future__ import annotations
@@ -254,37 +254,54 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
+        self.begin()
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self.rollback()
             raise
+        self.commit()
+
+    def begin(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
         self._db.execute("COMMIT")
 
-    def run_batch(self, jobs: Sequence[Callable[[Store], Any]]) -> list[Any]:
-        """Run write jobs in one transaction (group commit); each job's error is its own.
+    def rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
-        A job that raises is rolled back alone and its exception is its result;
-        a failing commit fails them all.
+    def apply(self, jobs: Sequence[Callable[[Store], Any]]) -> list[Any]:
+        """Run write jobs inside the open transaction; each job's failure is its own.
+
+        A job that raises is rolled back alone (a savepoint each) and its
+        exception becomes its result.
         """
         results: list[Any] = []
-        try:
-            with self.transaction():
-                for job in jobs:
-                    self._db.execute("SAVEPOINT job")
-                    try:
-                        results.append(job(self))
-                    except Exception as exc:  # noqa: BLE001 - handed back to the job's caller
-                        self._db.execute("ROLLBACK TO job")
-                        results.append(exc)
-                    self._db.execute("RELEASE job")
-        except sqlite3.Error as exc:
-            error = StoreError(f"cannot write the call log: {exc}")
-            return [error] * len(jobs)
+        for job in jobs:
+            self._db.execute("SAVEPOINT job")
+            try:
+                results.append(job(self))
+            except Exception as exc:  # noqa: BLE001 - handed back to the job's caller
+                self._db.execute("ROLLBACK TO job")
+                failed = isinstance(exc, sqlite3.Error)
+                results.append(StoreError(f"cannot write the call log: {exc}") if failed else exc)
+            self._db.execute("RELEASE job")
+        self._db.execute(
+            "DELETE FROM deliveries WHERE seq <= (SELECT max(seq) FROM deliveries) - ?", (MAX_DELIVERIES,)
+        )
         return results
 
-    # --- writes (writer thread only, inside run_batch) -----------------------------------
+    def run_batch(self, jobs: Sequence[Callable[[Store], Any]]) -> list[Any]:
+        """``apply`` in a transaction of its own; a failing commit fails every job."""
+        try:
+            with self.transaction():
+                return self.apply(jobs)
+        except sqlite3.Error as exc:
+            return [StoreError(f"cannot write the call log: {exc}")] * len(jobs)
+
+    # --- writes (the writer only, inside a transaction) ---------------------------------
 
     def record(self, event: Event, is_mine: bool, received: datetime) -> bool:
         """Store one event and a delivery line for it; True if the log changed."""
@@ -404,12 +421,11 @@ class Store:
         event_key: str = "",
         detail: str = "",
     ) -> None:
-        cursor = self._db.execute(
+        self._db.execute(
             "INSERT INTO deliveries (received_utc, event_type, http_status, stored, is_new, "
             "is_mine, event_key, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (to_db_time(received), event_type, http_status, stored, is_new, is_mine, event_key, detail[:500]),
         )
-        self._db.execute("DELETE FROM deliveries WHERE seq <= ?", (cursor.lastrowid - MAX_DELIVERIES,))
 
     def mark_seen(self, call_ids: Sequence[str]) -> int:
         """Mark calls seen; returns how many changed."""

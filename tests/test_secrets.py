@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import logging
+import stat
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from intulse_desktop.paths import Paths
+from intulse_desktop.secrets import SecretsError, SecretStore
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1
+
+    def __init__(self):
+        self.items = {}
+
+    def get_password(self, service, username):
+        return self.items.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.items[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.items.pop((service, username))
+
+
+@pytest.fixture
+def paths(home):
+    return Paths.resolve()
+
+
+def test_the_webhook_secret_is_long_random_urlsafe_and_stable(paths):
+    store = SecretStore(paths)
+    secret = store.webhook_secret()
+    assert len(secret) >= 22  # >= 128 bits in URL-safe base64
+    assert all(c.isalnum() or c in "-_" for c in secret)
+    assert SecretStore(paths).webhook_secret() == secret
+    assert SecretStore(Paths.resolve(paths.config_dir / "other")).webhook_secret() != secret
+
+
+def test_regenerating_changes_the_secret(paths):
+    store = SecretStore(paths)
+    old = store.webhook_secret()
+    assert store.regenerate_webhook_secret() != old
+    assert SecretStore(paths).webhook_secret() != old
+
+
+def test_without_a_keyring_secrets_go_to_a_private_file_and_the_user_is_told_once(paths, caplog):
+    caplog.set_level(logging.WARNING)
+    store = SecretStore(paths)
+    store.webhook_secret()
+    store.set_api_key("key-123")
+    assert stat.S_IMODE(paths.secrets_file.stat().st_mode) == 0o600
+    warnings = [r for r in caplog.records if "keyring" in r.getMessage()]
+    assert len(warnings) == 1 and str(paths.secrets_file) in warnings[0].getMessage()
+    assert SecretStore(paths).api_key() == "key-123"
+
+
+def test_with_a_keyring_secrets_never_touch_the_file(paths, monkeypatch):
+    backend = MemoryKeyring()
+    monkeypatch.setattr(keyring, "get_keyring", lambda: backend)
+    monkeypatch.setattr(keyring, "get_password", backend.get_password)
+    monkeypatch.setattr(keyring, "set_password", backend.set_password)
+    monkeypatch.setattr(keyring, "delete_password", backend.delete_password)
+    store = SecretStore(paths)
+    secret = store.webhook_secret()
+    store.set_api_key("key-123")
+    assert not paths.secrets_file.exists()
+    assert secret in backend.items.values() and "key-123" in backend.items.values()
+    store.set_api_key(None)
+    assert store.api_key() is None
+
+
+def test_the_api_key_in_the_environment_wins(paths, monkeypatch):
+    store = SecretStore(paths)
+    store.set_api_key("stored")
+    monkeypatch.setenv("INTULSE_API_KEY", "from-env")
+    assert store.api_key() == "from-env"
+
+
+def test_a_damaged_secrets_file_is_a_clear_error(paths):
+    paths.secrets_file.parent.mkdir(parents=True)
+    paths.secrets_file.write_text("{not json")
+    with pytest.raises(SecretsError, match="damaged"):
+        SecretStore(paths).webhook_secret()
