@@ -26,6 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = json.loads((ROOT / "tests" / "payloads" / "CallCompleted.json").read_text())
 
+# The server gets one core and the load generator the other, for both servers alike,
+# so neither competes with wrk for a core (the machines here have two).
+PIN_SERVER = ["taskset", "-c", "0"] if shutil.which("taskset") and os.cpu_count() >= 2 else []
+PIN_LOAD = ["taskset", "-c", "1"] if PIN_SERVER else []
+
 LUA = """
 local counter = 0
 local threads = 0
@@ -73,7 +78,7 @@ def serve_bare(port: int) -> None:
 
 def run_wrk(url: str, script: Path, connections: int, duration: int) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        [*PIN_LOAD, "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -107,7 +112,7 @@ def main() -> None:
     script.write_text(f"TEMPLATE = {json.dumps(body)}\n" + LUA)
 
     bare_port = free_port()
-    bare = subprocess.Popen([sys.executable, __file__, "--serve-bare", str(bare_port)])
+    bare = subprocess.Popen([*PIN_SERVER, sys.executable, __file__, "--serve-bare", str(bare_port)])
     try:
         wait_for(bare_port, bare)
         baseline = run_wrk(f"http://127.0.0.1:{bare_port}/hooks/x/CallCompleted", script, args.connections, args.duration)
@@ -119,7 +124,7 @@ def main() -> None:
     env = os.environ | {"INTULSE_DESKTOP_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     port = free_port()
     real = subprocess.Popen(
-        [sys.executable, "-m", "intulse_desktop", "--headless", "--port", str(port)],
+        [*PIN_SERVER, sys.executable, "-m", "intulse_desktop", "--headless", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

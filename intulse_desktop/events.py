@@ -92,6 +92,7 @@ class _Payload(BaseModel):
         frozen=True,
         coerce_numbers_to_str=True,
     )
+    _keys: ClassVar[frozenset[str]] = frozenset()
     _keys_by_lower: ClassVar[dict[str, str]] = {}
 
     @classmethod
@@ -102,13 +103,14 @@ class _Payload(BaseModel):
             choices = field.validation_alias
             names = choices.choices if isinstance(choices, AliasChoices) else [field.alias]
             keys.update({n.lower(): n for n in names if isinstance(n, str)})
+        cls._keys = frozenset(keys.values())
         cls._keys_by_lower = keys
 
     @model_validator(mode="before")
     @classmethod
     def _match_key_case(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
+        if not isinstance(data, dict) or cls._keys.issuperset(data):
+            return data  # as Intulse documents it: nothing to fix
         known = cls._keys_by_lower
         fixed = {}
         for key, value in data.items():

@@ -19,4 +19,6 @@ def local_time(value: datetime | None) -> str:
 
 def printable(text: str) -> str:
     """Untrusted text made safe for a terminal: no escape sequences, no line breaks."""
+    if text.isprintable():
+        return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)

@@ -37,6 +37,25 @@ def describe(delivery: Delivery, verbose: bool = False) -> str:
     return f"{iso_utc(delivery.received)} {event.TYPE} {printable(detail.strip())} [{flags}]"
 
 
+class LinePrinter:
+    """Prints each event at once, but flushes once per loop pass: one write for a burst."""
+
+    def __init__(self, out: TextIO, verbose: bool) -> None:
+        self._out = out
+        self._verbose = verbose
+        self._flush_due = False
+
+    def __call__(self, delivery: Delivery) -> None:
+        self._out.write(describe(delivery, self._verbose) + "\n")
+        if not self._flush_due:
+            self._flush_due = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        self._out.flush()
+
+
 async def run(service: Service, host: str, port: int, verbose: bool = False, out: TextIO = sys.stdout) -> int:
     """Receive until SIGTERM or SIGINT, then finish what is in flight and return 0."""
     stop = asyncio.Event()
@@ -46,7 +65,7 @@ async def run(service: Service, host: str, port: int, verbose: bool = False, out
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
-    service.bus.subscribe(lambda d: print(describe(d, verbose), file=out, flush=True))
+    service.bus.subscribe(LinePrinter(out, verbose))
     await service.start()
     try:
         await service.listen(host, port)

@@ -7,6 +7,7 @@ phonenumbers can read the number, else its bare digits (extensions, short codes)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -23,8 +24,11 @@ if TYPE_CHECKING:
 _E164 = phonenumbers.PhoneNumberFormat.E164
 
 
+_NOT_DIGITS = re.compile(r"[^0-9]+")
+
+
 def digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+    return _NOT_DIGITS.sub("", text)
 
 
 @lru_cache(maxsize=8192)

@@ -64,6 +64,11 @@ def _reject_constant(name: str) -> Any:
 
 
 _JSON = json.JSONDecoder(parse_constant=_reject_constant)
+_STORED = {  # the answers to a stored delivery, made once: they are on every delivery's path
+    (event_type, new): json.dumps({"stored": True, "new": new, "type": event_type}).encode()
+    for event_type in EVENT_TYPES
+    for new in (True, False)
+}
 
 
 async def _not_found(request: web.Request) -> web.Response:
@@ -168,7 +173,7 @@ class Receiver:
             raise error from None
         # After this handler has returned, so listeners never delay the answer.
         asyncio.get_running_loop().call_soon(self.bus.publish, Delivery(event, is_new, is_mine, received))
-        return web.json_response({"stored": True, "new": is_new, "type": event.TYPE})
+        return web.Response(body=_STORED[event.TYPE, is_new], content_type="application/json")
 
     def _noted(self, received: datetime, declared: str | None, rejected: Rejected) -> Rejected:
         """Keep a troubleshooting line for a bad delivery that carried the right secret."""

@@ -199,11 +199,18 @@ class CallQuery:
 
 
 def to_db_time(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not timezone.utc:
+        value = value.astimezone(timezone.utc)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_db_time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
+
+
+def as_store_error(exc: Exception) -> Exception:
+    """A database failure as the ``StoreError`` callers handle; anything else as it is."""
+    return StoreError(f"cannot write the call log: {exc}") if isinstance(exc, sqlite3.Error) else exc
 
 
 def now_utc() -> datetime:
@@ -219,6 +226,7 @@ class Store:
     def __init__(self, path: Path | str, region: str = "US") -> None:
         self.path = Path(path)
         self.region = region
+        self._deliveries: list[tuple[Any, ...]] = []  # noted in this transaction, written by apply
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -263,6 +271,7 @@ class Store:
         self.commit()
 
     def begin(self) -> None:
+        self._deliveries.clear()
         self._db.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
@@ -273,33 +282,25 @@ class Store:
             self._db.execute("ROLLBACK")
 
     def apply(self, jobs: Sequence[Callable[[Store], Any]]) -> list[Any]:
-        """Run write jobs inside the open transaction; each job's failure is its own.
+        """Run write jobs inside the open transaction; the first failure stops the batch.
 
-        A job that raises is rolled back alone (a savepoint each) and its
-        exception becomes its result.
+        Callers then roll back and run each job alone, so one bad
+        job fails only itself without a savepoint per job on the common path.
         """
-        results: list[Any] = []
-        for job in jobs:
-            self._db.execute("SAVEPOINT job")
-            try:
-                results.append(job(self))
-            except Exception as exc:  # noqa: BLE001 - handed back to the job's caller
-                self._db.execute("ROLLBACK TO job")
-                failed = isinstance(exc, sqlite3.Error)
-                results.append(StoreError(f"cannot write the call log: {exc}") if failed else exc)
-            self._db.execute("RELEASE job")
-        self._db.execute(
-            "DELETE FROM deliveries WHERE seq <= (SELECT max(seq) FROM deliveries) - ?", (MAX_DELIVERIES,)
-        )
+        results = [job(self) for job in jobs]
+        self._db.executemany(_INSERT_DELIVERY, self._deliveries)
+        self._db.execute(_TRIM_DELIVERIES, (MAX_DELIVERIES,))
         return results
 
     def run_batch(self, jobs: Sequence[Callable[[Store], Any]]) -> list[Any]:
-        """``apply`` in a transaction of its own; a failing commit fails every job."""
+        """Run write jobs in one transaction; each job's failure is its own (for tests and tools)."""
         try:
             with self.transaction():
                 return self.apply(jobs)
-        except sqlite3.Error as exc:
-            return [StoreError(f"cannot write the call log: {exc}")] * len(jobs)
+        except Exception as exc:  # noqa: BLE001 - handed back to the job's caller
+            if len(jobs) == 1:
+                return [as_store_error(exc)]
+        return [self.run_batch([job])[0] for job in jobs]
 
     # --- writes (the writer only, inside a transaction) ---------------------------------
 
@@ -316,48 +317,35 @@ class Store:
         self.log_delivery(received, event.TYPE, 200, stored=True, is_new=is_new, is_mine=is_mine, event_key=key)
         return is_new
 
-    def _call_values(self, call: CallStarted | CallCompleted) -> dict[str, Any]:
-        return {
-            "id": call.id,
-            "linked_id": call.linked_id,
-            "client_id": call.client_id,
-            "user_id": call.user_id,
-            "user_display_name": call.user_display_name,
-            "extension": call.extension,
-            "direction": call.direction,
-            "remote_party_name": call.remote_party_name,
-            "remote_party_number": call.remote_party_number,
-            "remote_key": number_key(call.remote_party_number, self.region),
-            "remote_digits": digits(call.remote_party_number),
-            "start_utc": to_db_time(call.start_utc),
-        }
+    def _call_values(self, call: CallStarted | CallCompleted) -> tuple[Any, ...]:
+        """Values for ``_CALL_WRITE_COLUMNS[:12]``."""
+        return (
+            call.id,
+            call.linked_id,
+            call.client_id,
+            call.user_id,
+            call.user_display_name,
+            call.extension,
+            call.direction,
+            call.remote_party_name,
+            call.remote_party_number,
+            number_key(call.remote_party_number, self.region),
+            digits(call.remote_party_number),
+            to_db_time(call.start_utc),
+        )
 
     def _record_started(self, call: CallStarted) -> bool:
-        values = self._call_values(call)
-        columns = ", ".join(values)
-        marks = ", ".join(f":{c}" for c in values)
         # A late CallStarted never undoes what a CallCompleted already wrote.
-        cursor = self._db.execute(
-            f"INSERT INTO calls ({columns}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING", values
-        )
-        return cursor.rowcount == 1
+        return self._db.execute(_INSERT_STARTED, self._call_values(call)).rowcount == 1
 
     def _record_completed(self, call: CallCompleted) -> bool:
-        values = self._call_values(call) | {
-            "answer_utc": to_db_time(call.answer_utc) if call.answer_utc else None,
-            "duration_seconds": call.duration_in_seconds,
-            "recording": call.recording,
-            "outcome": call.outcome,
-        }
-        columns = ", ".join(values)
-        marks = ", ".join(f":{c}" for c in values)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in values if c != "id")
-        cursor = self._db.execute(
-            f"INSERT INTO calls ({columns}) VALUES ({marks}) "
-            f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE calls.outcome IS NULL",
-            values,
+        values = self._call_values(call) + (
+            to_db_time(call.answer_utc) if call.answer_utc else None,
+            call.duration_in_seconds,
+            call.recording,
+            call.outcome,
         )
-        return cursor.rowcount == 1
+        return self._db.execute(_UPSERT_COMPLETED, values).rowcount == 1
 
     def _record_text(self, text: TextMessageReceived) -> bool:
         key = text.key
@@ -421,10 +409,9 @@ class Store:
         event_key: str = "",
         detail: str = "",
     ) -> None:
-        self._db.execute(
-            "INSERT INTO deliveries (received_utc, event_type, http_status, stored, is_new, "
-            "is_mine, event_key, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (to_db_time(received), event_type, http_status, stored, is_new, is_mine, event_key, detail[:500]),
+        """Note a delivery for troubleshooting; written with the rest of the batch in ``apply``."""
+        self._deliveries.append(
+            (to_db_time(received), event_type, http_status, stored, is_new, is_mine, event_key, detail[:500])
         )
 
     def mark_seen(self, call_ids: Sequence[str]) -> int:
@@ -599,6 +586,24 @@ class Store:
 
 
 _MESSAGE_COLUMNS = "key, id, from_number, to_number, body, created_utc"
+_CALL_WRITE_COLUMNS = (
+    "id, linked_id, client_id, user_id, user_display_name, extension, direction, remote_party_name, "
+    "remote_party_number, remote_key, remote_digits, start_utc, answer_utc, duration_seconds, recording, outcome"
+).split(", ")
+_INSERT_STARTED = (
+    f"INSERT INTO calls ({', '.join(_CALL_WRITE_COLUMNS[:12])}) VALUES ({', '.join('?' * 12)}) "
+    "ON CONFLICT (id) DO NOTHING"
+)
+_UPSERT_COMPLETED = (
+    f"INSERT INTO calls ({', '.join(_CALL_WRITE_COLUMNS)}) VALUES ({', '.join('?' * 16)}) "
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _CALL_WRITE_COLUMNS[1:])} "
+    "WHERE calls.outcome IS NULL"
+)
+_INSERT_DELIVERY = (
+    "INSERT INTO deliveries (received_utc, event_type, http_status, stored, is_new, is_mine, event_key, "
+    "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_TRIM_DELIVERIES = "DELETE FROM deliveries WHERE seq <= (SELECT max(seq) FROM deliveries) - ?"
 
 
 def _call_row(row: tuple[Any, ...]) -> CallRow:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from intulse_desktop.events import Event
-from intulse_desktop.store import Store, StoreError
+from intulse_desktop.store import Store, StoreError, as_store_error
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +106,18 @@ class Writer:
             self._flushing = None
 
     async def _commit(self, jobs: list[Callable[[Store], Any]]) -> list[Any]:
+        """One transaction for the batch; if any job fails, each runs again alone."""
         store = self._store
         assert store is not None and self._pool is not None
         try:
             store.begin()
             results = store.apply(jobs)
             await asyncio.get_running_loop().run_in_executor(self._pool, store.commit)
-        except sqlite3.Error as exc:
+        except Exception as exc:  # noqa: BLE001 - handed back to the job's caller
             store.rollback()
-            return [StoreError(f"cannot write the call log: {exc}")] * len(jobs)
+            if len(jobs) == 1:
+                return [as_store_error(exc)]
+            return [(await self._commit([job]))[0] for job in jobs]
         self.commits += 1
         self.jobs += len(jobs)
         return results
