@@ -47,6 +47,9 @@ async def run(service: Service, host: str, port: int, verbose: bool = False, out
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
     service.bus.subscribe(lambda d: print(describe(d, verbose), file=out, flush=True))
+    service.bus.subscribe_tests(
+        lambda n: print(f"{iso_utc(n.received)} test {n.event_type} (not stored)", file=out, flush=True)
+    )
     await service.start()
     try:
         await service.listen(host, port)
