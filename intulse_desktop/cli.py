@@ -308,7 +308,10 @@ def cmd_test_delivery(ctx: Context) -> int:
     try:
         result = asyncio.run(run())
     except ReceiverError as exc:
-        raise Failed(f"{exc}, and it is not {APP_NAME}: free the port or set another listen_port") from None
+        raise Failed(
+            f"no receiver for the test: {exc}; if another program uses that port, "
+            "free it or set another listen_port"
+        ) from None
     print(f"sent to:  {result.url}")
     if result.ok:
         print(f"ok: {result.message}")

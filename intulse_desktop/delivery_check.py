@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 
 from intulse_desktop import APP_NAME
+from intulse_desktop.formatting import printable
 from intulse_desktop.logs import redact_path
 from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import NOT_FOUND, TEST_HEADER, webhook_urls
@@ -91,7 +92,7 @@ async def check_delivery(settings: Settings, secret: str, *, timeout: float = TI
     if 300 <= status < 400:
         return result(
             Step.REDIRECTED,
-            f"the address redirects (HTTP {status}) to {redact_path(location) or 'nowhere'}",
+            f"the address redirects (HTTP {status}) to {printable(redact_path(location)) or 'nowhere'}",
             "Intulse may not follow redirects: set the public URL to the address it redirects to",
             rtt,
         )
@@ -106,7 +107,7 @@ async def check_delivery(settings: Settings, secret: str, *, timeout: float = TI
     if status >= 400 and isinstance(error, str):
         return result(
             Step.REJECTED,
-            f"the receiver refused the test (HTTP {status}): {error[:200]}",
+            f"the receiver refused the test (HTTP {status}): {printable(error[:200])}",
             "is intulse-desktop there the same version as this one? Its log says more",
             rtt,
         )

@@ -76,7 +76,7 @@ async def test_a_port_taken_by_another_program_fails_with_1(paths, aiohttp_serve
     server = await aiohttp_server(app)
     Settings(listen_port=server.port).save(paths.settings_file)
     assert await run("test-delivery") == 1
-    assert "it is not intulse-desktop" in capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{server.port}" in capsys.readouterr().err
 
 
 async def test_the_secret_is_not_printed(paths, capsys):

@@ -213,11 +213,11 @@ async def test_a_redirect_is_reported_not_followed(service, aiohttp_server):
 
 async def test_a_receiver_that_refuses_the_test_says_why(service, aiohttp_server):
     async def unavailable(request: web.Request) -> web.Response:
-        return web.json_response({"error": "the call log cannot be written right now"}, status=503)
+        return web.json_response({"error": "the call log cannot be written\x1b[2J"}, status=503)
 
     result = await check_delivery(local(service, public_url=await serve(aiohttp_server, unavailable)), SECRET)
     assert result.step is Step.REJECTED
-    assert "the call log cannot be written" in result.message
+    assert result.message.endswith("(HTTP 503): the call log cannot be written\\x1b[2J")  # shown, not obeyed
 
 
 # --- a receiver for the command line -------------------------------------------------------
