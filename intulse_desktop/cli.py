@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -30,7 +32,7 @@ from intulse_desktop.logs import Redactor, redact_path, setup_logging
 from intulse_desktop.matching import format_number
 from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import webhook_urls
-from intulse_desktop.secrets import SecretsError, SecretStore
+from intulse_desktop.secrets import API_KEY_ENV, SecretsError, SecretStore
 from intulse_desktop.settings import Settings, SettingsError
 from intulse_desktop.store import CALL_FIELDS, CallQuery, CallRow, MessageRow, Store, StoreError
 
@@ -63,6 +65,17 @@ class Context:
 
     def store(self) -> Store:
         return Store(self.paths.database, self.settings.default_region)
+
+    def api_key(self) -> str:
+        """The Intulse API key, added to the log redactor; a usage error if there is none."""
+        key = self.secrets.api_key()
+        if not key:
+            raise UsageError(
+                f"no Intulse API key: set {API_KEY_ENV} in the environment, or store one with "
+                f"`{APP_NAME} set-api-key` (it asks for the key, or reads it from stdin)"
+            )
+        self.redactor.add(key)
+        return key
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -218,6 +231,96 @@ def cmd_send_test(ctx: Context) -> int:
     return 0 if 200 <= status < 300 else 1
 
 
+def cmd_register(ctx: Context) -> int:
+    from intulse_desktop.intulse_api import ApiKeyError, ApiResult, IntulseApi
+
+    settings = ctx.settings
+    if ctx.args.public_url is not None:
+        settings = settings.with_text("public_url", ctx.args.public_url)
+        settings.save(ctx.paths.settings_file)
+    if not settings.public_url:
+        raise UsageError(
+            f"no public URL: the webhook URLs would point at {settings.local_url()}, which Intulse "
+            f"cannot reach; give `{APP_NAME} register --public-url https://…` (a tunnel or port "
+            "forward, see the README)"
+        )
+    urls = webhook_urls(settings.public_url, ctx.webhook_secret())
+    try:
+        api = IntulseApi.from_settings(settings, ctx.api_key())
+    except ApiKeyError as exc:
+        raise UsageError(f"{exc} (set it again with `{APP_NAME} set-api-key`)") from None
+
+    async def register() -> dict[str, ApiResult]:
+        async with api:
+            return await api.register(urls)
+
+    results = asyncio.run(register())
+    width = max(map(len, results))
+    for event_type, result in results.items():
+        print(f"{event_type:<{width}}  {'ok' if result.ok else 'FAILED'}: {result.message}")
+    return 0 if all(result.ok for result in results.values()) else 1
+
+
+def cmd_set_api_key(ctx: Context) -> int:
+    from intulse_desktop.intulse_api import ApiKeyError, check_api_key
+
+    if ctx.args.clear:
+        ctx.secrets.set_api_key(None)
+        print(f"the Intulse API key is removed from {ctx.secrets.location}")
+        return 0
+    try:
+        if sys.stdin.isatty():
+            text = getpass.getpass("Intulse API key (not shown as you type): ")
+        else:
+            text = sys.stdin.readline()
+    except EOFError:
+        text = ""
+    try:
+        key = check_api_key(text)
+    except ApiKeyError as exc:
+        raise UsageError(str(exc)) from None
+    ctx.secrets.set_api_key(key)
+    print(f"the Intulse API key is stored in {ctx.secrets.location}")
+    if os.environ.get(API_KEY_ENV):
+        print(f"{APP_NAME}: note: {API_KEY_ENV} is set, and is used instead while it is", file=sys.stderr)
+    return 0
+
+
+def cmd_test_delivery(ctx: Context) -> int:
+    from intulse_desktop.delivery_check import DeliveryResult, check_delivery, receiver_running
+    from intulse_desktop.service import ReceiverError
+
+    settings = ctx.settings
+    secret = ctx.webhook_secret()
+    if not settings.public_url:
+        print(
+            f"{APP_NAME}: note: no public_url is set, so there is nothing to test from outside; testing "
+            f"this computer's own address instead, which Intulse cannot use (set one with "
+            f"`{APP_NAME} config set public_url https://…`)",
+            file=sys.stderr,
+        )
+
+    async def run() -> DeliveryResult:
+        async with receiver_running(ctx.paths, settings, secret) as receiver:
+            print(f"receiver: {receiver}")
+            return await check_delivery(settings, secret)
+
+    try:
+        result = asyncio.run(run())
+    except ReceiverError as exc:
+        raise Failed(
+            f"no receiver for the test: {exc}; if another program uses that port, "
+            "free it or set another listen_port"
+        ) from None
+    print(f"sent to:  {result.url}")
+    if result.ok:
+        print(f"ok: {result.message}")
+        return 0
+    print(f"FAILED ({result.step}): {result.message}")
+    print(f"what to do: {result.advice}")
+    return 1
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -302,6 +405,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event", metavar="EVENT", choices=EVENT_TYPES, help=" | ".join(EVENT_TYPES))
     p.add_argument("--extension", metavar="X", help="the extension in the sample (default: mine)")
     p.add_argument("--to", metavar="NUMBER", help="the To number of a sample text (default: my first number)")
+
+    p = command("register", cmd_register, "register the four webhooks with Intulse (needs the API key)")
+    p.add_argument("--public-url", metavar="URL", help="save this as the public URL first")
+
+    p = command("set-api-key", cmd_set_api_key, "store the Intulse API key (asked for, or read from stdin)")
+    p.add_argument("--clear", action="store_true", help="remove the stored key instead")
+
+    command("test-delivery", cmd_test_delivery, "post a test to the public webhook URL; see it arrive here")
     return parser
 
 

@@ -66,6 +66,9 @@ async def run(service: Service, host: str, port: int, verbose: bool = False, out
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
     service.bus.subscribe(LinePrinter(out, verbose))
+    service.bus.subscribe_tests(
+        lambda n: print(f"{iso_utc(n.received)} test {n.event_type} (not stored)", file=out, flush=True)
+    )
     await service.start()
     try:
         await service.listen(host, port)

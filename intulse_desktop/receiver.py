@@ -3,6 +3,10 @@
 Intulse signs nothing, so the secret in the URL path is the only thing between
 a stranger and the log: a wrong secret looks exactly like an unknown path. A
 2xx goes out only after the event's commit; afterwards the bus hears of it.
+
+A request carrying ``X-Intulse-Desktop-Test: <nonce>`` is a test delivery: it
+passes the same checks, is answered with its nonce (proof that this receiver,
+not something else at that address, got it), and is neither stored nor popped.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -19,8 +24,8 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 
 from intulse_desktop import __version__
-from intulse_desktop.bus import Bus, Delivery
-from intulse_desktop.events import EVENT_TYPES, InvalidEvent, parse
+from intulse_desktop.bus import Bus, Delivery, TestNotice
+from intulse_desktop.events import EVENT_TYPES, Event, InvalidEvent, parse
 from intulse_desktop.logs import redact_path
 from intulse_desktop.matching import Matcher
 from intulse_desktop.store import StoreError, now_utc
@@ -32,6 +37,8 @@ MAX_BODY = 1024 * 1024
 BODY_TIMEOUT = 10.0
 KEEPALIVE_TIMEOUT = 30.0
 RETRY_AFTER_SECONDS = 5
+TEST_HEADER = "X-Intulse-Desktop-Test"
+_NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 JSON_TYPES = {"application/json", "text/json", "text/plain", "application/octet-stream"}
 
 
@@ -157,12 +164,17 @@ class Receiver:
         if declared is not None and declared not in EVENT_TYPES:
             raise Rejected(404, f"unknown event type; expected one of {', '.join(EVENT_TYPES)}")
         received = now_utc()
+        nonce = request.headers.get(TEST_HEADER)
         try:
+            if nonce is not None and not _NONCE.fullmatch(nonce):
+                raise Rejected(400, f"the {TEST_HEADER} header must be 8 to 64 letters, digits, - or _")
             event = parse(await self._read_json(request), declared)
         except InvalidEvent as exc:
             raise self._noted(received, declared, Rejected(422, str(exc), fields=list(exc.fields))) from None
         except Rejected as rejected:
             raise self._noted(received, declared, rejected) from None
+        if nonce is not None:
+            return self._test(nonce, event, received)
         is_mine = self.matcher.is_mine(event)
         try:
             is_new = await self.writer.record(event, is_mine, received)
@@ -174,6 +186,15 @@ class Receiver:
         # After this handler has returned, so listeners never delay the answer.
         asyncio.get_running_loop().call_soon(self.bus.publish, Delivery(event, is_new, is_mine, received))
         return web.Response(body=_STORED[event.TYPE, is_new], content_type="application/json")
+
+    def _test(self, nonce: str, event: Event, received: datetime) -> web.Response:
+        log.info("a test delivery (%s) arrived", event.TYPE)
+        detail = f"a test {event.TYPE}"
+        self.writer.submit(
+            lambda store: store.log_delivery(received, "test", 200, event_key=nonce, detail=detail)
+        )
+        asyncio.get_running_loop().call_soon(self.bus.publish_test, TestNotice(nonce, event.TYPE, received))
+        return web.json_response({"test": nonce, "stored": False, "type": event.TYPE})
 
     def _noted(self, received: datetime, declared: str | None, rejected: Rejected) -> Rejected:
         """Keep a troubleshooting line for a bad delivery that carried the right secret."""

@@ -1,13 +1,16 @@
-"""Posting a JSON body to a webhook URL, with each way it can fail named.
+"""Posting a JSON body to a webhook URL, with each way a connection can fail named.
 
-Used to try a set-up end to end (``send-test``); the failure kinds say what to
-fix: a name that does not resolve, a refused connection, TLS, a timeout.
+``classify`` turns aiohttp's exceptions into a few kinds a person can act on;
+the Intulse API client and the delivery check use it too, each with its own
+advice. Its words never include request headers, so no credential leaks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import aiohttp
@@ -15,28 +18,72 @@ import aiohttp
 from intulse_desktop import APP_NAME, __version__
 
 DEFAULT_TIMEOUT = 10.0
+USER_AGENT = f"{APP_NAME}/{__version__}"
+
+# What a request can raise when the network, not our code, is at fault.
+NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
+class Failure(StrEnum):
+    DNS = "dns"
+    REFUSED = "refused"
+    TLS = "tls"
+    CONNECT = "connect"
+    TIMEOUT = "timeout"
+    INVALID_URL = "invalid-url"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class NetworkFailure:
+    kind: Failure
+    detail: str  # the bare fact ("example.invalid does not resolve"), without advice
+
+
+def classify(exc: aiohttp.ClientError | asyncio.TimeoutError, timeout: float) -> NetworkFailure:
+    """Name one of ``NETWORK_ERRORS``; the most specific aiohttp classes are checked first."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return NetworkFailure(Failure.DNS, f"the name {exc.host} does not resolve")
+    if isinstance(exc, aiohttp.ClientSSLError):  # certificate errors included
+        error = exc.os_error
+        reason = getattr(error, "verify_message", None) or getattr(error, "reason", None)
+        reason = reason or type(error).__name__
+        return NetworkFailure(Failure.TLS, f"TLS with {exc.host}:{exc.port} failed ({reason})")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc.os_error, ConnectionRefusedError) or exc.os_error.errno == errno.ECONNREFUSED:
+            return NetworkFailure(Failure.REFUSED, f"{exc.host}:{exc.port} refused the connection")
+        why = exc.os_error.strerror or exc.os_error
+        return NetworkFailure(Failure.CONNECT, f"cannot connect to {exc.host}:{exc.port}: {why}")
+    if isinstance(exc, asyncio.TimeoutError):
+        return NetworkFailure(Failure.TIMEOUT, f"no answer within {timeout:g} seconds")
+    if isinstance(exc, aiohttp.InvalidURL):
+        return NetworkFailure(Failure.INVALID_URL, "the URL is not valid")
+    return NetworkFailure(Failure.OTHER, f"the connection failed ({exc.__class__.__name__})")
+
+
+# What to do when a post to one of our own webhook URLs fails this way.
+WEBHOOK_ADVICE = {
+    Failure.DNS: "check the URL; if it is a tunnel's address, is the tunnel running?",
+    Failure.REFUSED: "nothing listens there: is intulse-desktop running, and does the port forward "
+    "or tunnel lead to its listening port? A firewall may also reject it",
+    Failure.TLS: "the HTTPS in front of the receiver is wrong: a plain-HTTP port addressed as https://, "
+    "or a certificate that does not match the name",
+    Failure.CONNECT: "check the network, the URL and any firewall on the way",
+    Failure.TIMEOUT: "a firewall may be dropping the connection, "
+    "or the port forward points at another computer",
+    Failure.INVALID_URL: "check the URL",
+    Failure.OTHER: "the connection broke off; try again, and check the tunnel or proxy in between",
+}
 
 
 async def post_json(url: str, payload: Any, timeout: float = DEFAULT_TIMEOUT) -> tuple[int | None, str]:
     """``(status, body)`` for an answer, or ``(None, what went wrong)``; never raises for the network."""
     try:
         async with aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=timeout),
-            headers={"User-Agent": f"{APP_NAME}/{__version__}"},
+            timeout=aiohttp.ClientTimeout(total=timeout), headers={"User-Agent": USER_AGENT}
         ) as session:
             async with session.post(url, json=payload) as response:
                 return response.status, (await response.text(errors="replace"))[:500]
-    except aiohttp.ClientConnectorDNSError:
-        return None, "the host name does not resolve (check the URL, or the tunnel is not running)"
-    except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as exc:
-        return None, f"TLS failed ({exc.__class__.__name__}): the certificate or the tunnel's HTTPS is wrong"
-    except aiohttp.ClientConnectorError as exc:
-        if exc.os_error.errno == errno.ECONNREFUSED or isinstance(exc.os_error, ConnectionRefusedError):
-            return None, "connection refused: nothing listens there (is intulse-desktop running? a port forward?)"
-        return None, f"cannot connect: {exc.os_error.strerror or exc.os_error}"
-    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
-        return None, f"no answer within {timeout:g} seconds (a firewall dropping the connection?)"
-    except aiohttp.InvalidURL:
-        return None, "the URL is not valid"
-    except aiohttp.ClientError as exc:
-        return None, f"the connection failed: {exc.__class__.__name__}"
+    except NETWORK_ERRORS as exc:
+        failure = classify(exc, timeout)
+        return None, f"{failure.detail} ({WEBHOOK_ADVICE[failure.kind]})"

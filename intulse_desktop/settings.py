@@ -19,11 +19,25 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from intulse_desktop.atomic import write_atomic
 from intulse_desktop.matching import Matcher, normalize_number
 
+DEFAULT_API_URL = "https://api.intulse.com"
+DEFAULT_DASHBOARD_API_URL = "https://dashboard.intulse.com/api"
+
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 
 
 class SettingsError(ValueError):
     """A setting that cannot be read or accepted; the message says which and why."""
+
+
+def http_url(value: str) -> str:
+    """``value`` as an http(s) URL without a trailing slash; ValueError says what is wrong."""
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{value!r} cannot have a query or fragment")
+    return url
 
 
 class Settings(BaseModel):
@@ -44,6 +58,13 @@ class Settings(BaseModel):
     listen_port: int = Field(8765, ge=1, le=65535, description="Port the webhook receiver listens on.")
     public_url: str | None = Field(
         None, description="The address Intulse reaches this receiver at (a tunnel or port forward)."
+    )
+    api_url: str = Field(
+        DEFAULT_API_URL,
+        description="The Intulse REST API, where webhooks are registered (INTULSE_API_URL overrides it).",
+    )
+    dashboard_api_url: str = Field(
+        DEFAULT_DASHBOARD_API_URL, description="The older Intulse API, used for click-to-call."
     )
 
     @field_validator("extension", mode="before")
@@ -72,16 +93,15 @@ class Settings(BaseModel):
 
     @field_validator("public_url")
     @classmethod
-    def _url(cls, value: str | None) -> str | None:
+    def _optional_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        url = value.strip().rstrip("/")
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http:// or https:// URL")
-        if parts.query or parts.fragment:
-            raise ValueError("the public URL cannot have a query or fragment")
-        return url
+        return http_url(value)
+
+    @field_validator("api_url", "dashboard_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return http_url(value)
 
     @model_validator(mode="after")
     def _numbers_as_e164(self) -> Settings:
@@ -97,8 +117,10 @@ class Settings(BaseModel):
 
     def base_url(self) -> str:
         """Where Intulse should send webhooks: ``public_url``, else the listening address."""
-        if self.public_url:
-            return self.public_url
+        return self.public_url or self.local_url()
+
+    def local_url(self) -> str:
+        """The listening address as a URL this computer can use."""
         host = self.listen_host
         if host in ("0.0.0.0", "::"):  # listening everywhere: this machine is reachable at least here
             host = "127.0.0.1" if host == "0.0.0.0" else "::1"

@@ -1,18 +1,27 @@
-"""Shared fixtures: an isolated home for every test, Qt offscreen, no real keyring."""
+"""Shared fixtures: an isolated home for every test, Qt offscreen, no real keyring,
+and a fake Intulse API that records requests."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 # Before anything imports Qt or keyring.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 PAYLOADS = Path(__file__).parent / "payloads"
+API_KEY = "ik_live_5f1e0c9d8b7a6f5e4d3c"
 
 
 def payload(name: str) -> dict:
@@ -20,10 +29,110 @@ def payload(name: str) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own data dir; nothing touches the user's real files."""
-    root = tmp_path / "home"
-    monkeypatch.setenv("INTULSE_DESKTOP_HOME", str(root))
-    monkeypatch.delenv("INTULSE_API_KEY", raising=False)
-    monkeypatch.delenv("INTULSE_API_URL", raising=False)
-    return root
+def isolated(tmp_path, monkeypatch):
+    """No test touches the user's settings, keyring, autostart entries or a real API key."""
+    user_home = tmp_path / "home"
+    user_home.mkdir()
+    monkeypatch.setenv("HOME", str(user_home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(user_home / ".config"))
+    monkeypatch.setenv("INTULSE_DESKTOP_HOME", str(tmp_path / "data"))
+    for name in ("INTULSE_API_KEY", "INTULSE_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    """The app's data dir for this test (``INTULSE_DESKTOP_HOME``)."""
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The CLI replaces the root logger's handlers; put pytest's back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+
+
+def closed_port() -> int:
+    """A port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class FakeIntulse:
+    """Both Intulse APIs: ``/webhooks`` (REST) and ``/api/call/`` (dashboard).
+
+    ``listing`` is what ``GET /webhooks`` returns; ``answers`` overrides the
+    answer to ``(method, path)`` with ``(status, body)``; paths in ``hang``
+    never answer (until the test ends).
+    """
+
+    requests: list[Recorded] = field(default_factory=list)
+    listing: Any = field(default_factory=list)
+    answers: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    hang: set[tuple[str, str]] = field(default_factory=set)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    url: str = ""
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._record])
+        app.router.add_post("/webhooks", self._created)
+        app.router.add_get("/webhooks", self._listed)
+        app.router.add_delete("/webhooks/{id}", self._deleted)
+        app.router.add_post("/api/call/", self._called)
+        return app
+
+    async def _created(self, request: web.Request) -> web.Response:
+        return web.json_response({"Id": len(self.requests)}, status=201)
+
+    async def _listed(self, request: web.Request) -> web.Response:
+        return web.json_response(self.listing)
+
+    async def _deleted(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    async def _called(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        body = await request.read()
+        self.requests.append(Recorded(request.method, request.path, dict(request.headers), body))
+        key = (request.method, request.path)
+        if key in self.hang:
+            await self.release.wait()
+        if key in self.answers:
+            status, body = self.answers[key]
+            return web.Response(status=status, text=body)
+        return await handler(request)
+
+    def made(self, method: str, path: str | None = None) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and (path is None or r.path == path)]
+
+
+@pytest.fixture
+async def fake_intulse(aiohttp_server) -> AsyncIterator[FakeIntulse]:
+    fake = FakeIntulse()
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    yield fake
+    fake.release.set()

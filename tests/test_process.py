@@ -238,7 +238,7 @@ def test_send_test_says_why_when_nothing_listens(home):
         [sys.executable, "-m", "intulse_desktop", "send-test", "CallStarted"], env=env, capture_output=True, text=True
     )
     assert result.returncode == 1
-    assert "connection refused" in result.stderr
+    assert "refused the connection" in result.stderr
 
 
 def test_a_taken_port_is_a_clear_error(home):
