@@ -14,9 +14,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from intulse_desktop.atomic import write_atomic
+from intulse_desktop.links import TemplateError, check_template
 from intulse_desktop.matching import Matcher, normalize_number
 
 DEFAULT_API_URL = "https://api.intulse.com"
@@ -66,6 +75,16 @@ class Settings(BaseModel):
     dashboard_api_url: str = Field(
         DEFAULT_DASHBOARD_API_URL, description="The older Intulse API, used for click-to-call."
     )
+    do_not_disturb: bool = Field(False, description="Keep every pop-up and sound away (events are still logged).")
+    popup_outbound: bool = Field(False, description="Pop up my outbound calls too, not only inbound ones.")
+    sounds: bool = Field(True, description="Play a short sound with each pop-up.")
+    crm_url_template: str | None = Field(
+        None,
+        description="Open in CRM: a URL with {number}, {name}, {extension}, {call_id} (URL-encoded).",
+    )
+    call_back_url_template: str = Field(
+        "tel:{number}", description="Call back: a tel:, sip:, callto: or http(s) URL template."
+    )
 
     @field_validator("extension", mode="before")
     @classmethod
@@ -102,6 +121,18 @@ class Settings(BaseModel):
     @classmethod
     def _url(cls, value: str) -> str:
         return http_url(value)
+
+    @field_validator("crm_url_template", "call_back_url_template", mode="before")
+    @classmethod
+    def _template(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return cls.model_fields[info.field_name].default  # empty: back to the default
+        if not isinstance(value, str):
+            return value
+        try:
+            return check_template(value.strip())
+        except TemplateError as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _numbers_as_e164(self) -> Settings:
