@@ -10,7 +10,7 @@ import ipaddress
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -77,7 +77,10 @@ class Settings(BaseModel):
     )
     do_not_disturb: bool = Field(False, description="Keep every pop-up and sound away (events are still logged).")
     popup_outbound: bool = Field(False, description="Pop up my outbound calls too, not only inbound ones.")
-    sounds: bool = Field(True, description="Play a short sound with each pop-up.")
+    sound_ring: bool = Field(True, description="Play a sound when a call pops up.")
+    sound_missed: bool = Field(True, description="Play a sound when a missed call pops up.")
+    sound_text: bool = Field(True, description="Play a sound when a text pops up.")
+    sound_volume: int = Field(80, ge=0, le=100, description="Volume of the pop-up sounds, in percent.")
     crm_url_template: str | None = Field(
         None,
         description="Open in CRM: a URL with {number}, {name}, {extension}, {call_id} (URL-encoded).",
@@ -85,6 +88,10 @@ class Settings(BaseModel):
     call_back_url_template: str = Field(
         "tel:{number}", description="Call back: a tel:, sip:, callto: or http(s) URL template."
     )
+    retention_days: int | None = Field(
+        None, ge=1, description="Keep the call log this many days (empty: keep everything)."
+    )
+    log_level: Literal["WARNING", "INFO", "DEBUG"] = Field("INFO", description="How much the app logs.")
 
     @field_validator("extension", mode="before")
     @classmethod

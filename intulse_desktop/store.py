@@ -526,6 +526,17 @@ class Store:
             params.append(limit)
         return [make(row) for row in self._db.execute(sql, params)]
 
+    def recent_callers(self, mine: Matcher, limit: int = 5) -> list[CallRow]:
+        """My latest call with each of the last ``limit`` numbers, newest first."""
+        where, params = self._mine_clause(mine)
+        sql = (
+            f"SELECT {_CALL_COLUMNS} FROM calls WHERE id IN ("
+            f"SELECT id FROM (SELECT id, remote_key, max(start_utc) AS last FROM calls "
+            f"WHERE {where} AND remote_key != '' GROUP BY remote_key ORDER BY last DESC LIMIT ?)"
+            ") ORDER BY start_utc DESC"
+        )
+        return [_call_row(row) for row in self._db.execute(sql, [*params, limit])]
+
     def unseen_missed_count(self, mine: Matcher) -> int:
         where, params = self._mine_clause(mine)
         return self._db.execute(

@@ -4,6 +4,7 @@ and a fake Intulse API that records requests."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -136,3 +137,77 @@ async def fake_intulse(aiohttp_server) -> AsyncIterator[FakeIntulse]:
     fake.url = str(server.make_url("")).rstrip("/")
     yield fake
     fake.release.set()
+
+
+# --- the GUI -------------------------------------------------------------------------------
+
+SECRET = "test-webhook-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def qloop(qapp):
+    """A qasync loop on the test's QApplication: the app's own loop, driven by the test."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def me():
+    from intulse_desktop.settings import Settings
+
+    return Settings(extension="204", my_numbers=["+13175550100"], sound_ring=False, sound_missed=False, sound_text=False)
+
+
+@pytest.fixture
+def desktop(qloop, qtbot, home, me):
+    """The GUI on a real service and store, with a tray, and every opened URL recorded."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from intulse_desktop.logs import Redactor
+    from intulse_desktop.paths import Paths
+    from intulse_desktop.secrets import SecretStore
+    from intulse_desktop.service import Service
+    from intulse_desktop.tasks import Tasks
+    from intulse_desktop.ui.desktop import Desktop
+
+    paths = Paths.resolve().ensure()
+    me.save(paths.settings_file)
+    service = Service(paths, me, SECRET)
+    qloop.run_until_complete(service.start())
+    opened: list = []
+    gui = Desktop(
+        service, paths, Tasks(qloop), SecretStore(paths), Redactor(),
+        open_url=lambda url: opened.append(bytes(url.toEncoded().data()).decode()), tray_available=lambda: True,
+    )
+    gui.opened = opened
+    gui.start()
+    yield gui
+    gui.close()
+    qloop.run_until_complete(gui.tasks.wait())
+    qloop.run_until_complete(service.close())
+    # Delete the widgets here, in the GUI thread: left to the garbage collector they may go
+    # in whatever thread it runs next (the store's commit thread), which Qt warns about.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    del gui
+    gc.collect()
+
+
+def deliver(gui, name: str, event_type: str | None = None, **fields) -> Any:
+    """What the receiver does with a webhook: store it, then publish it on the bus."""
+    from datetime import datetime, timezone
+
+    from intulse_desktop.bus import Delivery
+    from intulse_desktop.events import parse
+
+    event = parse(payload(name) | fields, event_type or name.split("-")[0])
+    service = gui.service
+    is_mine = service.receiver.matcher.is_mine(event)
+    loop = asyncio.get_event_loop()
+    is_new = loop.run_until_complete(service.writer.record(event, is_mine, datetime.now(timezone.utc)))
+    service.bus.publish(Delivery(event, is_new, is_mine, datetime.now(timezone.utc)))
+    return event

@@ -234,3 +234,14 @@ def test_a_database_error_inside_a_job_is_a_store_error(store):
 
     [result] = store.run_batch([full_disk])
     assert isinstance(result, StoreError) and "disk is full" in str(result)
+
+
+def test_recent_callers_are_my_last_five_numbers_newest_first(store):
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    numbers = ["+13175550101", "+13175550102", "+13175550103", "+13175550104", "+13175550105", "+13175550106"]
+    for n, number in enumerate(numbers + ["(317) 555-0101"]):  # the first number calls again, last
+        record(store, call(n, RemotePartyNumber=number, StartUtc=(start + timedelta(minutes=n)).isoformat()), "CallCompleted")
+    record(store, call(99, Extension="205", RemotePartyNumber="+13175550199",
+                       StartUtc=(start + timedelta(hours=1)).isoformat()), "CallCompleted")
+    recent = store.recent_callers(ME)
+    assert [r.id for r in recent] == ["call-6", "call-5", "call-4", "call-3", "call-2"]

@@ -1,0 +1,91 @@
+"""The tray app's wiring: one qasync loop, the same service as ``--headless``, the GUI on top.
+
+Widgets are built inside ``main`` (qasync issue #121); quitting from the menu,
+SIGTERM, SIGINT or the session ending all set one event, and the receiver and
+the log close before the loop ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+import qasync
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from intulse_desktop import APP_NAME, __version__
+from intulse_desktop.logs import setup_logging
+from intulse_desktop.service import ReceiverError, Service
+from intulse_desktop.store import StoreError
+from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.desktop import Desktop
+from intulse_desktop.ui.icons import app_icon
+from intulse_desktop.ui.single_instance import SingleInstance, server_name, wake_running
+
+if TYPE_CHECKING:
+    from intulse_desktop.cli import Context
+
+log = logging.getLogger(__name__)
+
+
+def run_gui(ctx: Context) -> int:
+    # qasync.run is asyncio.run(main, loop_factory=QEventLoop) on Python 3.12+, and its
+    # equivalent on 3.11; it makes the QApplication.
+    return qasync.run(main(ctx))
+
+
+async def main(ctx: Context) -> int:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Intulse Desktop")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)  # matches the .desktop file on Linux
+    app.setQuitOnLastWindowClosed(False)  # a tray app decides itself when to quit
+    app.setWindowIcon(app_icon())
+
+    paths = ctx.paths.ensure()
+    name = server_name(paths)
+    if wake_running(name):
+        log.info("already running: showed its call log")
+        return 0
+    instance = SingleInstance(name)
+    setup_logging(ctx.redactor, "DEBUG" if ctx.args.verbose else ctx.settings.log_level, paths.log_file)
+
+    service = Service(paths, ctx.settings, ctx.webhook_secret())
+    try:
+        await service.start()
+    except StoreError as exc:
+        QMessageBox.critical(None, "Intulse Desktop cannot start", str(exc))
+        return 1
+    tasks = Tasks(asyncio.get_running_loop())
+    desktop = Desktop(service, paths, tasks, ctx.secrets, ctx.redactor)
+    stop = asyncio.Event()
+    desktop.tray.quit_requested.connect(stop.set)
+    app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
+    instance.woken.connect(desktop.show_call_log)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows
+            pass
+    try:
+        host = ctx.args.host or ctx.settings.listen_host
+        port = ctx.settings.listen_port if ctx.args.port is None else ctx.args.port
+        try:
+            await service.listen(host, port)
+        except ReceiverError as exc:
+            log.error("%s", exc)
+            desktop.set_receiver_problem(f"{exc.strerror}. Open Settings to choose another port.")
+        desktop.start()
+        await stop.wait()
+    finally:
+        desktop.close()
+        instance.close()
+        await tasks.wait()
+        await service.close()
+    return 0
+

@@ -1,0 +1,245 @@
+"""Pop-up cards for calls and texts, stacked in a corner of the screen.
+
+A card never takes the keyboard (a receptionist is typing when the phone
+rings), shows untrusted names and bodies as plain text only, and tells which
+card was clicked, which ``QSystemTrayIcon.showMessage`` cannot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+
+from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
+from intulse_desktop.formatting import format_duration
+
+CARD_WIDTH = 340
+MARGIN = 12
+MAX_CARDS = 6
+RINGING_LIMIT_MS = 5 * 60 * 1000  # a call whose end never arrives does not ring forever
+BODY_LINES = 4
+
+ACCENTS = {"ringing": "#1a73e8", "answered": "#188038", "missed": "#d93025", "ended": "#5f6368", "text": "#8430ce"}
+CORNERS = ("bottom-right", "bottom-left", "top-right", "top-left")
+
+
+@dataclass(frozen=True)
+class CardActions:
+    """What a card's buttons do; the controller supplies them."""
+
+    copy: Callable[[], None]
+    call_back: Callable[[], None]
+    crm: Callable[[], None] | None  # None: no CRM template set, no button
+
+
+def plain_label(text: str, object_name: str = "") -> QLabel:
+    """A label for untrusted text: never rich text, never a link, clicks go to the card."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    label.setWordWrap(True)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+def local_clock(value: datetime) -> str:
+    return value.astimezone().strftime("%H:%M")
+
+
+class Card(QFrame):
+    clicked = Signal()
+    closed = Signal()
+
+    def __init__(self, heading: str, when: datetime, actions: CardActions) -> None:
+        super().__init__(None)
+        self.setWindowFlags(
+            Qt.WindowType.Tool
+            | Qt.WindowType.FramelessWindowHint
+            | Qt.WindowType.WindowStaysOnTopHint
+            | Qt.WindowType.WindowDoesNotAcceptFocus
+        )
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFixedWidth(CARD_WIDTH)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._expiry = QTimer(self)
+        self._expiry.setSingleShot(True)
+        self._expiry.timeout.connect(self.dismiss)
+        self._paused: int | None = None  # time left when the pointer came to rest on the card
+
+        self.heading = plain_label(heading, "heading")
+        self.clock = plain_label(local_clock(when), "clock")
+        self.clock.setWordWrap(False)
+        close = self._button("✕", self.dismiss, "Dismiss")
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.clock)
+        top.addWidget(close)
+
+        self.lines = QVBoxLayout()
+        self.buttons = QHBoxLayout()
+        self.buttons.addWidget(self._button("Copy number", actions.copy))
+        self.buttons.addWidget(self._button("Call back", actions.call_back))
+        if actions.crm is not None:
+            self.buttons.addWidget(self._button("Open in CRM", actions.crm))
+        self.buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 10, 10)
+        layout.addLayout(top)
+        layout.addLayout(self.lines)
+        layout.addLayout(self.buttons)
+
+    def _button(self, text: str, action: Callable[[], None], tip: str = "") -> QPushButton:
+        button = QPushButton(text)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setCursor(Qt.CursorShape.ArrowCursor)
+        button.setToolTip(tip)
+        button.clicked.connect(action)
+        if text == "✕":
+            button.setObjectName("dismiss")
+            button.setFlat(True)
+            button.setFixedWidth(28)
+        return button
+
+    def set_accent(self, key: str) -> None:
+        self.setStyleSheet(
+            f"Card {{ border: 1px solid palette(mid); border-left: 5px solid {ACCENTS[key]};"
+            " background: palette(window); }"
+            " QLabel#name { font-size: 15pt; font-weight: 600; }"
+            " QLabel#heading, QLabel#clock { color: palette(placeholder-text); }"
+            f" QLabel#status {{ color: {ACCENTS[key]}; font-weight: 600; }}"
+        )
+
+    def expire_in(self, ms: int | None) -> None:
+        """Close after ``ms`` (``None``: stay until dismissed)."""
+        if ms is None:
+            self._expiry.stop()
+        else:
+            self._expiry.start(ms)
+
+    def dismiss(self) -> None:
+        self._expiry.stop()
+        self.hide()
+        self.closed.emit()
+        self.deleteLater()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    # A card the pointer rests on does not vanish under it.
+    def enterEvent(self, event: object) -> None:
+        self._paused = self._expiry.remainingTime() if self._expiry.isActive() else None
+        self._expiry.stop()
+
+    def leaveEvent(self, event: object) -> None:
+        if self._paused is not None:
+            self._expiry.start(max(self._paused, 2000))
+            self._paused = None
+
+
+class CallCard(Card):
+    def __init__(
+        self, call: CallStarted | CallCompleted, name: str, number: str, line: str, actions: CardActions
+    ) -> None:
+        heading = "Incoming call" if call.direction == "inbound" else "Outgoing call"
+        super().__init__(heading, call.start_utc, actions)
+        self.call_id = call.id
+        self.name = plain_label(name, "name")
+        self.number = plain_label(number, "number")
+        self.line = plain_label(line, "line")
+        self.status = plain_label("Ringing…", "status")
+        for label in (self.name, self.number, self.line, self.status):
+            self.lines.addWidget(label)
+        self.missed = False
+        self.set_accent("ringing")
+        self.expire_in(RINGING_LIMIT_MS)
+
+    def complete(self, call: CallCompleted, linger_ms: int) -> None:
+        """The call ended: the card says how, in place; a missed call stays until dismissed."""
+        self.missed = call.outcome == "missed"
+        if call.outcome == "answered":
+            self.status.setText(f"Answered · {format_duration(call.duration_in_seconds)}")
+            self.set_accent("answered")
+        elif self.missed:
+            self.heading.setText("Missed call")
+            self.status.setText("Missed")
+            self.set_accent("missed")
+        else:
+            self.status.setText("Not answered")
+            self.set_accent("ended")
+        self.expire_in(None if self.missed else linger_ms)
+
+
+class TextCard(Card):
+    def __init__(self, text: TextMessageReceived, sender: str, to: str, actions: CardActions) -> None:
+        super().__init__("Text message", text.created_utc, actions)
+        self.sender = plain_label(sender, "name")
+        self.to = plain_label(to, "line")
+        self.body = plain_label(_first_lines(text.body), "body")
+        for label in (self.sender, self.to, self.body):
+            self.lines.addWidget(label)
+        count = len(text.attachments)
+        if count:
+            self.lines.addWidget(plain_label(f"{count} attachment{'s' if count != 1 else ''}", "attachments"))
+        self.set_accent("text")
+
+
+def _first_lines(body: str) -> str:
+    lines = body.strip().splitlines()[:BODY_LINES]
+    text = "\n".join(line[:120] for line in lines)
+    return text + ("…" if len(lines) == BODY_LINES or len(body) > len(text) + BODY_LINES else "")
+
+
+class CardStack:
+    """Cards in a corner of the screen the mouse is on, newest nearest the corner."""
+
+    def __init__(self, corner: str = "bottom-right") -> None:
+        self.corner = corner
+        self.cards: list[Card] = []
+
+    def show(self, card: Card) -> None:
+        self.cards.append(card)
+        card.closed.connect(lambda: self._forget(card))
+        while len(self.cards) > MAX_CARDS:
+            oldest = next((c for c in self.cards if not getattr(c, "missed", False)), self.cards[0])
+            oldest.dismiss()
+        card.adjustSize()
+        card.show()
+        self.arrange()
+
+    def call_card(self, call_id: str) -> CallCard | None:
+        return next((c for c in self.cards if isinstance(c, CallCard) and c.call_id == call_id), None)
+
+    def _forget(self, card: Card) -> None:
+        if card in self.cards:
+            self.cards.remove(card)
+            self.arrange()
+
+    def arrange(self) -> None:
+        screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
+        top = self.corner.startswith("top")
+        left = self.corner.endswith("left")
+        x = area.left() + MARGIN if left else area.right() - CARD_WIDTH - MARGIN
+        y = area.top() + MARGIN if top else area.bottom() - MARGIN
+        for card in reversed(self.cards):  # the newest nearest the corner
+            height = card.sizeHint().height()
+            if not top:
+                y -= height
+            card.move(QPoint(x, y))
+            y = y + height + MARGIN if top else y - MARGIN
+
+    def close_all(self) -> None:
+        for card in list(self.cards):
+            card.dismiss()
+

@@ -1,0 +1,309 @@
+"""The GUI as one subscriber on the bus: pop-ups, the tray, the windows and their actions."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from intulse_desktop import __version__
+from intulse_desktop.bus import Delivery
+from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
+from intulse_desktop.links import fill, is_safe_url
+from intulse_desktop.logs import Redactor
+from intulse_desktop.matching import format_number, normalize_number
+from intulse_desktop.paths import Paths
+from intulse_desktop.popups import Decision, decide
+from intulse_desktop.secrets import SecretStore
+from intulse_desktop.service import Service
+from intulse_desktop.settings import Settings
+from intulse_desktop.formatting import local_time
+from intulse_desktop.store import CallRow, PresenceRow, Store
+from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard
+from intulse_desktop.ui.details import CallerDetails
+from intulse_desktop.ui.icons import tray_icon
+from intulse_desktop.ui.sounds import Sounds
+from intulse_desktop.ui.tray import Tray
+
+log = logging.getLogger(__name__)
+
+LINGER_MS = 8000  # an answered call's card, after the call ends
+TEXT_MS = 20000
+RECENT_DECISIONS = 200
+CONNECTED = ("ringing", "in_use", "busy", "on_hold")  # states where the other party means something
+STATE_WORDS = {
+    "idle": "Idle",
+    "ringing": "Ringing",
+    "in_use": "In use",
+    "busy": "Busy",
+    "on_hold": "On hold",
+    "unavailable": "Unavailable",
+    "unknown": "Unknown",
+}
+
+
+class Desktop(QObject):
+    """Owns the tray, the cards and the windows; every window reads through ``store``."""
+
+    delivered = Signal(object)  # a Delivery, after the cards and the tray have seen it
+    changed = Signal()  # settings, seen-marks or the receiver's state changed
+
+    def __init__(
+        self,
+        service: Service,
+        paths: Paths,
+        tasks: Tasks,
+        secrets: SecretStore,
+        redactor: Redactor,
+        *,
+        open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
+        tray_available: Callable[[], bool] | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.paths = paths
+        self.tasks = tasks
+        self.secrets = secrets  # the webhook secret and the API key, for the settings dialog
+        self.redactor = redactor  # every secret the GUI learns must be added here
+        self.settings = service.settings
+        self.store = Store(paths.database, self.settings.default_region)
+        self._open_url = open_url
+        self.receiver_problem: str | None = None
+        self.last_event: datetime | None = None
+        self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
+        self.cards = CardStack()
+        self.sounds = Sounds()
+        self.details: CallerDetails | None = None
+        self.windows: dict[str, QWidget] = {}
+        extra = {} if tray_available is None else {"tray_available": tray_available}
+        self.tray = Tray(lambda: self.store.recent_callers(self.settings.matcher()), self._caller_label, **extra)
+        self.tray.open_log.connect(self.show_call_log)
+        self.tray.open_settings.connect(self.show_settings)
+        self.tray.open_caller.connect(self.show_caller)
+        self.tray.dnd_toggled.connect(self.set_do_not_disturb)
+        self.tray.show_about.connect(self.show_about)
+        self._unsubscribe = service.bus.subscribe(self.on_delivery)
+        self.tray.set_dnd(self.settings.do_not_disturb)
+        self.refresh_tray()
+
+    def start(self) -> None:
+        self.tray.start()
+
+    def close(self) -> None:
+        self._unsubscribe()
+        self.cards.close_all()
+        self.tray.hide()
+        for window in [self.details, *self.windows.values()]:
+            if window is not None:
+                window.close()
+        self.store.close()
+
+    # --- events ------------------------------------------------------------------------
+
+    def on_delivery(self, delivery: Delivery) -> None:
+        self.last_event = delivery.received
+        decision = decide(delivery, self.settings)
+        self.decisions.append((delivery, decision))
+        event = delivery.event
+        if decision.card == "call":
+            assert isinstance(event, CallStarted)
+            self._show_call(event)
+            self._play("ring")
+        elif decision.card == "completed":
+            assert isinstance(event, CallCompleted)
+            self._complete(event)
+        elif decision.card == "text":
+            assert isinstance(event, TextMessageReceived)
+            self._show_text(event)
+            self._play("text")
+        self.refresh_tray()
+        self.delivered.emit(delivery)
+
+    def _show_call(self, call: CallStarted | CallCompleted) -> CallCard:
+        region = self.settings.default_region
+        line = f"Ext {call.extension}" + (f" · {call.user_display_name}" if call.user_display_name else "")
+        card = CallCard(
+            call,
+            call.remote_party_name.strip() or "Unknown caller",
+            format_number(call.remote_party_number, region) or "No number",
+            line,
+            self.actions(call.remote_party_number, call.remote_party_name, call.extension, call.id),
+        )
+        card.clicked.connect(lambda: self._card_clicked(card, call.remote_party_number, call.remote_party_name))
+        card.closed.connect(lambda: self._card_closed(card))
+        self.cards.show(card)
+        return card
+
+    def _complete(self, call: CallCompleted) -> None:
+        card = self.cards.call_card(call.id)
+        if card is None:
+            if call.outcome != "missed" or self.settings.do_not_disturb:
+                return
+            card = self._show_call(call)
+            self._play("missed")
+        card.complete(call, LINGER_MS)
+        self.cards.arrange()
+
+    def _show_text(self, text: TextMessageReceived) -> None:
+        region = self.settings.default_region
+        known = self.store.calls_with(text.from_, 1)
+        name = known[0].remote_party_name.strip() if known else ""
+        number = format_number(text.from_, region)
+        sender = f"{name} · {number}" if name else number
+        card = TextCard(text, sender, f"To {format_number(text.to, region)}", self.actions(text.from_, name))
+        card.clicked.connect(lambda: self._card_clicked(card, text.from_, name))
+        card.expire_in(TEXT_MS)
+        self.cards.show(card)
+
+    def _card_clicked(self, card: QWidget, number: str, name: str) -> None:
+        self.show_caller(number, name)
+        if isinstance(card, CallCard) and card.missed:
+            card.dismiss()  # seen: shown in full in the details window
+
+    def _card_closed(self, card: CallCard) -> None:
+        if card.missed:
+            self.mark_seen([card.call_id])
+
+    def _play(self, kind: str) -> None:
+        settings = self.settings
+        wanted = {"ring": settings.sound_ring, "missed": settings.sound_missed, "text": settings.sound_text}
+        if wanted[kind]:
+            self.sounds.play(kind, settings.sound_volume / 100)
+
+    # --- actions on a number -----------------------------------------------------------
+
+    def actions(self, number: str, name: str, extension: str = "", call_id: str = "") -> CardActions:
+        dialable = normalize_number(number, self.settings.default_region) or number.strip()
+        crm = self.settings.crm_url_template
+
+        def open_template(template: str) -> None:
+            self.open_url(fill(template, number=dialable, name=name, extension=extension, call_id=call_id))
+
+        return CardActions(
+            copy=lambda: QGuiApplication.clipboard().setText(dialable),
+            call_back=lambda: open_template(self.settings.call_back_url_template),
+            crm=(lambda: open_template(crm)) if crm else None,
+        )
+
+    def open_url(self, url: str) -> bool:
+        """Open a link built from call data, but only with a scheme on the safe list."""
+        if not is_safe_url(url):
+            log.warning("not opening a link with an unsafe scheme: %.40s", url)
+            return False
+        self._open_url(QUrl(url))
+        return True
+
+    def mark_seen(self, call_ids: list[str]) -> None:
+        async def mark() -> None:
+            if await self.service.writer.run(lambda store: store.mark_seen(call_ids)):
+                self.refresh_tray()
+                self.changed.emit()
+
+        self.tasks.spawn(mark(), "mark calls seen")
+
+    # --- windows -----------------------------------------------------------------------
+
+    def show_caller(self, number: str, name: str = "") -> None:
+        if self.details is None:
+            self.details = CallerDetails(self.store, lambda: self.settings.default_region, self.actions)
+        self.details.show_number(number, name)
+
+    def show_call_log(self) -> None:
+        from intulse_desktop.ui.calllog import CallLogWindow
+
+        self._show_window("log", lambda: CallLogWindow(self))
+
+    def show_settings(self) -> None:
+        from intulse_desktop.ui.settings_dialog import SettingsDialog
+
+        self._show_window("settings", lambda: SettingsDialog(self))
+
+    def _show_window(self, key: str, make: Callable[[], QWidget]) -> None:
+        window = self.windows.get(key)
+        if window is None:
+            window = self.windows[key] = make()
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "About Intulse Desktop", "")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"Intulse Desktop {__version__}\n\n"
+            "Caller-ID pop-ups, your phone's state and a call log from Intulse webhooks.\n\n"
+            f"Your data: {self.paths.data_dir}"
+        )
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+
+    # --- settings ----------------------------------------------------------------------
+
+    def set_do_not_disturb(self, on: bool) -> None:
+        self.save_settings(self.settings.with_values({"do_not_disturb": on}))
+
+    def save_settings(self, settings: Settings) -> None:
+        """Save and take effect at once (what needs no rebinding; see ``apply_settings``)."""
+        settings.save(self.paths.settings_file)
+        self.settings = settings
+        self.service.apply(settings)
+        self.store.region = settings.default_region
+        self.tray.set_dnd(settings.do_not_disturb)
+        self.refresh_tray()
+        self.changed.emit()
+
+    async def apply_settings(self, settings: Settings) -> None:
+        """Rebind if the address changed (the old one keeps working if that fails), then save."""
+        old = self.settings
+        if self.receiver_problem or (settings.listen_host, settings.listen_port) != (old.listen_host, old.listen_port):
+            await self.service.listen(settings.listen_host, settings.listen_port)  # raises ReceiverError
+            self.set_receiver_problem(None)
+        self.save_settings(settings)
+
+    def set_receiver_problem(self, problem: str | None) -> None:
+        self.receiver_problem = problem
+        self.refresh_tray()
+        self.changed.emit()
+
+    # --- tray --------------------------------------------------------------------------
+
+    def _caller_label(self, call: CallRow) -> str:
+        number = format_number(call.remote_party_number, self.settings.default_region)
+        name = call.remote_party_name.strip()
+        text = f"{name} — {number}" if name else number
+        return text.replace("&", "&&")  # a caller's "&" is not a menu accelerator
+
+    def refresh_tray(self) -> None:
+        settings = self.settings
+        missed = self.store.unseen_missed_count(settings.matcher())
+        presence = self.store.presence(settings.extension) if settings.extension else []
+        state = presence[0].state if presence else "unknown"
+        lines = [
+            f"Intulse Desktop — ext {settings.extension}"
+            if settings.extension
+            else "Intulse Desktop — set your extension in Settings"
+        ]
+        if self.receiver_problem:
+            lines.append(f"Not receiving webhooks: {self.receiver_problem}")
+        if presence:
+            lines.append(self._presence_text(presence[0]))
+        if settings.do_not_disturb:
+            lines.append("Do not disturb")
+        if missed:
+            lines.append(f"{missed} missed call{'s' if missed != 1 else ''}")
+        lines.append(f"Last event {local_time(self.last_event)}" if self.last_event else "No events yet")
+        icon = tray_icon("receiver_problem" if self.receiver_problem else state, missed)
+        self.tray.set_state(icon, "\n".join(lines))
+
+    def _presence_text(self, presence: PresenceRow) -> str:
+        words = STATE_WORDS[presence.state] if presence.state != "unknown" else f"Unknown ({presence.status})"
+        number = format_number(presence.connected_line_number, self.settings.default_region)
+        other = " ".join(filter(None, [presence.connected_line_name.strip(), number]))
+        return f"{words} with {other}" if other and presence.state in CONNECTED else words

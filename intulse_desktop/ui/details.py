@@ -1,0 +1,127 @@
+"""Caller details: who is calling, and every call and text with that number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from intulse_desktop.formatting import format_duration, local_time
+from intulse_desktop.matching import format_number
+from intulse_desktop.store import CallRow, MessageRow, Store
+from intulse_desktop.ui.cards import CardActions, plain_label
+
+HISTORY_LIMIT = 1000  # per kind; a number with more shows the newest
+
+
+def call_summary(call: CallRow) -> str:
+    direction = "Inbound" if call.direction == "inbound" else "Outbound"
+    outcome = {
+        "answered": f"answered · {format_duration(call.duration_seconds)}",
+        "missed": "missed",
+        "unanswered": "not answered",
+        None: "in progress",
+    }[call.outcome]
+    return f"{direction} call, {outcome}"
+
+
+def message_summary(message: MessageRow) -> str:
+    first = message.body.strip().splitlines()[0] if message.body.strip() else ""
+    count = len(message.attachments)
+    extra = f" ({count} attachment{'s' if count != 1 else ''})" if count else ""
+    return f"Text: {first[:200]}{extra}"
+
+
+def history_name(calls: list[CallRow], fallback: str) -> str:
+    """The caller-ID name the number last had (an empty name leaves the earlier one)."""
+    return next((c.remote_party_name for c in calls if c.remote_party_name.strip()), fallback) or "Unknown caller"
+
+
+class CallerDetails(QWidget):
+    """One window, reused: a click on any card or recent caller shows that number here."""
+
+    def __init__(self, store: Store, region: Callable[[], str], actions: Callable[[str, str], CardActions]) -> None:
+        super().__init__(None)
+        self.setWindowTitle("Caller details")
+        self.resize(560, 480)
+        self._store = store
+        self._region = region
+        self._actions = actions
+        self.number = ""
+        self.name = plain_label("", "name")
+        self.name.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.formatted = plain_label("", "number")
+        self.summary = plain_label("", "summary")
+        self.buttons = QHBoxLayout()
+        self.history = QTreeWidget()
+        self.history.setHeaderLabels(["When", "What", "Extension"])
+        self.history.setRootIsDecorated(False)
+        self.history.setUniformRowHeights(True)
+        self.history.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        layout = QVBoxLayout(self)
+        for widget in (self.name, self.formatted, self.summary):
+            layout.addWidget(widget)
+        layout.addLayout(self.buttons)
+        layout.addWidget(self.history, 1)
+
+    def show_number(self, number: str, name_hint: str = "") -> None:
+        region = self._region()
+        calls = self._store.calls_with(number, HISTORY_LIMIT)
+        messages = self._store.messages_with(number, HISTORY_LIMIT)
+        self.number = number
+        name = history_name(calls, name_hint)
+        self.name.setText(name)
+        self.formatted.setText(format_number(number, region))
+        self.setWindowTitle(f"{name} — caller details")
+        times = [c.start_utc for c in calls] + [m.created_utc for m in messages]
+        if times:
+            self.summary.setText(
+                f"{_count(len(calls), 'call')} · {_count(len(messages), 'text')} · "
+                f"first contact {local_time(min(times))} · last contact {local_time(max(times))}"
+            )
+        else:
+            self.summary.setText("No calls or texts with this number yet")
+        self._set_buttons(self._actions(number, name))
+        self._fill(calls, messages)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def _set_buttons(self, actions: CardActions) -> None:
+        while self.buttons.count():
+            item = self.buttons.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for text, action in (("Copy number", actions.copy), ("Call back", actions.call_back), ("Open in CRM", actions.crm)):
+            if action is not None:
+                button = QPushButton(text)
+                button.clicked.connect(action)
+                self.buttons.addWidget(button)
+        self.buttons.addStretch(1)
+
+    def _fill(self, calls: list[CallRow], messages: list[MessageRow]) -> None:
+        entries: list[tuple[datetime, str, str]] = [(c.start_utc, call_summary(c), c.extension) for c in calls]
+        entries += [(m.created_utc, message_summary(m), "") for m in messages]
+        entries.sort(key=lambda e: e[0], reverse=True)
+        self.history.clear()
+        items = []
+        for when, what, extension in entries:
+            item = QTreeWidgetItem([local_time(when), what, extension])
+            item.setToolTip(1, what)
+            items.append(item)
+        self.history.addTopLevelItems(items)
+        self.history.resizeColumnToContents(0)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+

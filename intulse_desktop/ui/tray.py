@@ -1,0 +1,164 @@
+"""The app's face: a tray icon with its menu, or a small window where no tray exists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSystemTrayIcon,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from intulse_desktop.store import CallRow
+from intulse_desktop.ui.cards import plain_label
+
+TRAY_RETRY_MS = 5000  # only while there is no tray: desktops start their tray late after login
+
+
+class FallbackWindow(QWidget):
+    """Stands in for the tray icon; closing it only minimises it (the app keeps receiving)."""
+
+    def __init__(self, menu: QMenu, actions: dict[str, QAction]) -> None:
+        super().__init__(None)
+        self.setWindowTitle("Intulse Desktop")
+        self.icon = QLabel()
+        self.status = plain_label("", "status")
+        more = QToolButton()
+        more.setText("Menu")
+        more.setMenu(menu)
+        more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        row = QHBoxLayout()
+        for key in ("log", "settings"):
+            button = QPushButton(actions[key].text())
+            button.clicked.connect(actions[key].trigger)
+            row.addWidget(button)
+        row.addWidget(more)
+        top = QHBoxLayout()
+        top.addWidget(self.icon)
+        top.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(row)
+
+    def set_state(self, icon: QIcon, tooltip: str) -> None:
+        self.setWindowIcon(icon)
+        self.icon.setPixmap(icon.pixmap(32, 32))
+        self.status.setText(tooltip)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.ignore()
+        self.showMinimized()
+
+
+class Tray(QObject):
+    open_log = Signal()
+    open_settings = Signal()
+    open_caller = Signal(str, str)  # number, name
+    dnd_toggled = Signal(bool)
+    show_about = Signal()
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        recent_callers: Callable[[], list[CallRow]],
+        caller_label: Callable[[CallRow], str],
+        tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
+    ) -> None:
+        super().__init__()
+        self._recent_callers = recent_callers
+        self._caller_label = caller_label
+        self._tray_available = tray_available
+        self.menu = QMenu()
+        self.actions: dict[str, QAction] = {}
+        self._add("log", "Call log", self.open_log.emit)
+        self.recent = self.menu.addMenu("Recent callers")
+        self.recent.aboutToShow.connect(self._fill_recent)
+        self._add("dnd", "Do not disturb", None).setCheckable(True)
+        self.actions["dnd"].toggled.connect(self.dnd_toggled.emit)
+        self.menu.addSeparator()
+        self._add("settings", "Settings…", self.open_settings.emit)
+        self._add("about", "About Intulse Desktop", self.show_about.emit)
+        self.menu.addSeparator()
+        self._add("quit", "Quit", self.quit_requested.emit)
+
+        self.icon = QSystemTrayIcon(self)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        self.window: FallbackWindow | None = None
+        self._retry = QTimer(self)
+        self._retry.setInterval(TRAY_RETRY_MS)
+        self._retry.timeout.connect(self._try_tray)
+
+    def _add(self, key: str, text: str, slot: Callable[[], None] | None) -> QAction:
+        action = QAction(text, self.menu)  # parented, or PySide may collect it
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.menu.addAction(action)
+        self.actions[key] = action
+        return action
+
+    def start(self) -> None:
+        if self._tray_available():
+            self.icon.show()
+        else:
+            self.window = FallbackWindow(self.menu, self.actions)
+            self.window.set_state(self.icon.icon(), self.icon.toolTip())
+            self.window.show()
+            self._retry.start()
+
+    @property
+    def in_tray(self) -> bool:
+        return self.icon.isVisible()
+
+    def _try_tray(self) -> None:
+        if not self._tray_available():
+            return
+        self._retry.stop()
+        self.icon.show()
+        if self.window is not None:
+            self.window.hide()
+            self.window.deleteLater()
+            self.window = None
+
+    def set_state(self, icon: QIcon, tooltip: str) -> None:
+        self.icon.setIcon(icon)
+        self.icon.setToolTip(tooltip)
+        if self.window is not None:
+            self.window.set_state(icon, tooltip)
+
+    def set_dnd(self, on: bool) -> None:
+        action = self.actions["dnd"]
+        action.blockSignals(True)
+        action.setChecked(on)
+        action.blockSignals(False)
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.open_log.emit()
+
+    def _fill_recent(self) -> None:
+        self.recent.clear()
+        callers = self._recent_callers()
+        if not callers:
+            self.recent.addAction("No calls yet").setEnabled(False)
+        for call in callers:
+            action = QAction(self._caller_label(call), self.recent)
+            action.triggered.connect(
+                lambda _=False, n=call.remote_party_number, name=call.remote_party_name: self.open_caller.emit(n, name)
+            )
+            self.recent.addAction(action)
+
+    def hide(self) -> None:
+        self._retry.stop()
+        self.icon.hide()
+        if self.window is not None:
+            self.window.hide()
+
