@@ -68,6 +68,12 @@ BUNDLE=$BUILD/$NAME
 say "assembling $NAME"
 rm -rf "$BUNDLE"
 mv "$BUILD/dist/intulse-desktop" "$BUNDLE"
+# Symbol tables and debug information (libpython alone can carry 17 MB) are dead weight.
+# Only files that still have them are stripped: PyInstaller's strip=True also rewrites
+# the already-stripped FFmpeg libraries, which then no longer load ("not page-aligned").
+find "$BUNDLE" -type f \( -name '*.so*' -o -name intulse-desktop \) -print0 | while IFS= read -r -d '' file; do
+    if readelf -S "$file" 2>/dev/null | grep -qE '\.(symtab|debug_info)'; then strip --strip-unneeded "$file"; fi
+done
 install -Dm644 "$ROOT/packaging/linux/intulse-desktop.desktop" "$BUNDLE/share/applications/intulse-desktop.desktop"
 install -Dm644 "$ROOT/packaging/linux/com.intulse.desktop.metainfo.xml" "$BUNDLE/share/metainfo/com.intulse.desktop.metainfo.xml"
 cp -r "$ROOT/packaging/icons/hicolor" "$BUNDLE/share/icons/"

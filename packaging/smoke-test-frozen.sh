@@ -69,10 +69,10 @@ for kind in tray/idle.svg tray/receiver_problem.svg app/intulse-desktop.svg soun
     [ -s "$DIST/_internal/intulse_desktop/resources/$kind" ] || fail "resource $kind is missing"
 done
 pass "icons and sounds are in the bundle"
-unresolved=$({ find "$DIST/_internal" -type f -name '*.so*' -exec env LD_LIBRARY_PATH="$DIST/_internal" ldd {} + 2>/dev/null || true; } \
-    | awk '/^\// {file=$1} /not found/ {print file, $1}' | sort -u)
-[ -z "$unresolved" ] || fail "libraries that do not resolve (bundled or on this system):"$'\n'"$unresolved"
-pass "every bundled library's dependencies resolve"
+unresolved=$({ find "$DIST/_internal" -type f -name '*.so*' -exec env LD_LIBRARY_PATH="$DIST/_internal" ldd {} + 2>&1 || true; } \
+    | awk '/^\// {file=$1} /not found|error while loading/ {print file, $0}' | sort -u)
+[ -z "$unresolved" ] || fail "libraries that do not load (from the bundle or this system):"$'\n'"$unresolved"
+pass "every bundled library loads: its dependencies resolve"
 
 step "secrets in the file fallback (no keyring backend)"
 export PYTHON_KEYRING_BACKEND=keyring.backends.fail.Keyring
