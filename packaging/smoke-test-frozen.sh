@@ -69,6 +69,10 @@ for kind in tray/idle.svg tray/receiver_problem.svg app/intulse-desktop.svg soun
     [ -s "$DIST/_internal/intulse_desktop/resources/$kind" ] || fail "resource $kind is missing"
 done
 pass "icons and sounds are in the bundle"
+for module in QtCore QtGui QtWidgets QtNetwork QtMultimedia QtSvg; do
+    compgen -G "$DIST/_internal/PySide6/$module.*" >/dev/null || fail "PySide6.$module is not in the bundle"
+done
+pass "the Qt modules the app uses are in the bundle"
 unresolved=$({ find "$DIST/_internal" -type f -name '*.so*' -exec env LD_LIBRARY_PATH="$DIST/_internal" ldd {} + 2>&1 || true; } \
     | awk '/^\// {file=$1} /not found|error while loading/ {print file, $0}' | sort -u)
 [ -z "$unresolved" ] || fail "libraries that do not load (from the bundle or this system):"$'\n'"$unresolved"

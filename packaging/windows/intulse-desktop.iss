@@ -67,7 +67,7 @@ Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppExe}"; Tasks: desktopico
 
 [Registry]
 ; HKA is HKCU for a per-user install (HKLM with /ALLUSERS). The app's own
-; "start at sign-in" setting uses the same value name, so the two agree.
+; "start at sign-in" setting must use the same key and value name, so the two agree.
 Root: HKA; Subkey: "Software\Microsoft\Windows\CurrentVersion\Run"; ValueType: string; ValueName: "{#AppName}"; ValueData: """{app}\{#AppExe}"""; Flags: uninsdeletevalue; Tasks: startup
 
 [Run]
