@@ -43,7 +43,7 @@ EOF
 PYVER=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 # PyInstaller bundles libpython, which Debian and Ubuntu ship in a package of its own.
 LIBDIR=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')
-if ! compgen -G "$LIBDIR/libpython$PYVER*.so*" >/dev/null && ! ldconfig -p | grep -q "libpython$PYVER"; then
+if ! compgen -G "$LIBDIR/libpython$PYVER*.so*" >/dev/null && ! ldconfig -p | grep -c "libpython$PYVER" >/dev/null; then
     apt_install "libpython$PYVER"
 fi
 "$PYTHON" -c 'import ensurepip' 2>/dev/null || apt_install "python$PYVER-venv"
@@ -72,7 +72,8 @@ mv "$BUILD/dist/intulse-desktop" "$BUNDLE"
 # Only files that still have them are stripped: PyInstaller's strip=True also rewrites
 # the already-stripped FFmpeg libraries, which then no longer load ("not page-aligned").
 find "$BUNDLE" -type f \( -name '*.so*' -o -name intulse-desktop \) -print0 | while IFS= read -r -d '' file; do
-    if readelf -S "$file" 2>/dev/null | grep -qE '\.(symtab|debug_info)'; then strip --strip-unneeded "$file"; fi
+    sections=$(readelf -S "$file" 2>/dev/null || true)  # not piped into grep -q: pipefail + SIGPIPE
+    if [[ $sections == *.symtab* || $sections == *.debug_info* ]]; then strip --strip-unneeded "$file"; fi
 done
 install -Dm644 "$ROOT/packaging/linux/intulse-desktop.desktop" "$BUNDLE/share/applications/intulse-desktop.desktop"
 install -Dm644 "$ROOT/packaging/linux/com.intulse.desktop.metainfo.xml" "$BUNDLE/share/metainfo/com.intulse.desktop.metainfo.xml"
