@@ -88,6 +88,13 @@ class Settings(BaseModel):
     call_back_url_template: str = Field(
         "tel:{number}", description="Call back: a tel:, sip:, callto: or http(s) URL template."
     )
+    receive_from: Literal["computer", "hub"] = Field(
+        "computer",
+        description="Where events come from: this computer's own receiver, or an office hub (hub_url).",
+    )
+    hub_url: str | None = Field(
+        None, description="The office hub to connect to when receive_from is hub (its token is a secret)."
+    )
     retention_days: int | None = Field(
         None, ge=1, description="Keep the call log this many days (empty: keep everything)."
     )
@@ -128,6 +135,17 @@ class Settings(BaseModel):
     @classmethod
     def _url(cls, value: str) -> str:
         return http_url(value)
+
+    @field_validator("hub_url")
+    @classmethod
+    def _hub_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s):// or ws(s):// URL")
+        return url
 
     @field_validator("crm_url_template", "call_back_url_template", mode="before")
     @classmethod
