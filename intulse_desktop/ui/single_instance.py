@@ -48,13 +48,14 @@ class SingleInstance(QObject):
         self._server.newConnection.connect(self._accept)
 
     def _accept(self) -> None:
+        # The caller writes its one line at once, so a short blocking read is simplest:
+        # no per-socket signal handlers to outlive their sockets.
         while (socket := self._server.nextPendingConnection()) is not None:
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(socket.deleteLater)
-
-    def _read(self, socket: QLocalSocket) -> None:
-        if bytes(socket.readAll().data()).startswith(WAKE.strip()):
-            self.woken.emit()
+            if socket.bytesAvailable() or socket.waitForReadyRead(TIMEOUT_MS):
+                if bytes(socket.readAll().data()).startswith(WAKE.strip()):
+                    self.woken.emit()
+            socket.close()
+            socket.deleteLater()
 
     def close(self) -> None:
         self._server.close()
