@@ -17,6 +17,12 @@ def local_time(value: datetime | None) -> str:
     return "" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def local_time_short(value: datetime) -> str:
+    """Just the time for today, the date too for any other day."""
+    local = value.astimezone()
+    return local.strftime("%H:%M") if local.date() == datetime.now().astimezone().date() else local_time(value)
+
+
 def printable(text: str) -> str:
     """Untrusted text made safe for a terminal: no escape sequences, no line breaks."""
     if text.isprintable():

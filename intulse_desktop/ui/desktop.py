@@ -22,7 +22,7 @@ from intulse_desktop.popups import Decision, decide
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
-from intulse_desktop.formatting import local_time
+from intulse_desktop.formatting import local_time_short
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard
@@ -298,7 +298,7 @@ class Desktop(QObject):
             lines.append("Do not disturb")
         if missed:
             lines.append(f"{missed} missed call{'s' if missed != 1 else ''}")
-        lines.append(f"Last event {local_time(self.last_event)}" if self.last_event else "No events yet")
+        lines.append(f"Last event {local_time_short(self.last_event)}" if self.last_event else "No events yet")
         icon = tray_icon("receiver_problem" if self.receiver_problem else state, missed)
         self.tray.set_state(icon, "\n".join(lines))
 

@@ -21,6 +21,7 @@ from intulse_desktop.store import CallRow
 from intulse_desktop.ui.cards import plain_label
 
 TRAY_RETRY_MS = 5000  # only while there is no tray: desktops start their tray late after login
+TRAY_RETRIES = 24  # ... for two minutes; after that, no timer wakes an idle app
 
 
 class FallbackWindow(QWidget):
@@ -96,6 +97,7 @@ class Tray(QObject):
         self._retry = QTimer(self)
         self._retry.setInterval(TRAY_RETRY_MS)
         self._retry.timeout.connect(self._try_tray)
+        self._retries_left = TRAY_RETRIES
 
     def _add(self, key: str, text: str, slot: Callable[[], None] | None) -> QAction:
         action = QAction(text, self.menu)  # parented, or PySide may collect it
@@ -120,6 +122,9 @@ class Tray(QObject):
 
     def _try_tray(self) -> None:
         if not self._tray_available():
+            self._retries_left -= 1
+            if self._retries_left <= 0:
+                self._retry.stop()
             return
         self._retry.stop()
         self.icon.show()
