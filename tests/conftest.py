@@ -48,6 +48,17 @@ def home(tmp_path) -> Path:
 
 
 @pytest.fixture
+async def writer(tmp_path):
+    """The log's one writer, on ``tmp_path / "log.sqlite3"``."""
+    from intulse_desktop.writer import Writer
+
+    w = Writer(tmp_path / "log.sqlite3")
+    await w.start()
+    yield w
+    await w.close()
+
+
+@pytest.fixture
 def restore_logging() -> Iterator[None]:
     """The CLI replaces the root logger's handlers; put pytest's back afterwards."""
     root = logging.getLogger()

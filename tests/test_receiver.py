@@ -13,20 +13,11 @@ from intulse_desktop.bus import Bus
 from intulse_desktop.matching import Matcher
 from intulse_desktop.receiver import MAX_BODY, Receiver, server_options, webhook_urls
 from intulse_desktop.store import Store, StoreError
-from intulse_desktop.writer import Writer
 
 from .conftest import payload
 
 SECRET = "s3cr3t-Zx9_abcdefghijklmnopqrstuvwxyz012345"
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-async def writer(tmp_path):
-    w = Writer(tmp_path / "log.sqlite3")
-    await w.start()
-    yield w
-    await w.close()
 
 
 @pytest.fixture

@@ -14,14 +14,6 @@ from .conftest import payload
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-async def writer(tmp_path):
-    w = Writer(tmp_path / "log.sqlite3")
-    await w.start()
-    yield w
-    await w.close()
-
-
 def started(n):
     return parse(payload("CallStarted") | {"Id": f"c{n}"}, "CallStarted")
 
