@@ -38,7 +38,9 @@ def decide(delivery: Delivery, settings: Settings) -> Decision:
     if isinstance(event, ExtensionUpdated):
         return Decision(None, "presence (shown in the tray)" if delivery.is_mine else "not my extension")
     if not delivery.is_mine:
-        return Decision(None, "not my number" if isinstance(event, TextMessageReceived) else "not my extension")
+        return Decision(
+            None, "not my number" if isinstance(event, TextMessageReceived) else "not my extension"
+        )
     if not delivery.is_new:
         return Decision(None, "repeated delivery")
     card: Card
@@ -78,7 +80,9 @@ def _held_back(settings: Settings, now: datetime) -> str | None:
 def breaks_through(settings: Settings, number: str) -> bool:
     """Whether ``number`` is one of the numbers that pop up even in quiet hours and do-not-disturb."""
     key = number_key(number, settings.default_region)
-    return bool(key) and any(key == number_key(n, settings.default_region) for n in settings.breakthrough_numbers)
+    return bool(key) and any(
+        key == number_key(n, settings.default_region) for n in settings.breakthrough_numbers
+    )
 
 
 def in_quiet_hours(settings: Settings, now: datetime) -> bool:
@@ -100,8 +104,10 @@ def in_quiet_hours(settings: Settings, now: datetime) -> bool:
     )
 
 
-def explain(rows: Iterable[DeliveryRow], decisions: Iterable[tuple[Delivery, Decision]]) -> list[tuple[DeliveryRow, str]]:
-    """Each delivery line with what came of it: the pop-up decision if this run made one, else the line's own facts.
+def explain(
+    rows: Iterable[DeliveryRow], decisions: Iterable[tuple[Delivery, Decision]]
+) -> list[tuple[DeliveryRow, str]]:
+    """Each delivery line with what came of it: this run's pop-up decision, else what the line itself says.
 
     A line and its decision share the event type and the moment of receipt (to the microsecond).
     """
@@ -113,7 +119,11 @@ def _from_row(row: DeliveryRow) -> str:
     if row.event_type == "test":
         return "test delivery (not stored, nothing pops)"
     if row.http_status >= 400:
-        return f"invalid (HTTP {row.http_status}): {row.detail}" if row.detail else f"invalid (HTTP {row.http_status})"
+        return (
+            f"invalid (HTTP {row.http_status}): {row.detail}"
+            if row.detail
+            else f"invalid (HTTP {row.http_status})"
+        )
     if not row.is_mine:
         return "not my number" if row.event_type == "TextMessageReceived" else "not my extension"
     if not row.is_new:

@@ -82,11 +82,14 @@ class Settings(BaseModel):
         DEFAULT_DASHBOARD_API_URL, description="The older Intulse API, used for click-to-call."
     )
     do_not_disturb: bool = Field(
-        False, description="Keep pop-ups and sounds away (events are still logged; break-through numbers still pop)."
+        False,
+        description="Keep pop-ups and sounds away (events are still logged; break-through numbers still pop).",
     )
     popup_inbound: bool = Field(True, description="Pop up calls coming in to me.")
     popup_outbound: bool = Field(False, description="Pop up my outbound calls too, not only inbound ones.")
-    popup_missed: bool = Field(True, description="Pop up a card for a call I missed (it stays until dismissed).")
+    popup_missed: bool = Field(
+        True, description="Pop up a card for a call I missed (it stays until dismissed)."
+    )
     popup_text: bool = Field(True, description="Pop up texts to my numbers.")
     sound_ring: bool = Field(True, description="Play a sound when a call pops up.")
     sound_missed: bool = Field(True, description="Play a sound when a missed call pops up.")
@@ -104,7 +107,8 @@ class Settings(BaseModel):
         None, description="The screen cards appear on, by name (empty: the screen the mouse is on)."
     )
     quiet_hours: bool = Field(
-        False, description="No pop-ups or sounds from quiet_start to quiet_end on quiet_days (events are still logged)."
+        False,
+        description="No pop-ups or sounds from quiet_start to quiet_end on quiet_days (events are still logged).",
     )
     quiet_days: list[Day] = Field(
         default_factory=lambda: list(DAYS), description="The days quiet hours start on (mon … sun)."
@@ -116,7 +120,7 @@ class Settings(BaseModel):
     )
     breakthrough_numbers: list[str] = Field(
         default_factory=list,
-        description="Numbers whose calls and texts pop up even in quiet hours and do-not-disturb (stored as E.164).",
+        description="Numbers whose calls and texts pop up even in quiet hours and do-not-disturb (as E.164).",
     )
     crm_url_template: str | None = Field(
         None,

@@ -3,7 +3,7 @@ and what "Recent deliveries" says about each delivery line."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import pytest
 
@@ -23,9 +23,11 @@ def at(day: str, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 1, 5 + DAYS.index(day), hour, minute).astimezone()
 
 
-def delivery(name: str, when: datetime | None = None, *, is_new: bool = True, is_mine: bool = True, **fields) -> Delivery:
+def delivery(
+    name: str, when: datetime | None = None, *, is_new: bool = True, is_mine: bool = True, **fields
+) -> Delivery:
     event = parse(payload(name) | fields, name.split("-")[0])
-    return Delivery(event, is_new, is_mine, (when or at("wed", 12)).astimezone(timezone.utc))
+    return Delivery(event, is_new, is_mine, (when or at("wed", 12)).astimezone(UTC))
 
 
 def quiet(**values) -> Settings:
@@ -66,7 +68,9 @@ def test_missed_calls_switched_off_still_update_a_card_that_shows():
 
 
 def test_texts_can_be_switched_off():
-    assert decide(delivery("TextMessageReceived"), Settings(popup_text=False)) == Decision(None, "texts do not pop up")
+    assert decide(delivery("TextMessageReceived"), Settings(popup_text=False)) == Decision(
+        None, "texts do not pop up"
+    )
 
 
 def test_an_answered_call_only_updates_its_card():
@@ -147,7 +151,7 @@ def test_the_same_start_and_end_is_the_whole_day():
 
 def test_quiet_hours_are_judged_by_local_time_of_arrival():
     settings = quiet(quiet_start=time(9), quiet_end=time(17))
-    arrived = at("wed", 12).astimezone(timezone.utc)  # the delivery carries UTC
+    arrived = at("wed", 12).astimezone(UTC)  # the delivery carries UTC
     assert decide(delivery("CallStarted", arrived), settings).reason == "quiet hours"
 
 
@@ -247,7 +251,10 @@ def test_try_values_gives_each_problem_its_setting():
 
 
 def test_try_values_puts_a_check_across_settings_on_the_setting_it_names():
-    assert Settings().try_values({"my_numbers": ["12"]}) == (None, {"my_numbers": "'12' is not a phone number"})
+    assert Settings().try_values({"my_numbers": ["12"]}) == (
+        None,
+        {"my_numbers": "'12' is not a phone number"},
+    )
 
 
 # --- recent deliveries ----------------------------------------------------------------------
@@ -255,7 +262,7 @@ def test_try_values_puts_a_check_across_settings_on_the_setting_it_names():
 
 def row(event_type: str, received: datetime, status: int = 200, **flags) -> DeliveryRow:
     values = {"stored": status == 200, "is_new": True, "is_mine": True, "event_key": "", "detail": ""} | flags
-    return DeliveryRow(1, received.astimezone(timezone.utc), event_type, status, **values)
+    return DeliveryRow(1, received.astimezone(UTC), event_type, status, **values)
 
 
 def test_a_delivery_line_shows_the_decision_made_for_it():
@@ -287,6 +294,7 @@ def test_a_line_without_a_decision_says_what_it_can_from_itself():
 
 def test_a_decision_for_another_type_at_the_same_moment_is_not_mixed_up():
     text = delivery("TextMessageReceived", at("wed", 12))
-    assert explain([row("CallStarted", at("wed", 12), is_mine=False)], [(text, Decision("text", POPPED))])[0][
-        1
-    ] == "not my extension"
+    assert (
+        explain([row("CallStarted", at("wed", 12), is_mine=False)], [(text, Decision("text", POPPED))])[0][1]
+        == "not my extension"
+    )

@@ -31,7 +31,9 @@ def test_quiet_hours_keep_the_card_away_and_say_why(desktop, me):
 
 
 def test_a_break_through_number_pops_in_do_not_disturb(desktop, me):
-    desktop.save_settings(me.with_values({"do_not_disturb": True, "breakthrough_numbers": ["(317) 555-0142"]}))
+    desktop.save_settings(
+        me.with_values({"do_not_disturb": True, "breakthrough_numbers": ["(317) 555-0142"]})
+    )
     deliver(desktop, "CallStarted")
     assert len(cards(desktop, CallCard)) == 1
 
@@ -39,7 +41,12 @@ def test_a_break_through_number_pops_in_do_not_disturb(desktop, me):
 def test_a_missed_call_from_a_break_through_number_pops_in_quiet_hours(desktop, me):
     desktop.save_settings(
         me.with_values(
-            {"quiet_hours": True, "quiet_start": time(0), "quiet_end": time(0), "breakthrough_numbers": ["+13175550199"]}
+            {
+                "quiet_hours": True,
+                "quiet_start": time(0),
+                "quiet_end": time(0),
+                "breakthrough_numbers": ["+13175550199"],
+            }
         )
     )
     deliver(desktop, "CallCompleted-missed")
@@ -127,7 +134,9 @@ def test_a_screen_that_is_not_connected_means_the_screen_with_the_mouse(desktop,
 @pytest.fixture
 def messages(desktop, monkeypatch):
     shown = []
-    monkeypatch.setattr(desktop.tray.icon, "showMessage", lambda title, text, *rest: shown.append((title, text)))
+    monkeypatch.setattr(
+        desktop.tray.icon, "showMessage", lambda title, text, *rest: shown.append((title, text))
+    )
     return shown
 
 
@@ -137,9 +146,15 @@ def click_call_back(desktop, qtbot, qloop, name="CallStarted"):
     qloop.run_until_complete(desktop.tasks.wait())
 
 
-def test_call_back_by_click_to_call_rings_my_extension_and_dials_digits(desktop, me, fake_intulse_qt, messages, qtbot, qloop):
+def test_call_back_by_click_to_call_rings_my_extension_and_dials_digits(
+    desktop, me, fake_intulse_qt, messages, qtbot, qloop
+):
     desktop.secrets.set_api_key(API_KEY)
-    desktop.save_settings(me.with_values({"call_back_method": "click-to-call", "dashboard_api_url": fake_intulse_qt.url + "/api"}))
+    desktop.save_settings(
+        me.with_values(
+            {"call_back_method": "click-to-call", "dashboard_api_url": fake_intulse_qt.url + "/api"}
+        )
+    )
     click_call_back(desktop, qtbot, qloop)
     [request] = fake_intulse_qt.made("POST", "/api/call/")
     assert request.body == b"extension=204&target=13175550142"
@@ -152,7 +167,11 @@ def test_call_back_by_click_to_call_rings_my_extension_and_dials_digits(desktop,
 def test_click_to_call_refused_shows_why(desktop, me, fake_intulse_qt, messages, qtbot, qloop):
     fake_intulse_qt.answers[("POST", "/api/call/")] = (401, "no")
     desktop.secrets.set_api_key(API_KEY)
-    desktop.save_settings(me.with_values({"call_back_method": "click-to-call", "dashboard_api_url": fake_intulse_qt.url + "/api"}))
+    desktop.save_settings(
+        me.with_values(
+            {"call_back_method": "click-to-call", "dashboard_api_url": fake_intulse_qt.url + "/api"}
+        )
+    )
     click_call_back(desktop, qtbot, qloop)
     [(title, text)] = messages
     assert title == "Could not call (317) 555-0142" and "the API key was refused" in text

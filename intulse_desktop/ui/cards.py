@@ -203,7 +203,7 @@ def _first_lines(body: str) -> str:
 
 
 class CardStack:
-    """Cards in a corner of a screen (the named one, else the one the mouse is on), newest nearest the corner."""
+    """Cards in a corner of the chosen screen (else the mouse's), newest nearest the corner."""
 
     def __init__(self, corner: str = "bottom-right", screen: str | None = None) -> None:
         self.corner = corner

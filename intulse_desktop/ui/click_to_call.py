@@ -28,8 +28,13 @@ def click_to_call(desktop: Desktop, number: str) -> asyncio.Task[None]:
         result = await call(desktop, number)
         shown = format_number(number, desktop.settings.default_region)
         if result.ok:
-            notify(desktop, f"Calling {shown}", f"Your phone (ext {desktop.settings.extension}) rings first: "
-                   "pick it up and the call goes out.", ok=True)
+            notify(
+                desktop,
+                f"Calling {shown}",
+                f"Your phone (ext {desktop.settings.extension}) rings first: "
+                "pick it up and the call goes out.",
+                ok=True,
+            )
         else:
             notify(desktop, f"Could not call {shown}", result.message, ok=False)
 
@@ -42,7 +47,9 @@ async def call(desktop: Desktop, number: str) -> ApiResult:
     try:
         key = desktop.secrets.api_key()
         if not key:
-            return ApiResult(False, Kind.REJECTED, "no Intulse API key: enter it in Settings, on the Connection tab")
+            return ApiResult(
+                False, Kind.REJECTED, "no Intulse API key: enter it in Settings, on the Connection tab"
+            )
         desktop.redactor.add(key)
         api = IntulseApi.from_settings(settings, key)
     except (SecretsError, SettingsError, ApiKeyError) as exc:
