@@ -37,6 +37,7 @@ DEFAULT_DASHBOARD_API_URL = "https://dashboard.intulse.com/api"
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[str, ...] = get_args(Day)  # in datetime.weekday() order
 Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
+CARD_SECONDS_MAX = 3600
 Clock = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)]
 _EXTENSION = re.compile(r"^[0-9A-Za-z*#_.-]{0,32}$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
@@ -98,7 +99,7 @@ class Settings(BaseModel):
     card_seconds: int | None = Field(
         20,
         ge=1,
-        le=3600,
+        le=CARD_SECONDS_MAX,
         description="How long a text's or an ended call's card stays, in seconds (empty: until dismissed); "
         "a ringing call's card stays while it rings, a missed call's until dismissed.",
     )
@@ -281,21 +282,17 @@ class Settings(BaseModel):
         return self.with_values({key: value})
 
     def with_values(self, values: dict[str, Any]) -> Settings:
-        try:
-            return Settings.model_validate({**self.model_dump(), **values})
-        except ValidationError as exc:
-            raise SettingsError(_describe(exc)) from None
+        settings, problems = self.try_values(values)
+        if settings is None:
+            raise SettingsError(_describe(problems))
+        return settings
 
     def try_values(self, values: dict[str, Any]) -> tuple[Settings | None, dict[str, str]]:
         """A copy with ``values``, or why not per key ("" for a problem of no single key): for forms."""
         try:
             return Settings.model_validate({**self.model_dump(), **values}), {}
         except ValidationError as exc:
-            problems: dict[str, str] = {}
-            for error in exc.errors(include_url=False, include_input=False):
-                key, message = _key_and_reason(error)
-                problems.setdefault(key, message)
-            return None, problems
+            return None, _problems(exc)
 
     @classmethod
     def _known(cls, key: str) -> str:
@@ -322,18 +319,23 @@ class Settings(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise SettingsError(f"settings file {path}: {_describe(exc)}") from None
+            raise SettingsError(f"settings file {path}: {_describe(_problems(exc))}") from None
 
     def save(self, path: Path) -> None:
         write_atomic(path, self.model_dump_json(indent=2) + "\n")
 
 
-def _describe(exc: ValidationError) -> str:
-    problems = []
+def _problems(exc: ValidationError) -> dict[str, str]:
+    """The first reason for each setting refused."""
+    problems: dict[str, str] = {}
     for error in exc.errors(include_url=False, include_input=False):
         key, message = _key_and_reason(error)
-        problems.append(f"{key}: {message}" if key else message)
-    return "; ".join(problems)
+        problems.setdefault(key, message)
+    return problems
+
+
+def _describe(problems: dict[str, str]) -> str:
+    return "; ".join(f"{key}: {message}" if key else message for key, message in problems.items())
 
 
 def _key_and_reason(error: ErrorDetails) -> tuple[str, str]:

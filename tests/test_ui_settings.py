@@ -525,8 +525,6 @@ def test_a_test_delivery_that_fails_names_the_step_and_what_to_do(desktop, port,
 def test_a_test_delivery_leaves_a_line_in_recent_deliveries(port, dialog, qtbot, qloop):
     click(qtbot, dialog.connection.test)
     wait(dialog.desktop, qloop)
-    qloop.run_until_complete(dialog.desktop.service.writer.run(lambda store: None))  # the line is written
-    click(qtbot, dialog.connection.refresh)
     item = dialog.connection.deliveries.topLevelItem(0)
     assert [item.text(1), item.text(2), item.text(3)] == [
         "test",
@@ -732,3 +730,23 @@ def test_retention_and_log_level_are_applied(desktop, dialog, qtbot, qloop, rest
 def test_open_data_folder_opens_the_folder(desktop, dialog, qtbot):
     click(qtbot, dialog.general.open_data)
     assert desktop.opened == [desktop.paths.data_dir.as_uri()]
+
+
+def test_a_refused_delivery_shows_up_while_the_tab_is_open(desktop, port, qtbot, qloop, monkeypatch):
+    monkeypatch.setattr("intulse_desktop.ui.settings_connection.POLL_MS", 20)
+    desktop.show_settings()
+    dialog = desktop.windows["settings"]
+    dialog.tabs.setCurrentWidget(dialog.connection)
+    url = webhook_urls(f"http://127.0.0.1:{port}", SECRET)["CallStarted"]
+    assert request(qloop, "POST", url, {"Direction": "Sideways"})[0] == 422  # no listener hears of it
+    qtbot.waitUntil(lambda: dialog.connection.deliveries.topLevelItemCount() == 1)
+    assert dialog.connection.deliveries.topLevelItem(0).text(3).startswith("invalid (HTTP 422)")
+
+
+def test_refreshing_without_news_keeps_the_selection(desktop, port, dialog, qtbot, qloop):
+    request(qloop, "POST", webhook_urls(f"http://127.0.0.1:{port}", SECRET)["CallStarted"], payload("CallStarted"))
+    qtbot.waitUntil(lambda: dialog.connection.deliveries.topLevelItemCount() == 1)
+    tree = dialog.connection.deliveries
+    tree.setCurrentItem(tree.topLevelItem(0))
+    click(qtbot, dialog.connection.refresh)
+    assert tree.currentItem() is not None

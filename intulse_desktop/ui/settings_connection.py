@@ -14,8 +14,8 @@ import os
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -45,13 +45,14 @@ from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import API_KEY, API_KEY_ENV, HUB_TOKEN, SecretsError
 from intulse_desktop.service import ReceiverError
 from intulse_desktop.settings import Settings, SettingsError
-from intulse_desktop.ui.settings_form import Page, group, note
+from intulse_desktop.ui.settings_form import Page, group, note, outcome
 
 if TYPE_CHECKING:
     from intulse_desktop.ui.desktop import Desktop
 
 NOTICE_WAIT = 2.0  # after the answer, how long the test notice from our own receiver may take
 RECENT_DELIVERIES = 100
+POLL_MS = 2000  # refused deliveries reach no listener: while the tab shows, look for them this often
 Run = Callable[[Coroutine[Any, Any, None], str], None]
 
 
@@ -113,6 +114,7 @@ class ConnectionPage(Page):
         for row, event_type in enumerate(webhook_urls("", "")):
             shown = QLineEdit()
             shown.setReadOnly(True)
+            shown.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # not where focus lands when a button is busy
             copy = QPushButton("Copy")
             copy.clicked.connect(
                 lambda _=False, e=event_type: QGuiApplication.clipboard().setText(self.urls[e].text())
@@ -135,7 +137,7 @@ class ConnectionPage(Page):
         self.list = QPushButton("List registrations")
         self.delete = QPushButton("Delete selected")
         self.delete.setEnabled(False)
-        self.account_result = note(selectable=True)
+        self.account_result = outcome()
         self.registrations = QTreeWidget()
         self.registrations.setHeaderLabels(["Event", "URL", "Whose", "Id"])
         self.registrations.setRootIsDecorated(False)
@@ -166,7 +168,7 @@ class ConnectionPage(Page):
         # --- test delivery
         self.test = QPushButton("Test delivery")
         self.test.clicked.connect(lambda: self._run(self.test_delivery(), "test delivery"))
-        self.test_result = note(selectable=True)
+        self.test_result = outcome()
         test, test_layout = group("Test delivery")
         test_layout.addWidget(
             note(
@@ -188,6 +190,10 @@ class ConnectionPage(Page):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.refresh = QPushButton("Refresh")
         self.refresh.clicked.connect(self.refresh_deliveries)
+        self._shown_rows: list[tuple[int, str]] = []
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self.refresh_deliveries)
         recent, recent_layout = group("Recent deliveries: what the receiver got, and whether it popped")
         recent_layout.addWidget(self.deliveries)
         recent_layout.addWidget(self.refresh, 0, Qt.AlignmentFlag.AlignLeft)
@@ -332,6 +338,14 @@ class ConnectionPage(Page):
             button.setEnabled(not busy and valid)
         self.regenerate.setEnabled(not busy)
         self.delete.setEnabled(not busy and valid and self._selected_webhook() is not None)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._poll.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._poll.stop()
+        super().hideEvent(event)
 
     def _typed(self, name: str) -> str:
         return (self.api_key if name == API_KEY else self.hub_token).text().strip()
@@ -532,13 +546,18 @@ class ConnectionPage(Page):
         finally:
             unsubscribe()
         self.test_result.setText(_test_words(result, heard))
+        await self.desktop.service.writer.run(lambda store: None)  # its delivery line is committed
         self.refresh_deliveries()
 
     # --- recent deliveries ---------------------------------------------------------------
 
     def refresh_deliveries(self) -> None:
-        self.deliveries.clear()
         rows = explain(self.desktop.store.deliveries(RECENT_DELIVERIES), self.desktop.decisions)
+        shown = [(row.seq, what) for row, what in rows]
+        if shown == self._shown_rows:
+            return  # unchanged: keep the selection and the scroll position
+        self._shown_rows = shown
+        self.deliveries.clear()
         for row, what in rows:
             when = row.received_utc.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             item = QTreeWidgetItem([when, row.event_type, str(row.http_status), what])

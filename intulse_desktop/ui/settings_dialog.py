@@ -35,9 +35,9 @@ class SettingsDialog(QDialog):
     def __init__(self, desktop: Desktop) -> None:
         super().__init__(None)
         self.desktop = desktop
-        self.setWindowTitle("Intulse Desktop — Settings")
+        self.setWindowTitle("Settings")  # the application name is added by Qt
         self.setModal(False)
-        self.resize(1120, 800)
+        self.resize(1120, 860)
         self.task: asyncio.Task[Any] | None = None
         self.candidate: Settings | None = None  # what the fields come to, when nothing is refused
         self.problems: dict[str, str] = {}

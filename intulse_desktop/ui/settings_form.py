@@ -54,12 +54,19 @@ class Reason(QLabel):
 
 def note(text: str = "", selectable: bool = False) -> QLabel:
     """A quiet line of explanation (plain text: it may hold a URL or a path)."""
-    label = QLabel(text)
+    label = outcome(text) if selectable else QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setStyleSheet(NOTE_STYLE)
-    if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def outcome(text: str = "") -> QLabel:
+    """What an action came to: plain text (it may quote a server), selectable to copy."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 

@@ -29,7 +29,7 @@ from intulse_desktop import autostart
 from intulse_desktop.links import CALL_BACK_TEMPLATES, PLACEHOLDERS, TemplateError, check_template, fill
 from intulse_desktop.matching import digits
 from intulse_desktop.samples import TEST_NUMBER
-from intulse_desktop.settings import DAYS, Settings
+from intulse_desktop.settings import CARD_SECONDS_MAX, DAYS, Settings
 from intulse_desktop.ui.cards import CORNERS
 from intulse_desktop.ui.settings_form import CountryCombo, NumberList, Page, group, note, qtime, time_of
 
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 SAMPLE_NAME = "ACME Plumbing & Sons"  # the "&" shows that values are URL-encoded
 SAMPLE_CALL_ID = "1764130211.5512"
 DAY_NAMES = dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
-CARD_LIMIT_S = 3600
 PAGE_WIDTH = 760  # a form wider than this only spreads the eye
 
 
@@ -150,7 +149,7 @@ class NotificationsPage(Page):
         self.watch(self.volume)
 
         self.seconds = QSpinBox()
-        self.seconds.setRange(0, CARD_LIMIT_S)
+        self.seconds.setRange(0, CARD_SECONDS_MAX)  # 0: until dismissed
         self.seconds.setSpecialValueText("until dismissed")
         self.seconds.setSuffix(" s")
         self.corner = QComboBox()
