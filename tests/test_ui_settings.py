@@ -750,3 +750,11 @@ def test_refreshing_without_news_keeps_the_selection(desktop, port, dialog, qtbo
     tree.setCurrentItem(tree.topLevelItem(0))
     click(qtbot, dialog.connection.refresh)
     assert tree.currentItem() is not None
+
+
+def test_reopening_the_dialog_clears_old_results(desktop, port, dialog, qtbot, qloop):
+    click(qtbot, dialog.connection.test)
+    wait(desktop, qloop)
+    dialog.reject()
+    desktop.show_settings()
+    assert dialog.connection.test_result.text() == ""

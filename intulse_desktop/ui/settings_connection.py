@@ -143,6 +143,10 @@ class ConnectionPage(Page):
         self.registrations.setRootIsDecorated(False)
         self.registrations.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.registrations.setMaximumHeight(130)
+        columns = self.registrations.header()
+        for column in range(4):
+            columns.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        columns.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.registrations.hide()
         self.registrations.currentItemChanged.connect(self._selected)
         self.register.clicked.connect(lambda: self._run(self.register_webhooks(), "register webhooks"))
@@ -232,6 +236,10 @@ class ConnectionPage(Page):
         self.public_url.setText(settings.public_url or "")
         self.api_url.setText(settings.api_url)
         self._bind_failure = None
+        for result in (self.account_result, self.test_result):
+            result.clear()  # what an action came to last time the dialog was open may be stale
+        self.registrations.clear()
+        self.registrations.hide()
         self._stored = {}
         try:
             for name in (API_KEY, HUB_TOKEN):
@@ -469,9 +477,10 @@ class ConnectionPage(Page):
             item.setData(0, Qt.ItemDataRole.UserRole, webhook)
             self.registrations.addTopLevelItem(item)
         self.registrations.setVisible(bool(listing.webhooks))
+        count = len(listing.webhooks)
         self.account_result.setText(
-            f"{len(listing.webhooks)} webhook registration(s) at Intulse."
-            + (" Select one to delete it." if listing.webhooks else "")
+            f"{count} webhook registration{'' if count == 1 else 's'} at Intulse."
+            + (" Select one to delete it." if count else "")
         )
 
     def _selected_webhook(self) -> Webhook | None:
