@@ -220,6 +220,13 @@ def test_ok_applies_and_closes(desktop, dialog, qtbot, qloop):
     assert saved(desktop).extension == "301" and not dialog.isVisible()
 
 
+def test_enter_in_the_number_field_adds_the_number_and_does_not_press_ok(desktop, dialog, qtbot):
+    dialog.me.numbers.entry.setText("317 555 0177")
+    qtbot.keyClick(dialog.me.numbers.entry, Qt.Key.Key_Return)
+    assert dialog.me.numbers.numbers() == ["+13175550100", "+13175550177"]
+    assert dialog.isVisible() and dialog.task is None
+
+
 def test_removing_a_number_is_applied(desktop, dialog, qtbot, qloop):
     dialog.me.numbers.list.setCurrentRow(0)
     click(qtbot, dialog.me.numbers.remove)
