@@ -9,8 +9,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -18,11 +19,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from intulse_desktop.atomic import write_atomic
 from intulse_desktop.links import TemplateError, check_template
@@ -31,6 +34,12 @@ from intulse_desktop.matching import Matcher, normalize_number
 DEFAULT_API_URL = "https://api.intulse.com"
 DEFAULT_DASHBOARD_API_URL = "https://dashboard.intulse.com/api"
 
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[str, ...] = get_args(Day)  # in datetime.weekday() order
+Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
+CARD_SECONDS_MAX = 3600
+Clock = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)]
+_EXTENSION = re.compile(r"^[0-9A-Za-z*#_.-]{0,32}$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 
 
@@ -52,9 +61,7 @@ def http_url(value: str) -> str:
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    extension: str = Field(
-        "", pattern=r"^[0-9A-Za-z*#_.-]{0,32}$", description="My Intulse extension, e.g. 204."
-    )
+    extension: str = Field("", description="My Intulse extension, e.g. 204.")
     my_numbers: list[str] = Field(
         default_factory=list,
         description="My phone numbers (texts to these pop up), stored as E.164.",
@@ -75,18 +82,58 @@ class Settings(BaseModel):
     dashboard_api_url: str = Field(
         DEFAULT_DASHBOARD_API_URL, description="The older Intulse API, used for click-to-call."
     )
-    do_not_disturb: bool = Field(False, description="Keep every pop-up and sound away (events are still logged).")
+    do_not_disturb: bool = Field(
+        False,
+        description="Keep pop-ups and sounds away (events are still logged; break-through numbers still pop).",
+    )
+    popup_inbound: bool = Field(True, description="Pop up calls coming in to me.")
     popup_outbound: bool = Field(False, description="Pop up my outbound calls too, not only inbound ones.")
+    popup_missed: bool = Field(
+        True, description="Pop up a card for a call I missed (it stays until dismissed)."
+    )
+    popup_text: bool = Field(True, description="Pop up texts to my numbers.")
     sound_ring: bool = Field(True, description="Play a sound when a call pops up.")
     sound_missed: bool = Field(True, description="Play a sound when a missed call pops up.")
     sound_text: bool = Field(True, description="Play a sound when a text pops up.")
     sound_volume: int = Field(80, ge=0, le=100, description="Volume of the pop-up sounds, in percent.")
+    card_seconds: int | None = Field(
+        20,
+        ge=1,
+        le=CARD_SECONDS_MAX,
+        description="How long a text's or an ended call's card stays, in seconds (empty: until dismissed); "
+        "a ringing call's card stays while it rings, a missed call's until dismissed.",
+    )
+    card_corner: Corner = Field("bottom-right", description="The corner of the screen where cards appear.")
+    card_screen: str | None = Field(
+        None, description="The screen cards appear on, by name (empty: the screen the mouse is on)."
+    )
+    quiet_hours: bool = Field(
+        False,
+        description="No pop-ups or sounds from quiet_start to quiet_end on quiet_days (events are still logged).",
+    )
+    quiet_days: list[Day] = Field(
+        default_factory=lambda: list(DAYS), description="The days quiet hours start on (mon … sun)."
+    )
+    quiet_start: Clock = Field(time(18, 0), description="When quiet hours start (local time, HH:MM).")
+    quiet_end: Clock = Field(
+        time(8, 0),
+        description="When quiet hours end: the next day if not after quiet_start (the same time: all day).",
+    )
+    breakthrough_numbers: list[str] = Field(
+        default_factory=list,
+        description="Numbers whose calls and texts pop up even in quiet hours and do-not-disturb (as E.164).",
+    )
     crm_url_template: str | None = Field(
         None,
         description="Open in CRM: a URL with {number}, {name}, {extension}, {call_id} (URL-encoded).",
     )
     call_back_url_template: str = Field(
         "tel:{number}", description="Call back: a tel:, sip:, callto: or http(s) URL template."
+    )
+    call_back_method: Literal["url", "click-to-call"] = Field(
+        "url",
+        description="How Call back dials: open call_back_url_template, or Intulse click-to-call "
+        "(rings my extension, then dials the number; needs the API key).",
     )
     receive_from: Literal["computer", "hub"] = Field(
         "computer",
@@ -104,6 +151,23 @@ class Settings(BaseModel):
     @classmethod
     def _strip(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("extension")
+    @classmethod
+    def _extension(cls, value: str) -> str:
+        if not _EXTENSION.match(value):
+            raise ValueError("an extension is up to 32 letters, digits, *, #, _, . or -")
+        return value
+
+    @field_validator("card_screen")
+    @classmethod
+    def _screen(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
+
+    @field_validator("quiet_days")
+    @classmethod
+    def _week_order(cls, value: list[str]) -> list[str]:
+        return [day for day in DAYS if day in value]
 
     @field_validator("default_region")
     @classmethod
@@ -161,14 +225,17 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _numbers_as_e164(self) -> Settings:
-        normalized = []
-        for raw in self.my_numbers:
-            number = normalize_number(raw, self.default_region)
-            if number is None:
-                raise ValueError(f"my_numbers: {raw!r} is not a phone number")
-            if number not in normalized:
-                normalized.append(number)
-        object.__setattr__(self, "my_numbers", normalized)
+        for key in ("my_numbers", "breakthrough_numbers"):
+            normalized = []
+            for raw in getattr(self, key):
+                number = normalize_number(raw, self.default_region)
+                if number is None:
+                    raise ValueError(f"{key}: {raw!r} is not a phone number")
+                if number not in normalized:
+                    normalized.append(number)
+            object.__setattr__(self, key, normalized)
+        if self.quiet_hours and not self.quiet_days:
+            raise ValueError("quiet_days: choose at least one day for quiet hours")
         return self
 
     def base_url(self) -> str:
@@ -199,6 +266,8 @@ class Settings(BaseModel):
             return ",".join(value)
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, time):
+            return value.strftime("%H:%M")
         return "" if value is None else str(value)
 
     def with_text(self, key: str, text: str) -> Settings:
@@ -208,15 +277,22 @@ class Settings(BaseModel):
         value: Any = text
         if isinstance(current[key], list):
             value = [part.strip() for part in text.split(",") if part.strip()]
-        elif text.strip() == "" and type(self).model_fields[key].default is None:
+        elif text.strip() == "" and type(None) in get_args(type(self).model_fields[key].annotation):
             value = None
         return self.with_values({key: value})
 
     def with_values(self, values: dict[str, Any]) -> Settings:
+        settings, problems = self.try_values(values)
+        if settings is None:
+            raise SettingsError(_describe(problems))
+        return settings
+
+    def try_values(self, values: dict[str, Any]) -> tuple[Settings | None, dict[str, str]]:
+        """A copy with ``values``, or why not per key ("" for a problem of no single key): for forms."""
         try:
-            return Settings.model_validate({**self.model_dump(), **values})
+            return Settings.model_validate({**self.model_dump(), **values}), {}
         except ValidationError as exc:
-            raise SettingsError(_describe(exc)) from None
+            return None, _problems(exc)
 
     @classmethod
     def _known(cls, key: str) -> str:
@@ -243,16 +319,42 @@ class Settings(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise SettingsError(f"settings file {path}: {_describe(exc)}") from None
+            raise SettingsError(f"settings file {path}: {_describe(_problems(exc))}") from None
 
     def save(self, path: Path) -> None:
         write_atomic(path, self.model_dump_json(indent=2) + "\n")
 
 
-def _describe(exc: ValidationError) -> str:
-    problems = []
+def _problems(exc: ValidationError) -> dict[str, str]:
+    """The first reason for each setting refused."""
+    problems: dict[str, str] = {}
     for error in exc.errors(include_url=False, include_input=False):
-        key = ".".join(str(p) for p in error["loc"])
+        key, message = _key_and_reason(error)
+        problems.setdefault(key, message)
+    return problems
+
+
+def _describe(problems: dict[str, str]) -> str:
+    return "; ".join(f"{key}: {message}" if key else message for key, message in problems.items())
+
+
+def _key_and_reason(error: ErrorDetails) -> tuple[str, str]:
+    """The setting a validation error is about, and the reason in plain words."""
+    key = str(error["loc"][0]) if error["loc"] else ""
+    context = error.get("ctx") or {}
+    kind = error["type"]
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        message = "enter a whole number"
+    elif kind == "greater_than_equal":
+        message = f"must be at least {context['ge']}"
+    elif kind == "less_than_equal":
+        message = f"must be at most {context['le']}"
+    elif kind.startswith("time"):
+        message = "enter a time as HH:MM, e.g. 18:00"
+    else:
         message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{key}: {message}" if key else message)
-    return "; ".join(problems)
+    if not key and ": " in message:  # a check across settings names its key first
+        named, _, rest = message.partition(": ")
+        if named in Settings.model_fields:
+            key, message = named, rest
+    return key, message

@@ -152,6 +152,20 @@ async def fake_intulse(aiohttp_server) -> AsyncIterator[FakeIntulse]:
 
 # --- the GUI -------------------------------------------------------------------------------
 
+
+@pytest.fixture
+def fake_intulse_qt(qloop) -> Iterator[FakeIntulse]:
+    """``fake_intulse`` served on the GUI's qasync loop: a GUI test drives only that loop, so a
+    server on pytest-asyncio's loop (``aiohttp_server``) would never answer it."""
+    fake = FakeIntulse()
+    runner = web.AppRunner(fake.app())
+    qloop.run_until_complete(runner.setup())
+    qloop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0).start())
+    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    yield fake
+    fake.release.set()
+    qloop.run_until_complete(runner.cleanup())
+
 SECRET = "test-webhook-secret-0123456789abcdef"
 
 

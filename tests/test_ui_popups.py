@@ -246,8 +246,8 @@ def test_clicking_a_card_opens_caller_details_with_the_history(desktop, qtbot):
     assert details.summary.text().startswith("2 calls · 1 text")
 
 
-def test_an_answered_call_card_closes_after_a_while(desktop, qtbot, monkeypatch):
-    monkeypatch.setattr("intulse_desktop.ui.desktop.LINGER_MS", 50)
+def test_an_answered_call_card_closes_after_the_card_time(desktop, me, qtbot):
+    desktop.save_settings(me.with_values({"card_seconds": 1}))
     deliver(desktop, "CallStarted")
     deliver(desktop, "CallCompleted")
     qtbot.waitUntil(lambda: cards(desktop) == [], timeout=2000)

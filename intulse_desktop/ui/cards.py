@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import get_args
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent
+from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QScreen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
 from intulse_desktop.formatting import format_duration
+from intulse_desktop.settings import Corner
 
 CARD_WIDTH = 340
 MARGIN = 12
@@ -25,7 +27,7 @@ RINGING_LIMIT_MS = 5 * 60 * 1000  # a call whose end never arrives does not ring
 BODY_LINES = 4
 
 ACCENTS = {"ringing": "#1a73e8", "answered": "#188038", "missed": "#d93025", "ended": "#5f6368", "text": "#8430ce"}
-CORNERS = ("bottom-right", "bottom-left", "top-right", "top-left")
+CORNERS: tuple[Corner, ...] = get_args(Corner)
 
 
 @dataclass(frozen=True)
@@ -201,11 +203,16 @@ def _first_lines(body: str) -> str:
 
 
 class CardStack:
-    """Cards in a corner of the screen the mouse is on, newest nearest the corner."""
+    """Cards in a corner of the chosen screen (else the mouse's), newest nearest the corner."""
 
-    def __init__(self, corner: str = "bottom-right") -> None:
+    def __init__(self, corner: str = "bottom-right", screen: str | None = None) -> None:
         self.corner = corner
+        self.screen = screen  # a QScreen's name; one not connected now means the mouse's screen
         self.cards: list[Card] = []
+
+    def place(self, corner: str, screen: str | None) -> None:
+        self.corner, self.screen = corner, screen
+        self.arrange()
 
     def show(self, card: Card) -> None:
         self.cards.append(card)
@@ -225,8 +232,12 @@ class CardStack:
             self.cards.remove(card)
             self.arrange()
 
+    def _screen(self) -> QScreen | None:
+        named = next((s for s in QGuiApplication.screens() if s.name() == self.screen), None)
+        return named or QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+
     def arrange(self) -> None:
-        screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+        screen = self._screen()
         area = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
         top = self.corner.startswith("top")
         left = self.corner.endswith("left")

@@ -6,6 +6,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -26,6 +27,7 @@ from intulse_desktop.formatting import local_time_short
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard
+from intulse_desktop.ui.click_to_call import click_to_call
 from intulse_desktop.ui.details import CallerDetails
 from intulse_desktop.ui.icons import tray_icon
 from intulse_desktop.ui.sounds import Sounds
@@ -33,8 +35,6 @@ from intulse_desktop.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
-LINGER_MS = 8000  # an answered call's card, after the call ends
-TEXT_MS = 20000
 RECENT_DECISIONS = 200
 CONNECTED = ("ringing", "in_use", "busy", "on_hold")  # states where the other party means something
 STATE_WORDS = {
@@ -77,7 +77,7 @@ class Desktop(QObject):
         self.receiver_problem: str | None = None
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
-        self.cards = CardStack()
+        self.cards = CardStack(self.settings.card_corner, self.settings.card_screen)
         self.sounds = Sounds()
         self.details: CallerDetails | None = None
         self.windows: dict[str, QWidget] = {}
@@ -115,9 +115,9 @@ class Desktop(QObject):
             assert isinstance(event, CallStarted)
             self._show_call(event)
             self._play("ring")
-        elif decision.card == "completed":
+        elif decision.card in ("completed", "missed"):
             assert isinstance(event, CallCompleted)
-            self._complete(event)
+            self._complete(event, pop=decision.card == "missed")
         elif decision.card == "text":
             assert isinstance(event, TextMessageReceived)
             self._show_text(event)
@@ -140,14 +140,14 @@ class Desktop(QObject):
         self.cards.show(card)
         return card
 
-    def _complete(self, call: CallCompleted) -> None:
+    def _complete(self, call: CallCompleted, pop: bool) -> None:
         card = self.cards.call_card(call.id)
         if card is None:
-            if call.outcome != "missed" or self.settings.do_not_disturb:
+            if not pop:
                 return
             card = self._show_call(call)
             self._play("missed")
-        card.complete(call, LINGER_MS)
+        card.complete(call, self._card_ms())
         self.cards.arrange()
 
     def _show_text(self, text: TextMessageReceived) -> None:
@@ -158,8 +158,12 @@ class Desktop(QObject):
         sender = f"{name} · {number}" if name else number
         card = TextCard(text, sender, f"To {format_number(text.to, region)}", self.actions(text.from_, name))
         card.clicked.connect(lambda: self._card_clicked(card, text.from_, name))
-        card.expire_in(TEXT_MS)
+        card.expire_in(self._card_ms())
         self.cards.show(card)
+
+    def _card_ms(self) -> int | None:
+        seconds = self.settings.card_seconds
+        return None if seconds is None else seconds * 1000
 
     def _card_clicked(self, card: QWidget, number: str, name: str) -> None:
         self.show_caller(number, name)
@@ -185,9 +189,15 @@ class Desktop(QObject):
         def open_template(template: str) -> None:
             self.open_url(fill(template, number=dialable, name=name, extension=extension, call_id=call_id))
 
+        def call_back() -> None:
+            if self.settings.call_back_method == "click-to-call":
+                click_to_call(self, dialable)
+            else:
+                open_template(self.settings.call_back_url_template)
+
         return CardActions(
             copy=lambda: QGuiApplication.clipboard().setText(dialable),
-            call_back=lambda: open_template(self.settings.call_back_url_template),
+            call_back=call_back,
             crm=(lambda: open_template(crm)) if crm else None,
         )
 
@@ -198,6 +208,10 @@ class Desktop(QObject):
             return False
         self._open_url(QUrl(url))
         return True
+
+    def open_folder(self, folder: Path) -> None:
+        """Show one of our own folders in the file manager (not call data, so not ``open_url``)."""
+        self._open_url(QUrl.fromLocalFile(str(folder)))
 
     def mark_seen(self, call_ids: list[str]) -> None:
         async def mark() -> None:
@@ -256,6 +270,7 @@ class Desktop(QObject):
         self.service.apply(settings)
         self.store.region = settings.default_region
         self.tray.set_dnd(settings.do_not_disturb)
+        self.cards.place(settings.card_corner, settings.card_screen)
         self.refresh_tray()
         self.changed.emit()
 

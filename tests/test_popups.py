@@ -1,0 +1,300 @@
+"""Which events pop (Qt-free): per-event switches, do-not-disturb, quiet hours, break-through numbers,
+and what "Recent deliveries" says about each delivery line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from intulse_desktop.bus import Delivery
+from intulse_desktop.events import parse
+from intulse_desktop.popups import BROKE_THROUGH, POPPED, Decision, decide, explain, in_quiet_hours
+from intulse_desktop.settings import DAYS, Settings, SettingsError
+from intulse_desktop.store import DeliveryRow
+
+from .conftest import payload
+
+CALLER = "+13175550142"  # RemotePartyNumber of CallStarted.json and From of TextMessageReceived.json
+
+
+def at(day: str, hour: int, minute: int = 0) -> datetime:
+    """Local time on a day of the week of 5–11 January 2026 (Monday to Sunday, no clock change)."""
+    return datetime(2026, 1, 5 + DAYS.index(day), hour, minute).astimezone()
+
+
+def delivery(
+    name: str, when: datetime | None = None, *, is_new: bool = True, is_mine: bool = True, **fields
+) -> Delivery:
+    event = parse(payload(name) | fields, name.split("-")[0])
+    return Delivery(event, is_new, is_mine, (when or at("wed", 12)).astimezone(UTC))
+
+
+def quiet(**values) -> Settings:
+    return Settings(quiet_hours=True, **values)
+
+
+# --- which events pop ---------------------------------------------------------------------
+
+
+def test_by_default_incoming_calls_missed_calls_and_texts_pop():
+    settings = Settings()
+    assert decide(delivery("CallStarted"), settings) == Decision("call", POPPED)
+    assert decide(delivery("CallCompleted-missed"), settings) == Decision("missed", POPPED)
+    assert decide(delivery("TextMessageReceived"), settings) == Decision("text", POPPED)
+
+
+def test_incoming_calls_can_be_switched_off():
+    assert decide(delivery("CallStarted"), Settings(popup_inbound=False)) == Decision(
+        None, "incoming calls do not pop up"
+    )
+
+
+def test_switching_off_incoming_calls_leaves_outbound_ones_alone():
+    settings = Settings(popup_inbound=False, popup_outbound=True)
+    assert decide(delivery("CallStarted", Direction="Outbound"), settings).card == "call"
+
+
+def test_outbound_calls_pop_only_when_switched_on():
+    outbound = delivery("CallStarted", Direction="Outbound")
+    assert decide(outbound, Settings()).reason == "outbound calls do not pop up"
+    assert decide(outbound, Settings(popup_outbound=True)).card == "call"
+
+
+def test_missed_calls_switched_off_still_update_a_card_that_shows():
+    assert decide(delivery("CallCompleted-missed"), Settings(popup_missed=False)) == Decision(
+        "completed", "missed calls do not pop up"
+    )
+
+
+def test_texts_can_be_switched_off():
+    assert decide(delivery("TextMessageReceived"), Settings(popup_text=False)) == Decision(
+        None, "texts do not pop up"
+    )
+
+
+def test_an_answered_call_only_updates_its_card():
+    assert decide(delivery("CallCompleted"), Settings()) == Decision("completed", "call ended")
+
+
+def test_someone_elses_events_and_repeats_never_pop():
+    assert decide(delivery("CallStarted", is_mine=False), Settings()).reason == "not my extension"
+    assert decide(delivery("TextMessageReceived", is_mine=False), Settings()).reason == "not my number"
+    assert decide(delivery("CallStarted", is_new=False), Settings()).reason == "repeated delivery"
+
+
+# --- do-not-disturb and quiet hours -------------------------------------------------------
+
+
+def test_do_not_disturb_holds_back_calls_and_texts():
+    settings = Settings(do_not_disturb=True)
+    assert decide(delivery("CallStarted"), settings) == Decision(None, "do-not-disturb")
+    assert decide(delivery("TextMessageReceived"), settings) == Decision(None, "do-not-disturb")
+
+
+def test_a_missed_call_in_do_not_disturb_updates_a_showing_card_but_pops_none():
+    assert decide(delivery("CallCompleted-missed"), Settings(do_not_disturb=True)) == Decision(
+        "completed", "do-not-disturb"
+    )
+
+
+def test_a_call_in_quiet_hours_does_not_pop_and_says_why():
+    settings = quiet(quiet_start=time(9), quiet_end=time(17))
+    assert decide(delivery("CallStarted", at("wed", 12)), settings) == Decision(None, "quiet hours")
+    assert decide(delivery("CallStarted", at("wed", 18)), settings) == Decision("call", POPPED)
+
+
+def test_quiet_hours_switched_off_never_hold_anything_back():
+    settings = Settings(quiet_hours=False, quiet_start=time(0), quiet_end=time(0))
+    assert not in_quiet_hours(settings, at("wed", 12))
+
+
+@pytest.mark.parametrize(
+    ("when", "is_quiet"),
+    [
+        (at("mon", 8, 59), False),
+        (at("mon", 9, 0), True),  # the start is inside
+        (at("mon", 16, 59), True),
+        (at("mon", 17, 0), False),  # the end is not
+        (at("sat", 12, 0), False),  # not a quiet day
+    ],
+)
+def test_quiet_hours_within_a_day(when, is_quiet):
+    settings = quiet(quiet_days=["mon", "tue", "wed", "thu", "fri"], quiet_start=time(9), quiet_end=time(17))
+    assert in_quiet_hours(settings, when) is is_quiet
+
+
+@pytest.mark.parametrize(
+    ("when", "is_quiet"),
+    [
+        (at("fri", 17, 59), False),
+        (at("fri", 18, 0), True),
+        (at("fri", 23, 59), True),
+        (at("sat", 0, 0), True),  # Friday's quiet hours run past midnight
+        (at("sat", 7, 59), True),
+        (at("sat", 8, 0), False),
+        (at("sat", 18, 0), False),  # Saturday starts no quiet hours of its own
+        (at("thu", 23, 0), False),
+        (at("fri", 7, 0), False),  # Thursday night is not quiet, so Friday morning is not either
+    ],
+)
+def test_quiet_hours_over_midnight_belong_to_the_day_they_start(when, is_quiet):
+    settings = quiet(quiet_days=["fri"], quiet_start=time(18), quiet_end=time(8))
+    assert in_quiet_hours(settings, when) is is_quiet
+
+
+def test_the_same_start_and_end_is_the_whole_day():
+    settings = quiet(quiet_days=["sat", "sun"], quiet_start=time(0), quiet_end=time(0))
+    assert in_quiet_hours(settings, at("sat", 0)) and in_quiet_hours(settings, at("sun", 23, 59))
+    assert not in_quiet_hours(settings, at("mon", 0)) and not in_quiet_hours(settings, at("fri", 23, 59))
+
+
+def test_quiet_hours_are_judged_by_local_time_of_arrival():
+    settings = quiet(quiet_start=time(9), quiet_end=time(17))
+    arrived = at("wed", 12).astimezone(UTC)  # the delivery carries UTC
+    assert decide(delivery("CallStarted", arrived), settings).reason == "quiet hours"
+
+
+# --- break-through numbers ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["+13175550142", "(317) 555-0142", "317.555.0142", "1 317 555 0142"])
+def test_a_break_through_number_in_any_format_pops_in_quiet_hours(written):
+    settings = quiet(quiet_start=time(0), quiet_end=time(0), breakthrough_numbers=[written])
+    assert decide(delivery("CallStarted"), settings) == Decision("call", BROKE_THROUGH)
+
+
+def test_a_break_through_number_pops_in_do_not_disturb_too():
+    settings = Settings(do_not_disturb=True, breakthrough_numbers=[CALLER])
+    assert decide(delivery("TextMessageReceived"), settings) == Decision("text", BROKE_THROUGH)
+
+
+def test_a_missed_call_from_a_break_through_number_pops_its_card():
+    settings = Settings(do_not_disturb=True, breakthrough_numbers=["+13175550199"])
+    assert decide(delivery("CallCompleted-missed"), settings) == Decision("missed", BROKE_THROUGH)
+
+
+def test_other_numbers_stay_held_back():
+    settings = Settings(do_not_disturb=True, breakthrough_numbers=["+13175550143"])
+    assert decide(delivery("CallStarted"), settings).reason == "do-not-disturb"
+
+
+def test_a_break_through_number_does_not_override_a_switched_off_event():
+    settings = Settings(popup_inbound=False, breakthrough_numbers=[CALLER])
+    assert decide(delivery("CallStarted"), settings).reason == "incoming calls do not pop up"
+
+
+def test_a_call_without_a_number_never_breaks_through():
+    settings = Settings(do_not_disturb=True, breakthrough_numbers=[CALLER])
+    assert decide(delivery("CallStarted", RemotePartyNumber=""), settings).reason == "do-not-disturb"
+
+
+# --- the settings behind it ----------------------------------------------------------------
+
+
+def test_break_through_numbers_are_stored_as_e164_once():
+    settings = Settings(breakthrough_numbers=["(317) 555-0142", "+13175550142", "+44 20 7946 0958"])
+    assert settings.breakthrough_numbers == ["+13175550142", "+442079460958"]
+
+
+def test_a_bad_break_through_number_names_the_setting():
+    with pytest.raises(SettingsError, match=r"breakthrough_numbers: '12' is not a phone number"):
+        Settings().with_values({"breakthrough_numbers": ["12"]})
+
+
+def test_quiet_days_are_kept_in_week_order_and_read_from_text():
+    assert Settings().with_text("quiet_days", "sun, mon,sat").quiet_days == ["mon", "sat", "sun"]
+
+
+def test_quiet_hours_need_a_day():
+    with pytest.raises(SettingsError, match="quiet_days: choose at least one day"):
+        Settings().with_values({"quiet_hours": True, "quiet_days": []})
+
+
+def test_quiet_times_are_written_and_read_as_hh_mm(tmp_path):
+    settings = Settings().with_text("quiet_start", "19:30")
+    assert settings.quiet_start == time(19, 30) and settings.text_of("quiet_start") == "19:30"
+    settings.save(tmp_path / "s.json")
+    assert '"quiet_start": "19:30"' in (tmp_path / "s.json").read_text()
+    assert Settings.load(tmp_path / "s.json").quiet_start == time(19, 30)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "reason"),
+    [
+        ("quiet_start", "7pm", "quiet_start: enter a time as HH:MM"),
+        ("quiet_days", "funday", "quiet_days"),
+        ("card_seconds", "0", "card_seconds: must be at least 1"),
+        ("card_corner", "middle", "card_corner"),
+        ("listen_port", "http", "listen_port: enter a whole number"),
+        ("listen_port", "70000", "listen_port: must be at most 65535"),
+        ("extension", "20 4", "extension: an extension is up to 32 letters"),
+        ("call_back_method", "pigeon", "call_back_method"),
+    ],
+)
+def test_bad_notification_and_connection_values_say_why(key, text, reason):
+    with pytest.raises(SettingsError, match=reason):
+        Settings().with_text(key, text)
+
+
+def test_a_card_that_stays_until_dismissed_is_an_empty_card_time():
+    assert Settings().with_text("card_seconds", "").card_seconds is None
+
+
+def test_try_values_gives_each_problem_its_setting():
+    settings, problems = Settings().try_values({"listen_port": "0", "extension": "a b", "my_numbers": []})
+    assert settings is None
+    assert problems == {
+        "listen_port": "must be at least 1",
+        "extension": "an extension is up to 32 letters, digits, *, #, _, . or -",
+    }
+
+
+def test_try_values_puts_a_check_across_settings_on_the_setting_it_names():
+    assert Settings().try_values({"my_numbers": ["12"]}) == (
+        None,
+        {"my_numbers": "'12' is not a phone number"},
+    )
+
+
+# --- recent deliveries ----------------------------------------------------------------------
+
+
+def row(event_type: str, received: datetime, status: int = 200, **flags) -> DeliveryRow:
+    values = {"stored": status == 200, "is_new": True, "is_mine": True, "event_key": "", "detail": ""} | flags
+    return DeliveryRow(1, received.astimezone(UTC), event_type, status, **values)
+
+
+def test_a_delivery_line_shows_the_decision_made_for_it():
+    held = delivery("CallStarted", at("wed", 12))
+    popped = delivery("CallStarted", at("wed", 12, 1), Id="2")
+    decisions = [(held, Decision(None, "quiet hours")), (popped, Decision("call", POPPED))]
+    lines = [row("CallStarted", at("wed", 12, 1)), row("CallStarted", at("wed", 12))]
+    assert [reason for _, reason in explain(lines, decisions)] == [POPPED, "quiet hours"]
+
+
+def test_a_line_without_a_decision_says_what_it_can_from_itself():
+    lines = [
+        row("CallStarted", at("wed", 9), 422, detail="invalid CallStarted: Direction: bad"),
+        row("test", at("wed", 10)),
+        row("TextMessageReceived", at("wed", 11), is_mine=False),
+        row("CallStarted", at("wed", 12), is_mine=False),
+        row("CallStarted", at("wed", 13), is_new=False),
+        row("CallStarted", at("wed", 14)),
+    ]
+    assert [reason for _, reason in explain(lines, [])] == [
+        "invalid (HTTP 422): invalid CallStarted: Direction: bad",
+        "test delivery (not stored, nothing pops)",
+        "not my number",
+        "not my extension",
+        "repeated delivery",
+        "stored; arrived while the pop-ups were not running",
+    ]
+
+
+def test_a_decision_for_another_type_at_the_same_moment_is_not_mixed_up():
+    text = delivery("TextMessageReceived", at("wed", 12))
+    assert (
+        explain([row("CallStarted", at("wed", 12), is_mine=False)], [(text, Decision("text", POPPED))])[0][1]
+        == "not my extension"
+    )
