@@ -56,8 +56,8 @@ class LinePrinter:
         self._out.flush()
 
 
-async def run(service: Service, host: str, port: int, verbose: bool = False, out: TextIO = sys.stdout) -> int:
-    """Receive until SIGTERM or SIGINT, then finish what is in flight and return 0."""
+def stop_on_signals() -> asyncio.Event:
+    """An event that SIGTERM or SIGINT sets (where the platform has them)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -65,6 +65,12 @@ async def run(service: Service, host: str, port: int, verbose: bool = False, out
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
+    return stop
+
+
+async def run(service: Service, host: str, port: int, verbose: bool = False, out: TextIO = sys.stdout) -> int:
+    """Receive until SIGTERM or SIGINT, then finish what is in flight and return 0."""
+    stop = stop_on_signals()
     service.bus.subscribe(LinePrinter(out, verbose))
     service.bus.subscribe_tests(
         lambda n: print(f"{iso_utc(n.received)} test {n.event_type} (not stored)", file=out, flush=True)

@@ -40,6 +40,8 @@ def decide(delivery: Delivery, settings: Settings) -> Decision:
     if settings.do_not_disturb:
         return Decision(None, "do-not-disturb")
     if isinstance(event, CallStarted):
+        if delivery.caught_up:
+            return Decision(None, "caught up from the hub later (no longer ringing)")
         if event.direction == "outbound" and not settings.popup_outbound:
             return Decision(None, "outbound calls do not pop up")
         return Decision("call", "popped")
