@@ -162,29 +162,13 @@ class HubClient:
             if cursor is not None:
                 self._journal, self._seq = cursor
         params = {"since": str(self._seq), "journal": self._journal} if self._journal else {}
-        try:
-            async with asyncio.timeout(CONNECT_TIMEOUT):
-                ws = await session.ws_connect(
-                    stream_url(url),
-                    params=params,
-                    headers={"Authorization": f"Bearer {token}"},
-                    heartbeat=HEARTBEAT_SECONDS,
-                    compress=0,
-                    max_msg_size=MAX_HUB_MESSAGE,
-                    ssl=self._ssl,
-                )
-        except aiohttp.WSServerHandshakeError as exc:
-            if exc.status == 401:
-                raise Rejected("the hub does not accept this desktop's token (revoked, or mistyped)") from None
-            raise
-        async with ws:
-            frame = await ws.receive(timeout=CONNECT_TIMEOUT)
+        async with await _open(session, url, token, params, self._ssl) as ws:
+            hello = await _hello(ws)
             try:
-                hello = json.loads(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else {}
-                assert hello.get("type") == "hello", "no hello"
-                await self._hello(str(hello["journal"]), int(hello["from"]), bool(hello.get("gap")), hello.get("user"))
-            except (AssertionError, ValueError, KeyError, TypeError, AttributeError):
-                raise aiohttp.ClientPayloadError("the hub did not say hello (is this the hub's address?)") from None
+                journal, start, gap = str(hello["journal"]), int(hello["from"]), bool(hello.get("gap"))
+            except (KeyError, ValueError, TypeError):
+                raise aiohttp.ClientPayloadError("the hub's hello is not understood") from None
+            await self._hello(journal, start, gap, hello.get("user"))
             async for frame in ws:
                 if frame.type == aiohttp.WSMsgType.TEXT:
                     await self._handle(frame.data)
@@ -242,6 +226,45 @@ class HubClient:
         elif kind in ("caught_up", "position"):
             await self._writer.run(lambda store: store.set_hub_cursor(journal, seq))
             self._seq = seq
+
+
+async def check(url: str, token: str, ssl_context: ssl.SSLContext | None = None) -> dict[str, Any]:
+    """Connect once; who the hub says this token belongs to (``hub connect`` asks before saving)."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CONNECT_TIMEOUT)) as session:
+        async with await _open(session, url, token, {}, ssl_context if ssl_context is not None else True) as ws:
+            user = (await _hello(ws)).get("user")
+    return user if isinstance(user, dict) else {}
+
+
+async def _open(
+    session: aiohttp.ClientSession, url: str, token: str, params: dict[str, str], ssl_context: ssl.SSLContext | bool
+) -> aiohttp.ClientWebSocketResponse:
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            return await session.ws_connect(
+                stream_url(url),
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+                heartbeat=HEARTBEAT_SECONDS,
+                compress=0,
+                max_msg_size=MAX_HUB_MESSAGE,
+                ssl=ssl_context,
+            )
+    except aiohttp.WSServerHandshakeError as exc:
+        if exc.status == 401:
+            raise Rejected("the hub does not accept this desktop's token (revoked, or mistyped)") from None
+        raise
+
+
+async def _hello(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    frame = await ws.receive(timeout=CONNECT_TIMEOUT)
+    try:
+        hello = json.loads(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else None
+    except ValueError:
+        hello = None
+    if not isinstance(hello, dict) or hello.get("type") != "hello":
+        raise aiohttp.ClientPayloadError("the hub did not say hello (is this the hub's address?)")
+    return hello
 
 
 def _describe(exc: BaseException) -> str:

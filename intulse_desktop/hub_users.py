@@ -85,6 +85,10 @@ class User:
         }
 
 
+def looks_like_token(text: str) -> bool:
+    return _TOKEN.fullmatch(text) is not None
+
+
 def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
