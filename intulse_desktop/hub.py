@@ -326,9 +326,11 @@ class Hub:
         """Tell idle desktops how far they are served, so they resume from near the end."""
         while True:
             await asyncio.sleep(POSITION_SECONDS)
-            for desktop in list(self.desktops):
+            for n, desktop in enumerate(list(self.desktops), start=1):
                 if desktop.sent < self.head and not desktop.queue:
                     self._push(desktop, self.head)
+                if n % 100 == 0:  # a few at a time, so live events never wait behind thousands of these
+                    await asyncio.sleep(0.01)
 
     async def _watch_users(self) -> None:
         """Close the connections of users removed by ``hub remove-user`` (another process)."""
