@@ -116,7 +116,12 @@ class Desktops:
 
 
 async def burst(
-    session: aiohttp.ClientSession, hook: str, desktops: Desktops, ids: list[str], concurrency: int, clients: int
+    session: aiohttp.ClientSession,
+    hook: str,
+    desktops: Desktops,
+    ids: list[str],
+    concurrency: int,
+    clients: int,
 ) -> list[float]:
     """Post one CallStarted per id; latency (ms) from each POST's start to its arrival."""
     desktops.arrived.clear()
@@ -126,7 +131,12 @@ async def burst(
     gate = asyncio.Semaphore(concurrency)
 
     async def post(i: int, event_id: str) -> None:
-        body = SAMPLE | {"Id": event_id, "LinkedId": event_id, "Extension": str(BASE_EXTENSION + i % clients), "UserId": OWNER_USER_ID}
+        body = SAMPLE | {
+            "Id": event_id,
+            "LinkedId": event_id,
+            "Extension": str(BASE_EXTENSION + i % clients),
+            "UserId": OWNER_USER_ID,
+        }
         async with gate:
             started[event_id] = time.perf_counter()
             async with session.post(hook, json=body) as response:
@@ -137,21 +147,43 @@ async def burst(
     return [(desktops.arrived[e] - started[e]) * 1000 for e in ids]
 
 
-async def measure(args: argparse.Namespace, url: str, hook: str, hub_pid: int, tokens: list[str], owner: str) -> dict:
+async def measure(
+    args: argparse.Namespace, url: str, hook: str, hub_pid: int, tokens: list[str], owner: str
+) -> dict:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         desktops = Desktops(session, url)
         # Warm-up: the first requests pay for imports and caches on both sides.
         await desktops.connect([owner])
-        await burst(session, hook, desktops, [f"warm-{i}" for i in range(args.burst)], args.concurrency, args.clients)
-        baseline = burst_result(await burst(session, hook, desktops, [f"one-{i}" for i in range(args.burst)], args.concurrency, args.clients))
+        await burst(
+            session, hook, desktops, [f"warm-{i}" for i in range(args.burst)], args.concurrency, args.clients
+        )
+        baseline = burst_result(
+            await burst(
+                session,
+                hook,
+                desktops,
+                [f"one-{i}" for i in range(args.burst)],
+                args.concurrency,
+                args.clients,
+            )
+        )
         await desktops.close()
         await asyncio.sleep(1)
         before = rss_kib(hub_pid)
         await desktops.connect(tokens)
         await asyncio.sleep(2)  # idle
         after = rss_kib(hub_pid)
-        loaded = burst_result(await burst(session, hook, desktops, [f"many-{i}" for i in range(args.burst)], args.concurrency, args.clients))
+        loaded = burst_result(
+            await burst(
+                session,
+                hook,
+                desktops,
+                [f"many-{i}" for i in range(args.burst)],
+                args.concurrency,
+                args.clients,
+            )
+        )
         await desktops.close()
     return {"baseline": baseline, "loaded": loaded, "rss_before_kib": before, "rss_after_kib": after}
 
@@ -166,9 +198,13 @@ def burst_result(latencies: list[float]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=500)
-    parser.add_argument("--burst", type=int, default=500, help="webhooks per burst (round-robin over the clients)")
+    parser.add_argument(
+        "--burst", type=int, default=500, help="webhooks per burst (round-robin over the clients)"
+    )
     parser.add_argument("--concurrency", type=int, default=32, help="webhook POSTs in flight at once")
     args = parser.parse_args()
     raise_fd_limit(4 * args.clients + 256)
@@ -182,11 +218,17 @@ def main() -> None:
     users.close()
 
     port = free_port()
-    env = os.environ | {"INTULSE_DESKTOP_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env = os.environ | {
+        "INTULSE_DESKTOP_HOME": str(home),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
     pin = ["taskset", "-c", "0"] if TWO_CORES else []
     hub = subprocess.Popen(
         [*pin, sys.executable, "-m", "intulse_desktop", "hub", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     if TWO_CORES:
         os.sched_setaffinity(0, {1})
@@ -210,11 +252,21 @@ def main() -> None:
 
     one, many = result["baseline"], result["loaded"]
     per_connection = (result["rss_after_kib"] - result["rss_before_kib"]) / args.clients
-    print(f"cores: {os.cpu_count()} (hub pinned to one, clients and webhooks to the other: {bool(TWO_CORES)})")
-    print(f"burst: {args.burst} CallStarted webhooks, {args.concurrency} POSTs in flight; latency = POST start -> desktop")
-    print(f"1 desktop (owns all)    : p50 {one['p50']:6.1f} ms  p99 {one['p99']:6.1f} ms  max {one['max']:6.1f} ms")
-    print(f"{args.clients} desktops (one each): p50 {many['p50']:6.1f} ms  p99 {many['p99']:6.1f} ms  max {many['max']:6.1f} ms")
-    print(f"ratio {args.clients} / 1 desktop  : p50 {many['p50'] / one['p50']:.2f}x  p99 {many['p99'] / one['p99']:.2f}x")
+    print(
+        f"cores: {os.cpu_count()} (hub pinned to one, clients and webhooks to the other: {bool(TWO_CORES)})"
+    )
+    print(
+        f"burst: {args.burst} CallStarted webhooks, {args.concurrency} POSTs in flight; latency = POST start -> desktop"
+    )
+    print(
+        f"1 desktop (owns all)    : p50 {one['p50']:6.1f} ms  p99 {one['p99']:6.1f} ms  max {one['max']:6.1f} ms"
+    )
+    print(
+        f"{args.clients} desktops (one each): p50 {many['p50']:6.1f} ms  p99 {many['p99']:6.1f} ms  max {many['max']:6.1f} ms"
+    )
+    print(
+        f"ratio {args.clients} / 1 desktop  : p50 {many['p50'] / one['p50']:.2f}x  p99 {many['p99'] / one['p99']:.2f}x"
+    )
     print(f"p99 with {args.clients} desktops : {many['p99']:.1f} ms (target < 100 ms)")
     print(
         f"hub RSS                 : {result['rss_before_kib'] / 1024:.1f} MiB idle, "

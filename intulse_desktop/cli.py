@@ -69,7 +69,9 @@ class Context:
 
         token = self.secrets.get(HUB_TOKEN)
         if not self.settings.hub_url or not token:
-            raise UsageError(f"receive_from is hub, but there is no hub address or token: run `{APP_NAME} hub connect URL`")
+            raise UsageError(
+                f"receive_from is hub, but there is no hub address or token: run `{APP_NAME} hub connect URL`"
+            )
         self.redactor.add(token)
         return self.settings.hub_url, token
 
@@ -348,7 +350,8 @@ def cmd_hub(ctx: Context) -> int:
     users = _hub_users(ctx)
     service = Service(ctx.paths, ctx.settings, ctx.webhook_secret(), journal=True)
     try:
-        return asyncio.run(hub.run(service, users, host, port, ssl_context=ssl_context, verbose=ctx.args.verbose))
+        running = hub.run(service, users, host, port, ssl_context=ssl_context, verbose=ctx.args.verbose)
+        return asyncio.run(running)
     except ReceiverError as exc:
         raise Failed(str(exc)) from None
     finally:
@@ -448,7 +451,8 @@ def cmd_hub_remove_user(ctx: Context) -> int:
     finally:
         users.close()
     for user in found:
-        print(f"removed user {user.id}: {_user_line(user)} (its token no longer works; a running hub closes its connections)")
+        print(f"removed user {user.id}: {_user_line(user)}")
+    print("its token no longer works; a running hub closes its connections within a second")
     return 0
 
 
@@ -478,7 +482,8 @@ def cmd_hub_connect(ctx: Context) -> int:
     except Rejected as exc:
         raise Failed(f"{exc}; nothing was changed") from None
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise Failed(f"cannot connect to the hub at {url} ({exc or type(exc).__name__}); nothing was changed") from None
+        why = exc or type(exc).__name__
+        raise Failed(f"cannot connect to the hub at {url} ({why}); nothing was changed") from None
     settings = ctx.settings.with_values(
         {
             "receive_from": "hub",
@@ -492,7 +497,8 @@ def cmd_hub_connect(ctx: Context) -> int:
     settings.save(ctx.paths.settings_file)
     numbers = ", ".join(settings.my_numbers) or "no numbers"
     print(f"connected: the hub at {url} knows this desktop as ext {settings.extension} ({numbers})")
-    print(f"this desktop now receives from the hub (token in {ctx.secrets.location}); restart {APP_NAME} if it is running")
+    print(f"this desktop now receives from the hub (token in {ctx.secrets.location})")
+    print(f"restart {APP_NAME} if it is running")
     return 0
 
 
@@ -598,15 +604,15 @@ def build_parser() -> argparse.ArgumentParser:
     command("test-delivery", cmd_test_delivery, "post a test to the public webhook URL; see it arrive here")
 
     p = command("hub", cmd_hub, "run an office hub (the receiver for every desktop), or manage its users")
-    p.add_argument("--host", dest="hub_host", metavar="HOST", help="listen on this address (default: the listen_host setting)")
-    p.add_argument("--port", dest="hub_port", type=_port, metavar="PORT", help="listen on this port (default: the listen_port setting)")
+    p.add_argument("--host", dest="hub_host", metavar="HOST", help="listen here (default: the listen_host setting)")
+    p.add_argument("--port", dest="hub_port", type=_port, metavar="PORT", help="default: the listen_port setting")
     p.add_argument("--certfile", metavar="PEM", help="serve HTTPS/WSS with this certificate (chain)")
     p.add_argument("--keyfile", metavar="PEM", help="the certificate's private key, if not in --certfile")
     actions = p.add_subparsers(dest="hub_action", metavar="ACTION")
     a = actions.add_parser("add-user", parents=[common], help="add a desktop user; prints its token once")
     a.add_argument("--extension", required=True, metavar="X", help="the user's extension")
     a.add_argument("--numbers", metavar="N[,N…]", help="the user's phone numbers (texts to them are theirs)")
-    a.add_argument("--user-id", type=int, metavar="N", help="the user's Intulse user id (their calls on any extension)")
+    a.add_argument("--user-id", type=int, metavar="N", help="their Intulse user id (their calls on any extension)")
     a.add_argument("--name", metavar="TEXT", help="a name, for list-users")
     a.add_argument(
         "--presence", metavar="all|X[,X…]", help="whose presence they see besides their own: all, or extensions"
@@ -614,7 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the user and the token as JSON")
     a = actions.add_parser("list-users", parents=[common], help="list the hub's users (tokens are not kept)")
     a.add_argument("--json", action="store_true", help="print JSON")
-    a = actions.add_parser("remove-user", parents=[common], help="remove a user: the token stops working at once")
+    a = actions.add_parser("remove-user", parents=[common], help="remove a user: its token stops working at once")
     which = a.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", type=int, metavar="N", help="the user's id (list-users)")
     which.add_argument("--extension", metavar="X", help="every user with this extension")

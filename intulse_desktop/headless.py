@@ -113,7 +113,9 @@ async def run(
                 on_state=on_state,
             )
             await client.connect(*hub)
-            print(f"intulse-desktop: receiving events from the office hub at {hub[0]}", file=sys.stderr, flush=True)
+            print(
+                f"intulse-desktop: receiving events from the office hub at {hub[0]}", file=sys.stderr, flush=True
+            )
         await stop.wait()
     finally:
         if client is not None:

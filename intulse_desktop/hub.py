@@ -27,6 +27,7 @@ import bisect
 import contextlib
 import json
 import logging
+import ssl
 import sys
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -153,7 +154,10 @@ class Hub:
 
     async def _going_away(self, app: web.Application) -> None:
         await asyncio.gather(
-            *(d.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub shutting down") for d in list(self.desktops)),
+            *(
+                d.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub shutting down")
+                for d in list(self.desktops)
+            ),
             return_exceptions=True,
         )
 
@@ -163,14 +167,19 @@ class Hub:
         user = self._authenticate(request)
         if user is None:  # the same answer for a wrong, a revoked and a missing token
             return web.json_response(
-                {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": 'Bearer realm="intulse-hub"'}
+                {"error": "unauthorized"},
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="intulse-hub"'},
             )
         try:
             since, journal = _resume_point(request)
         except ValueError as exc:
             return web.json_response({"error": str(exc)}, status=400)
         ws = web.WebSocketResponse(
-            heartbeat=HEARTBEAT_SECONDS, compress=False, max_msg_size=MAX_DESKTOP_MESSAGE, timeout=CLOSE_TIMEOUT
+            heartbeat=HEARTBEAT_SECONDS,
+            compress=False,
+            max_msg_size=MAX_DESKTOP_MESSAGE,
+            timeout=CLOSE_TIMEOUT,
         )
         if not ws.can_prepare(request).ok:
             return web.json_response({"error": "this address takes a WebSocket connection"}, status=400)
@@ -183,7 +192,13 @@ class Hub:
         start = max(start, oldest - 1) if gap else start
         desktop = Desktop(user, user.matcher(self.region), ws, start)
         self._join(desktop)
-        log.info("desktop connected: user %d (ext %s) from %s, from #%d", user.id, user.extension, request.remote, start)
+        log.info(
+            "desktop connected: user %d (ext %s) from %s, from #%d",
+            user.id,
+            user.extension,
+            request.remote,
+            start,
+        )
         sender: asyncio.Task[None] | None = None
         try:
             hello = {"type": "hello", "journal": self.origin, "from": start, "head": self.head, "gap": gap}
@@ -342,9 +357,14 @@ class Hub:
             revoked = [d for d in self.desktops if d.user.id not in ids]
             for desktop in revoked:
                 self._leave(desktop)
-                log.info("user %d (ext %s) was removed: closing its connection", desktop.user.id, desktop.user.extension)
+                log.info(
+                    "user %d (ext %s) was removed: closing its connection",
+                    desktop.user.id,
+                    desktop.user.extension,
+                )
             await asyncio.gather(
-                *(d.ws.close(code=CLOSE_REVOKED, message=b"token revoked") for d in revoked), return_exceptions=True
+                *(d.ws.close(code=CLOSE_REVOKED, message=b"token revoked") for d in revoked),
+                return_exceptions=True,
             )
 
 
@@ -365,7 +385,7 @@ async def run(
     host: str,
     port: int,
     *,
-    ssl_context: object = None,
+    ssl_context: ssl.SSLContext | None = None,
     verbose: bool = False,
     out: TextIO = sys.stdout,
 ) -> int:
@@ -376,7 +396,7 @@ async def run(
     await service.start(hub.install)
     try:
         await hub.start()
-        await service.listen(host, port, ssl_context)  # type: ignore[arg-type]
+        await service.listen(host, port, ssl_context)
         assert service.address is not None
         scheme = "https" if ssl_context is not None else "http"
         print(

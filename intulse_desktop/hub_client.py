@@ -106,7 +106,9 @@ class HubClient:
             return
         await self._cancel()
         self.url, self._token = url, token
-        self._task = asyncio.get_running_loop().create_task(self._run(url, token), name="office hub connection")
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(url, token), name="office hub connection"
+        )
 
     async def stop(self) -> None:
         """Receive nothing more from the hub (quitting, or back to this computer's receiver)."""
@@ -195,7 +197,9 @@ class HubClient:
         detail = f"as ext {known_as}"
         if known_as and known_as != mine.extension:
             detail += f" (but Settings say ext {mine.extension or 'none'}: pop-ups follow Settings)"
-            log.warning("the hub knows this desktop as ext %s, but its settings say %r", known_as, mine.extension)
+            log.warning(
+                "the hub knows this desktop as ext %s, but its settings say %r", known_as, mine.extension
+            )
         self._set("connected", detail)
 
     async def _handle(self, text: str) -> None:
@@ -220,7 +224,9 @@ class HubClient:
                 log.error("the hub sent entry #%d that cannot be read: %s", seq, exc)
                 return
             is_mine = self._matcher().is_mine(event)
-            is_new = await self._writer.run(lambda store: _record(store, event, is_mine, received, journal, seq))
+            is_new = await self._writer.run(
+                lambda store: _record(store, event, is_mine, received, journal, seq)
+            )
             self._seq = seq
             self._bus.publish(Delivery(event, is_new, is_mine, received, caught_up=self._catching_up))
         elif kind in ("caught_up", "position"):
@@ -231,13 +237,19 @@ class HubClient:
 async def check(url: str, token: str, ssl_context: ssl.SSLContext | None = None) -> dict[str, Any]:
     """Connect once; who the hub says this token belongs to (``hub connect`` asks before saving)."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CONNECT_TIMEOUT)) as session:
-        async with await _open(session, url, token, {}, ssl_context if ssl_context is not None else True) as ws:
+        async with await _open(
+            session, url, token, {}, ssl_context if ssl_context is not None else True
+        ) as ws:
             user = (await _hello(ws)).get("user")
     return user if isinstance(user, dict) else {}
 
 
 async def _open(
-    session: aiohttp.ClientSession, url: str, token: str, params: dict[str, str], ssl_context: ssl.SSLContext | bool
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    params: dict[str, str],
+    ssl_context: ssl.SSLContext | bool,
 ) -> aiohttp.ClientWebSocketResponse:
     try:
         async with asyncio.timeout(CONNECT_TIMEOUT):

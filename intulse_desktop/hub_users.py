@@ -203,7 +203,9 @@ class Users:
     def with_extension(self, extension: str) -> list[User]:
         return [
             _user(row)
-            for row in self._db.execute(f"SELECT {_COLUMNS} FROM users WHERE extension = ? ORDER BY id", (extension.strip(),))
+            for row in self._db.execute(
+                f"SELECT {_COLUMNS} FROM users WHERE extension = ? ORDER BY id", (extension.strip(),)
+            )
         ]
 
     def ids(self) -> set[int]:
@@ -213,7 +215,9 @@ class Users:
         """The user this token belongs to, or None; the same work whether the key id exists or not."""
         match = _TOKEN.fullmatch(token)
         key_id = match.group(1) if match else ""
-        row = self._db.execute(f"SELECT token_hash, {_COLUMNS} FROM users WHERE key_id = ?", (key_id,)).fetchone()
+        row = self._db.execute(
+            f"SELECT token_hash, {_COLUMNS} FROM users WHERE key_id = ?", (key_id,)
+        ).fetchone()
         ok = hmac.compare_digest(token_hash(token), row[0] if row else _NO_HASH)
         return _user(row[1:]) if ok and row and match else None
 

@@ -346,7 +346,8 @@ class Store:
             is_new, key = self._record_presence(event, received), event.extension
         self.log_delivery(received, event.TYPE, 200, stored=True, is_new=is_new, is_mine=is_mine, event_key=key)
         if is_new and self.journal:  # in this transaction: a sequence number never refers to nothing
-            self._db.execute(_INSERT_JOURNAL, (to_db_time(received), event.TYPE, event.model_dump_json(by_alias=True)))
+            payload = event.model_dump_json(by_alias=True)
+            self._db.execute(_INSERT_JOURNAL, (to_db_time(received), event.TYPE, payload))
         return is_new
 
     def _call_values(self, call: CallStarted | CallCompleted) -> tuple[Any, ...]:
@@ -657,11 +658,16 @@ class Store:
             sql += " AND seq <= ?"
             params.append(upto)
         rows = self._db.execute(sql + " ORDER BY seq LIMIT ?", [*params, limit])
-        return [JournalRow(seq, from_db_time(received), kind, payload) for seq, received, kind, payload in rows]  # type: ignore[arg-type]
+        return [
+            JournalRow(seq, from_db_time(received), kind, payload)  # type: ignore[arg-type]
+            for seq, received, kind, payload in rows
+        ]
 
     def hub_cursor(self) -> tuple[str, int] | None:
         """(journal, seq) of the hub this desktop heard from last, if any."""
-        row = self._db.execute("SELECT journal, seq FROM hub_cursor ORDER BY updated_utc DESC LIMIT 1").fetchone()
+        row = self._db.execute(
+            "SELECT journal, seq FROM hub_cursor ORDER BY updated_utc DESC LIMIT 1"
+        ).fetchone()
         return None if row is None else (row[0], row[1])
 
 

@@ -90,7 +90,9 @@ class Desk:
         """Start as the app starts: a fresh writer on this desktop's log, a fresh client."""
         self.writer = Writer(self.paths.database)
         await self.writer.start()
-        self.client = HubClient(self.writer, self.bus, self.settings.matcher, on_state=self._state, ssl_context=ssl_context)
+        self.client = HubClient(
+            self.writer, self.bus, self.settings.matcher, on_state=self._state, ssl_context=ssl_context
+        )
         await self.client.connect(url, token)
 
     async def quit(self) -> None:

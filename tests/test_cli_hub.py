@@ -31,7 +31,9 @@ def users(home) -> Users:
 
 
 def test_add_user_prints_the_token_once_and_keeps_only_its_hash(capsys, home):
-    code, out, _ = run(capsys, "hub", "add-user", "--extension", "204", "--numbers", "(317) 555-0100", "--name", "Dana")
+    code, out, _ = run(
+        capsys, "hub", "add-user", "--extension", "204", "--numbers", "(317) 555-0100", "--name", "Dana"
+    )
     assert code == 0
     token = next(line.strip() for line in out.splitlines() if line.strip().startswith("ihub_"))
     assert "intulse-desktop hub connect http://127.0.0.1:8765" in out
@@ -44,10 +46,19 @@ def test_add_user_prints_the_token_once_and_keeps_only_its_hash(capsys, home):
 
 
 def test_add_user_as_json_for_scripts(capsys, home):
-    code, out, _ = run(capsys, "hub", "add-user", "--extension", "205", "--user-id", "12", "--presence", "all", "--json")
+    code, out, _ = run(
+        capsys, "hub", "add-user", "--extension", "205", "--user-id", "12", "--presence", "all", "--json"
+    )
     data = json.loads(out)
     assert code == 0
-    assert data["user"] | {"id": None} == {"id": None, "extension": "205", "user_id": 12, "numbers": [], "name": "", "presence": "all"}
+    assert data["user"] | {"id": None} == {
+        "id": None,
+        "extension": "205",
+        "user_id": 12,
+        "numbers": [],
+        "name": "",
+        "presence": "all",
+    }
     assert data["token"].startswith("ihub_")
     assert json.loads(run(capsys, "hub", "list-users", "--json")[1])[0]["extension"] == "205"
 
@@ -110,8 +121,18 @@ def test_hub_connect_checks_the_token_then_saves_the_hub_and_who_i_am(capsys, ho
     assert code == 0 and "as ext 204" in out
     paths = Paths.resolve()
     settings = Settings.load(paths.settings_file)
-    assert (settings.receive_from, settings.hub_url, settings.extension, settings.my_numbers, settings.user_id) == (
-        "hub", running_hub.url(), "204", ["+13175550100"], 77,
+    assert (
+        settings.receive_from,
+        settings.hub_url,
+        settings.extension,
+        settings.my_numbers,
+        settings.user_id,
+    ) == (
+        "hub",
+        running_hub.url(),
+        "204",
+        ["+13175550100"],
+        77,
     )
     assert SecretStore(paths).get(HUB_TOKEN) == token
     assert token not in paths.settings_file.read_text()
@@ -134,6 +155,8 @@ def test_hub_connect_refuses_text_that_is_no_token(capsys, home, monkeypatch):
 
 
 def test_headless_in_hub_mode_without_a_token_says_how_to_connect(capsys, home):
-    Settings(receive_from="hub", hub_url="https://hub.example.com").save(Paths.resolve().ensure().settings_file)
+    Settings(receive_from="hub", hub_url="https://hub.example.com").save(
+        Paths.resolve().ensure().settings_file
+    )
     code, _, err = run(capsys, "--headless")
     assert code == 2 and "hub connect" in err

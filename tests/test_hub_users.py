@@ -20,7 +20,11 @@ def test_a_new_users_token_works_and_identifies_them(users):
     user, token = users.add("204", ["(317) 555-0100"], user_id=77, name="Dana", presence=("205",))
     assert users.authenticate(token) == user
     assert (user.extension, user.numbers, user.user_id, user.name, user.presence) == (
-        "204", ("+13175550100",), 77, "Dana", ("205",),
+        "204",
+        ("+13175550100",),
+        77,
+        "Dana",
+        ("205",),
     )
 
 
@@ -29,11 +33,21 @@ def test_only_a_hash_of_the_token_is_stored(users, tmp_path):
     dump = "\n".join(sqlite3.connect(tmp_path / "hub-users.sqlite3").iterdump())
     secret = token.split(".")[1]
     assert secret not in dump
-    stored = sqlite3.connect(tmp_path / "hub-users.sqlite3").execute("SELECT token_hash FROM users").fetchone()[0]
+    stored = (
+        sqlite3.connect(tmp_path / "hub-users.sqlite3").execute("SELECT token_hash FROM users").fetchone()[0]
+    )
     assert stored == token_hash(token)
 
 
-@pytest.mark.parametrize("mangle", [lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"), lambda t: "", lambda t: t + "x", lambda t: t.split(".")[0]])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+        lambda t: "",
+        lambda t: t + "x",
+        lambda t: t.split(".")[0],
+    ],
+)
 def test_a_wrong_token_is_refused(users, mangle):
     _, token = users.add("204")
     assert users.authenticate(mangle(token)) is None

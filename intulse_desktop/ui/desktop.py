@@ -14,17 +14,16 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
+from intulse_desktop.hub_client import HubClient
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.logs import Redactor
 from intulse_desktop.matching import format_number, normalize_number
 from intulse_desktop.paths import Paths
 from intulse_desktop.popups import Decision, decide
-from intulse_desktop.secrets import SecretStore
+from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.formatting import local_time
-from intulse_desktop.hub_client import HubClient
-from intulse_desktop.secrets import HUB_TOKEN
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard
@@ -84,7 +83,9 @@ class Desktop(QObject):
         self._open_url = open_url
         self.receiver_problem: str | None = None
         self.hub_state: tuple[str, str] | None = None  # (state, detail) while receiving from a hub
-        self.hub = HubClient(service.writer, service.bus, lambda: service.receiver.matcher, on_state=self.set_hub_state)
+        self.hub = HubClient(
+            service.writer, service.bus, lambda: service.receiver.matcher, on_state=self.set_hub_state
+        )
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
         self.cards = CardStack()
@@ -332,7 +333,8 @@ class Desktop(QObject):
             lines.append(f"Not receiving webhooks: {self.receiver_problem}")
         hub_problem = self.hub_state is not None and self.hub_state[0] in ("reconnecting", "rejected")
         if self.hub_state is not None:
-            lines.append(HUB_WORDS[self.hub_state[0]] + (f" — {self.hub_state[1]}" if self.hub_state[1] else ""))
+            state_of_hub, detail = self.hub_state
+            lines.append(HUB_WORDS[state_of_hub] + (f" — {detail}" if detail else ""))
         if presence:
             lines.append(self._presence_text(presence[0]))
         if settings.do_not_disturb:
