@@ -285,6 +285,8 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ClientSSLError):
         return f"the hub's certificate is not trusted: {exc}"
     if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc.os_error, ConnectionRefusedError):
+            return "cannot reach the hub: nothing answers at its address (is it running?)"
         return f"cannot reach the hub: {exc.os_error.strerror or exc}"
     if isinstance(exc, StoreError):
         return str(exc)
