@@ -255,3 +255,20 @@ async def test_a_desktop_keeps_trying_while_the_hub_is_down(tmp_path, unused_tcp
     assert "cannot reach the hub" in desk.client.detail
     await desk.quit()
     assert desk.client.state == "stopped"
+
+
+def test_a_call_caught_up_later_does_not_ring_but_a_missed_one_still_pops(me):
+    from datetime import datetime, timezone
+
+    from intulse_desktop.bus import Delivery
+    from intulse_desktop.events import parse
+    from intulse_desktop.popups import decide
+
+    from .conftest import payload
+
+    now = datetime.now(timezone.utc)
+    started = parse(payload("CallStarted"), "CallStarted")
+    missed = parse(payload("CallCompleted-missed"), "CallCompleted")
+    assert decide(Delivery(started, True, True, now), me).card == "call"
+    assert decide(Delivery(started, True, True, now, caught_up=True), me).card is None
+    assert decide(Delivery(missed, True, True, now, caught_up=True), me).card == "completed"
