@@ -76,13 +76,17 @@ async def main(ctx: Context) -> int:
         host = ctx.args.host or ctx.settings.listen_host
         port = ctx.settings.listen_port if ctx.args.port is None else ctx.args.port
         try:
-            await service.listen(host, port)
+            if ctx.settings.receive_from == "hub":
+                await desktop.receive_from_hub()  # the receiver stays off
+            else:
+                await service.listen(host, port)
         except ReceiverError as exc:
             log.error("%s", exc)
             desktop.set_receiver_problem(f"{exc.strerror}. Open Settings to choose another port.")
         desktop.start()
         await stop.wait()
     finally:
+        await desktop.hub.stop()
         desktop.close()
         instance.close()
         await tasks.wait()

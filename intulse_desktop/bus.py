@@ -20,12 +20,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Delivery:
-    """An event as the receiver stored it: new (not a repeat)? mine (for this desktop)?"""
+    """An event as the receiver stored it: new (not a repeat)? mine (for this desktop)?
+
+    ``caught_up``: it arrived from an office hub's journal after this desktop
+    was away (``received`` is when the hub got it), not as it happened.
+    """
 
     event: Event
     is_new: bool
     is_mine: bool
     received: datetime
+    caught_up: bool = False
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,18 @@ class Context:
         self.redactor.add(secret)
         return secret
 
+    def hub_connection(self) -> tuple[str, str]:
+        """The office hub's URL and this desktop's token, for ``receive_from = hub``."""
+        from intulse_desktop.secrets import HUB_TOKEN
+
+        token = self.secrets.get(HUB_TOKEN)
+        if not self.settings.hub_url or not token:
+            raise UsageError(
+                f"receive_from is hub, but there is no hub address or token: run `{APP_NAME} hub connect URL`"
+            )
+        self.redactor.add(token)
+        return self.settings.hub_url, token
+
     def store(self) -> Store:
         return Store(self.paths.database, self.settings.default_region)
 
@@ -87,9 +99,10 @@ def cmd_headless(ctx: Context) -> int:
 
     host = ctx.args.host or ctx.settings.listen_host
     port = ctx.settings.listen_port if ctx.args.port is None else ctx.args.port
+    hub = ctx.hub_connection() if ctx.settings.receive_from == "hub" else None
     service = Service(ctx.paths.ensure(), ctx.settings, ctx.webhook_secret())
     try:
-        return asyncio.run(headless.run(service, host, port, verbose=ctx.args.verbose))
+        return asyncio.run(headless.run(service, host, port, verbose=ctx.args.verbose, hub=hub))
     except ReceiverError as exc:
         raise Failed(str(exc)) from None
 
@@ -321,6 +334,182 @@ def cmd_test_delivery(ctx: Context) -> int:
     return 1
 
 
+# --- the office hub -----------------------------------------------------------------------
+
+
+def cmd_hub(ctx: Context) -> int:
+    action = ctx.args.hub_action
+    if action is not None:
+        return HUB_ACTIONS[action](ctx)
+    from intulse_desktop import hub
+    from intulse_desktop.service import ReceiverError, Service
+
+    host = ctx.args.hub_host or ctx.settings.listen_host
+    port = ctx.settings.listen_port if ctx.args.hub_port is None else ctx.args.hub_port
+    ssl_context = _server_tls(ctx.args.certfile, ctx.args.keyfile)
+    users = _hub_users(ctx)
+    service = Service(ctx.paths, ctx.settings, ctx.webhook_secret(), journal=True)
+    try:
+        running = hub.run(service, users, host, port, ssl_context=ssl_context, verbose=ctx.args.verbose)
+        return asyncio.run(running)
+    except ReceiverError as exc:
+        raise Failed(str(exc)) from None
+    finally:
+        users.close()
+
+
+def _server_tls(certfile: str | None, keyfile: str | None) -> Any:
+    if certfile is None:
+        if keyfile is not None:
+            raise UsageError("--keyfile goes with --certfile")
+        return None
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot use the certificate {certfile}: {exc}") from None
+    return context
+
+
+def _hub_users(ctx: Context) -> Any:
+    from intulse_desktop.hub_users import Users, UsersError
+
+    try:
+        return Users(ctx.paths.ensure().hub_users)
+    except UsersError as exc:
+        raise Failed(str(exc)) from None
+
+
+def cmd_hub_add_user(ctx: Context) -> int:
+    from intulse_desktop.hub_users import UsersError, parse_presence
+
+    args = ctx.args
+    numbers = [n.strip() for n in (args.numbers or "").split(",") if n.strip()]
+    users = _hub_users(ctx)
+    try:
+        user, token = users.add(
+            args.extension,
+            numbers,
+            user_id=args.user_id,
+            name=args.name or "",
+            presence=parse_presence(args.presence or ""),
+            region=ctx.settings.default_region,
+        )
+    except UsersError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        users.close()
+    connect = f"{APP_NAME} hub connect {ctx.settings.base_url()}"
+    if args.json:
+        print(json.dumps({"user": user.describe(), "token": token, "connect": connect}, indent=2))
+        return 0
+    print(f"added user {user.id}: {_user_line(user)}")
+    print(f"token (shown only now: the hub keeps just a hash of it):\n  {token}")
+    print(f"on that desktop, run this and paste the token when asked (or pipe it in):\n  {connect}")
+    return 0
+
+
+def _user_line(user: Any) -> str:
+    numbers = ", ".join(user.numbers) or "no numbers"
+    presence = "all" if user.presence == "all" else ", ".join(user.presence) or "own only"
+    parts = [f"ext {user.extension}", numbers]
+    if user.user_id is not None:
+        parts.append(f"user id {user.user_id}")
+    parts.append(f"presence: {presence}")
+    if user.name:
+        parts.append(printable(user.name))
+    return "; ".join(parts)
+
+
+def cmd_hub_list_users(ctx: Context) -> int:
+    users = _hub_users(ctx)
+    try:
+        rows = users.all()
+    finally:
+        users.close()
+    if ctx.args.json:
+        print(json.dumps([user.describe() for user in rows], indent=2))
+    for user in [] if ctx.args.json else rows:
+        print(f"{user.id:>4}  {_user_line(user)}")
+    return 0
+
+
+def cmd_hub_remove_user(ctx: Context) -> int:
+    users = _hub_users(ctx)
+    try:
+        if ctx.args.id is not None:
+            found = [u for u in [users.get(ctx.args.id)] if u is not None]
+            what = f"user {ctx.args.id}"
+        else:
+            found = users.with_extension(ctx.args.extension)
+            what = f"user with ext {ctx.args.extension}"
+        if not found:
+            raise Failed(f"no {what} (see `{APP_NAME} hub list-users`)")
+        users.remove([u.id for u in found])
+    finally:
+        users.close()
+    for user in found:
+        print(f"removed user {user.id}: {_user_line(user)}")
+    print("its token no longer works; a running hub closes its connections within a second")
+    return 0
+
+
+def cmd_hub_connect(ctx: Context) -> int:
+    import aiohttp
+
+    from intulse_desktop.hub_client import Rejected, check
+    from intulse_desktop.hub_users import looks_like_token
+    from intulse_desktop.secrets import HUB_TOKEN
+
+    url = ctx.settings.with_values({"hub_url": ctx.args.url}).hub_url
+    if not url:
+        raise UsageError("give the hub's address, e.g. https://hub.example.com")
+    try:
+        if sys.stdin.isatty():
+            text = getpass.getpass("Hub token (not shown as you type): ")
+        else:
+            text = sys.stdin.readline()
+    except EOFError:
+        text = ""
+    token = text.strip()
+    if not looks_like_token(token):
+        raise UsageError(f"that is not a hub token (`{APP_NAME} hub add-user` on the hub makes one)")
+    ctx.redactor.add(token)
+    try:
+        identity = asyncio.run(check(url, token))
+    except Rejected as exc:
+        raise Failed(f"{exc}; nothing was changed") from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        why = exc or type(exc).__name__
+        raise Failed(f"cannot connect to the hub at {url} ({why}); nothing was changed") from None
+    settings = ctx.settings.with_values(
+        {
+            "receive_from": "hub",
+            "hub_url": url,
+            "extension": identity.get("extension", ctx.settings.extension),
+            "my_numbers": identity.get("numbers", ctx.settings.my_numbers),
+            "user_id": identity.get("user_id", ctx.settings.user_id),
+        }
+    )
+    ctx.secrets.set(HUB_TOKEN, token)
+    settings.save(ctx.paths.settings_file)
+    numbers = ", ".join(settings.my_numbers) or "no numbers"
+    print(f"connected: the hub at {url} knows this desktop as ext {settings.extension} ({numbers})")
+    print(f"this desktop now receives from the hub (token in {ctx.secrets.location})")
+    print(f"restart {APP_NAME} if it is running")
+    return 0
+
+
+HUB_ACTIONS: dict[str, Callable[[Context], int]] = {
+    "add-user": cmd_hub_add_user,
+    "list-users": cmd_hub_list_users,
+    "remove-user": cmd_hub_remove_user,
+    "connect": cmd_hub_connect,
+}
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -413,6 +602,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clear", action="store_true", help="remove the stored key instead")
 
     command("test-delivery", cmd_test_delivery, "post a test to the public webhook URL; see it arrive here")
+
+    p = command("hub", cmd_hub, "run an office hub (the receiver for every desktop), or manage its users")
+    p.add_argument("--host", dest="hub_host", metavar="HOST", help="listen here (default: the listen_host setting)")
+    p.add_argument("--port", dest="hub_port", type=_port, metavar="PORT", help="default: the listen_port setting")
+    p.add_argument("--certfile", metavar="PEM", help="serve HTTPS/WSS with this certificate (chain)")
+    p.add_argument("--keyfile", metavar="PEM", help="the certificate's private key, if not in --certfile")
+    actions = p.add_subparsers(dest="hub_action", metavar="ACTION")
+    a = actions.add_parser("add-user", parents=[common], help="add a desktop user; prints its token once")
+    a.add_argument("--extension", required=True, metavar="X", help="the user's extension")
+    a.add_argument("--numbers", metavar="N[,N…]", help="the user's phone numbers (texts to them are theirs)")
+    a.add_argument("--user-id", type=int, metavar="N", help="their Intulse user id (their calls on any extension)")
+    a.add_argument("--name", metavar="TEXT", help="a name, for list-users")
+    a.add_argument(
+        "--presence", metavar="all|X[,X…]", help="whose presence they see besides their own: all, or extensions"
+    )
+    a.add_argument("--json", action="store_true", help="print the user and the token as JSON")
+    a = actions.add_parser("list-users", parents=[common], help="list the hub's users (tokens are not kept)")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a = actions.add_parser("remove-user", parents=[common], help="remove a user: its token stops working at once")
+    which = a.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, metavar="N", help="the user's id (list-users)")
+    which.add_argument("--extension", metavar="X", help="every user with this extension")
+    a = actions.add_parser(
+        "connect", parents=[common], help="on a desktop: receive from this hub (asks for the token; checks it first)"
+    )
+    a.add_argument("url", metavar="URL", help="the hub's address, e.g. https://hub.example.com")
     return parser
 
 
@@ -422,8 +637,11 @@ def main(argv: list[str] | None = None) -> int:
     args.verbose = getattr(args, "verbose", False)
     if args.command and (args.headless or args.host or args.port is not None):
         parser.error("--headless, --host and --port go without a command")
+    hub_action = getattr(args, "hub_action", None)
+    if hub_action and (args.hub_host or args.hub_port is not None or args.certfile or args.keyfile):
+        parser.error("--host, --port, --certfile and --keyfile go with `hub` alone")
     redactor = Redactor()
-    long_running = not args.command
+    long_running = not args.command or (args.command == "hub" and not hub_action)
     setup_logging(
         redactor,
         "DEBUG" if args.verbose else "INFO" if long_running else "WARNING",

@@ -11,6 +11,7 @@ from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, ExtensionUpdated, TextMessageReceived
 from intulse_desktop.export import iso_utc
 from intulse_desktop.formatting import printable
+from intulse_desktop.hub_client import HubClient
 from intulse_desktop.service import Service
 
 
@@ -56,8 +57,8 @@ class LinePrinter:
         self._out.flush()
 
 
-async def run(service: Service, host: str, port: int, verbose: bool = False, out: TextIO = sys.stdout) -> int:
-    """Receive until SIGTERM or SIGINT, then finish what is in flight and return 0."""
+def stop_on_signals() -> asyncio.Event:
+    """An event that SIGTERM or SIGINT sets (where the platform has them)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -65,20 +66,62 @@ async def run(service: Service, host: str, port: int, verbose: bool = False, out
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
+    return stop
+
+
+async def run(
+    service: Service,
+    host: str,
+    port: int,
+    verbose: bool = False,
+    out: TextIO = sys.stdout,
+    hub: tuple[str, str] | None = None,
+) -> int:
+    """Receive until SIGTERM or SIGINT, then finish what is in flight and return 0.
+
+    With ``hub`` (its URL and this desktop's token) events come from an office
+    hub instead of the local receiver; a refused token ends the run with 1.
+    """
+    stop = stop_on_signals()
     service.bus.subscribe(LinePrinter(out, verbose))
     service.bus.subscribe_tests(
         lambda n: print(f"{iso_utc(n.received)} test {n.event_type} (not stored)", file=out, flush=True)
     )
     await service.start()
+    client = None
+    refused: list[str] = []
+
+    def on_state(state: str, detail: str) -> None:
+        if state == "rejected":
+            refused.append(detail)
+            stop.set()
+
     try:
-        await service.listen(host, port)
-        print(
-            f"intulse-desktop: receiving webhooks on {host}:{service.address[1]} "
-            "(intulse-desktop webhook-url shows the URLs to register)",
-            file=sys.stderr,
-            flush=True,
-        )
+        if hub is None:
+            await service.listen(host, port)
+            print(
+                f"intulse-desktop: receiving webhooks on {host}:{service.address[1]} "
+                "(intulse-desktop webhook-url shows the URLs to register)",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            client = HubClient(
+                service.writer,
+                service.bus,
+                lambda: service.receiver.matcher,
+                on_state=on_state,
+            )
+            await client.connect(*hub)
+            print(
+                f"intulse-desktop: receiving events from the office hub at {hub[0]}", file=sys.stderr, flush=True
+            )
         await stop.wait()
     finally:
+        if client is not None:
+            await client.stop()
         await service.close()
+    if refused:
+        print(f"intulse-desktop: {refused[0]}", file=sys.stderr, flush=True)
+        return 1
     return 0

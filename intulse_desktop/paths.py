@@ -52,6 +52,11 @@ class Paths:
         return self.data_dir / "calllog.sqlite3"
 
     @property
+    def hub_users(self) -> Path:
+        """An office hub's users and their token hashes (``hub_users.py``)."""
+        return self.data_dir / "hub-users.sqlite3"
+
+    @property
     def recordings_cache(self) -> Path:
         return self.cache_dir / "recordings"
 

@@ -52,6 +52,8 @@ def decide(delivery: Delivery, settings: Settings) -> Decision:
             return Decision("completed", "missed calls do not pop up")
         card, number = "missed", event.remote_party_number
     elif isinstance(event, CallStarted):
+        if delivery.caught_up:
+            return Decision(None, "caught up from the hub later (no longer ringing)")
         if event.direction == "outbound" and not settings.popup_outbound:
             return Decision(None, "outbound calls do not pop up")
         if event.direction == "inbound" and not settings.popup_inbound:

@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -108,13 +109,16 @@ class Receiver:
         self._drained = asyncio.Event()
         self._drained.set()
 
-    def app(self) -> web.Application:
+    def app(self, extend: Callable[[web.Application], None] | None = None) -> web.Application:
+        """The application; ``extend`` adds routes of its own (the hub's) before the catch-all."""
         # Every answer, aiohttp's 404 included, is JSON with a reason; no middleware
         # sits on the path of each delivery.
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_route("*", "/healthz", self.healthz)
         app.router.add_route("*", "/hooks/{secret}", self.hook)
         app.router.add_route("*", "/hooks/{secret}/{event_type}", self.hook)
+        if extend is not None:
+            extend(app)
         app.router.add_route("*", "/{tail:.*}", _not_found)
         return app
 

@@ -7,6 +7,8 @@ only one more subscriber on its bus.
 from __future__ import annotations
 
 import logging
+import ssl
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -27,11 +29,19 @@ class ReceiverError(OSError):
 
 
 class Service:
-    def __init__(self, paths: Paths, settings: Settings, secret: str, *, body_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings,
+        secret: str,
+        *,
+        body_timeout: float | None = None,
+        journal: bool = False,
+    ) -> None:
         self.paths = paths
         self.settings = settings
         self.bus = Bus()
-        self.writer = Writer(paths.database, settings.default_region)
+        self.writer = Writer(paths.database, settings.default_region, journal=journal)
         self.receiver = Receiver(self.writer, self.bus, secret, settings.matcher())
         if body_timeout is not None:
             self.receiver.body_timeout = body_timeout
@@ -39,21 +49,21 @@ class Service:
         self._site: web.TCPSite | None = None
         self.address: tuple[str, int] | None = None
 
-    async def start(self) -> None:
-        """Open the log and prepare the web application; ``listen`` binds it."""
+    async def start(self, extend: Callable[[web.Application], None] | None = None) -> None:
+        """Open the log and prepare the web application (plus ``extend``'s routes); ``listen`` binds it."""
         await self.writer.start()
         self._runner = web.AppRunner(
-            self.receiver.app(),
+            self.receiver.app(extend),
             **server_options(),
             shutdown_timeout=SHUTDOWN_TIMEOUT,
             handle_signals=False,
         )
         await self._runner.setup()
 
-    async def listen(self, host: str, port: int) -> tuple[str, int]:
+    async def listen(self, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> tuple[str, int]:
         """Listen on ``host:port``; on failure the old address (if any) keeps working."""
         assert self._runner is not None, "start() first"
-        site = web.TCPSite(self._runner, host, port)
+        site = web.TCPSite(self._runner, host, port, ssl_context=ssl_context)
         try:
             await site.start()
         except OSError as exc:
@@ -65,6 +75,13 @@ class Service:
         self.address = (host, bound_port)
         log.info("receiving webhooks on %s:%d", host, bound_port)
         return self.address
+
+    async def stop_listening(self) -> None:
+        """Receive no more webhooks here (events come from an office hub instead)."""
+        site, self._site = self._site, None
+        self.address = None
+        if site is not None:
+            await site.stop()
 
     def apply(self, settings: Settings) -> None:
         """Take new settings that need no rebinding (who I am, my numbers, region)."""

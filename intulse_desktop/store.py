@@ -26,6 +26,7 @@ from intulse_desktop.events import (
 from intulse_desktop.matching import Matcher, digits, number_key
 
 MAX_DELIVERIES = 500
+MAX_JOURNAL = 100_000  # how far back an office hub's desktops can catch up (docs/hub.md)
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -100,6 +101,24 @@ MIGRATIONS: list[str] = [
         event_key    TEXT NOT NULL DEFAULT '',
         detail       TEXT NOT NULL DEFAULT ''
     );
+    """,
+    # 2: the office hub's journal: every new event with its sequence number (AUTOINCREMENT: a
+    # number is never reused, even after trimming), the journal's identity, and a desktop's
+    # place in the journal of the hub it receives from
+    """
+    CREATE TABLE journal (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        received_utc TEXT NOT NULL,
+        event_type   TEXT NOT NULL,
+        payload      TEXT NOT NULL
+    );
+    CREATE TABLE journal_origin (id TEXT NOT NULL);
+    INSERT INTO journal_origin VALUES (lower(hex(randomblob(16))));
+    CREATE TABLE hub_cursor (
+        journal     TEXT PRIMARY KEY,
+        seq         INTEGER NOT NULL,
+        updated_utc TEXT NOT NULL
+    ) WITHOUT ROWID;
     """,
 ]
 
@@ -180,6 +199,14 @@ class DeliveryRow:
 
 
 @dataclass(frozen=True)
+class JournalRow:
+    seq: int
+    received_utc: datetime
+    event_type: str
+    payload: str  # the event as JSON, in Intulse's field names (``events.parse`` reads it back)
+
+
+@dataclass(frozen=True)
 class CallQuery:
     """Which calls to list; every filter is optional and they combine with AND."""
 
@@ -223,9 +250,10 @@ def _like(text: str) -> str:
 
 
 class Store:
-    def __init__(self, path: Path | str, region: str = "US") -> None:
+    def __init__(self, path: Path | str, region: str = "US", *, journal: bool = False) -> None:
         self.path = Path(path)
         self.region = region
+        self.journal = journal  # an office hub: each new event also goes to the journal
         self._deliveries: list[tuple[Any, ...]] = []  # noted in this transaction, written by apply
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -290,6 +318,8 @@ class Store:
         results = [job(self) for job in jobs]
         self._db.executemany(_INSERT_DELIVERY, self._deliveries)
         self._db.execute(_TRIM_DELIVERIES, (MAX_DELIVERIES,))
+        if self.journal:
+            self._db.execute(_TRIM_JOURNAL, (MAX_JOURNAL,))
         return results
 
     def run_batch(self, jobs: Sequence[Callable[[Store], Any]]) -> list[Any]:
@@ -315,6 +345,9 @@ class Store:
         else:
             is_new, key = self._record_presence(event, received), event.extension
         self.log_delivery(received, event.TYPE, 200, stored=True, is_new=is_new, is_mine=is_mine, event_key=key)
+        if is_new and self.journal:  # in this transaction: a sequence number never refers to nothing
+            payload = event.model_dump_json(by_alias=True)
+            self._db.execute(_INSERT_JOURNAL, (to_db_time(received), event.TYPE, payload))
         return is_new
 
     def _call_values(self, call: CallStarted | CallCompleted) -> tuple[Any, ...]:
@@ -412,6 +445,14 @@ class Store:
         """Note a delivery for troubleshooting; written with the rest of the batch in ``apply``."""
         self._deliveries.append(
             (to_db_time(received), event_type, http_status, stored, is_new, is_mine, event_key, detail[:500])
+        )
+
+    def set_hub_cursor(self, journal: str, seq: int) -> None:
+        """Remember how far this desktop has received the hub's journal; it never moves back."""
+        self._db.execute(
+            "INSERT INTO hub_cursor (journal, seq, updated_utc) VALUES (?, ?, ?) ON CONFLICT (journal) "
+            "DO UPDATE SET seq = max(seq, excluded.seq), updated_utc = excluded.updated_utc",
+            (journal, seq, to_db_time(now_utc())),
         )
 
     def mark_seen(self, call_ids: Sequence[str]) -> int:
@@ -596,6 +637,40 @@ class Store:
         ]
 
 
+    # --- the office hub's journal ----------------------------------------------------------
+
+    def journal_origin(self) -> str:
+        """This log's journal identity: sequence numbers mean something only with it."""
+        return self._db.execute("SELECT id FROM journal_origin").fetchone()[0]
+
+    def journal_bounds(self) -> tuple[int, int]:
+        """(oldest kept, newest given) sequence numbers; (head + 1, head) when none are kept."""
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'journal'").fetchone()
+        head = row[0] if row else 0
+        oldest = self._db.execute("SELECT min(seq) FROM journal").fetchone()[0]
+        return (head + 1 if oldest is None else oldest), head
+
+    def journal_since(self, after: int, limit: int, upto: int | None = None) -> list[JournalRow]:
+        """Journal entries after ``after`` (up to ``upto``), oldest first."""
+        sql = "SELECT seq, received_utc, event_type, payload FROM journal WHERE seq > ?"
+        params: list[Any] = [after]
+        if upto is not None:
+            sql += " AND seq <= ?"
+            params.append(upto)
+        rows = self._db.execute(sql + " ORDER BY seq LIMIT ?", [*params, limit])
+        return [
+            JournalRow(seq, from_db_time(received), kind, payload)  # type: ignore[arg-type]
+            for seq, received, kind, payload in rows
+        ]
+
+    def hub_cursor(self) -> tuple[str, int] | None:
+        """(journal, seq) of the hub this desktop heard from last, if any."""
+        row = self._db.execute(
+            "SELECT journal, seq FROM hub_cursor ORDER BY updated_utc DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+
 _MESSAGE_COLUMNS = "key, id, from_number, to_number, body, created_utc"
 _CALL_WRITE_COLUMNS = (
     "id, linked_id, client_id, user_id, user_display_name, extension, direction, remote_party_name, "
@@ -615,6 +690,8 @@ _INSERT_DELIVERY = (
     "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _TRIM_DELIVERIES = "DELETE FROM deliveries WHERE seq <= (SELECT max(seq) FROM deliveries) - ?"
+_INSERT_JOURNAL = "INSERT INTO journal (received_utc, event_type, payload) VALUES (?, ?, ?)"
+_TRIM_JOURNAL = "DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?"
 
 
 def _call_row(row: tuple[Any, ...]) -> CallRow:

@@ -31,9 +31,10 @@ _Job = tuple[Callable[[Store], Any], "asyncio.Future[Any] | None"]
 
 
 class Writer:
-    def __init__(self, path: Path, region: str = "US") -> None:
+    def __init__(self, path: Path, region: str = "US", *, journal: bool = False) -> None:
         self._path = path
         self._region = region
+        self._journal = journal
         self._store: Store | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._pending: list[_Job] = []
@@ -56,7 +57,9 @@ class Writer:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="store-commit")
         loop = asyncio.get_running_loop()
         try:
-            self._store = await loop.run_in_executor(self._pool, Store, self._path, self._region)
+            self._store = await loop.run_in_executor(
+                self._pool, lambda: Store(self._path, self._region, journal=self._journal)
+            )
         except StoreError:
             self._pool.shutdown()
             self._pool = None

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
+from intulse_desktop.hub_client import HubClient
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.logs import Redactor
 from intulse_desktop.matching import format_number, normalize_number
 from intulse_desktop.paths import Paths
 from intulse_desktop.popups import Decision, decide
-from intulse_desktop.secrets import SecretStore
+from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.formatting import local_time_short
@@ -37,6 +38,12 @@ log = logging.getLogger(__name__)
 
 RECENT_DECISIONS = 200
 CONNECTED = ("ringing", "in_use", "busy", "on_hold")  # states where the other party means something
+HUB_WORDS = {  # the office hub connection, as the tray says it
+    "connecting": "Connecting to the office hub",
+    "connected": "Receiving from the office hub",
+    "reconnecting": "Not receiving: reconnecting to the office hub",
+    "rejected": "Not receiving: the office hub refused this desktop (open Settings for a new token)",
+}
 STATE_WORDS = {
     "idle": "Idle",
     "ringing": "Ringing",
@@ -75,6 +82,10 @@ class Desktop(QObject):
         self.store = Store(paths.database, self.settings.default_region)
         self._open_url = open_url
         self.receiver_problem: str | None = None
+        self.hub_state: tuple[str, str] | None = None  # (state, detail) while receiving from a hub
+        self.hub = HubClient(
+            service.writer, service.bus, lambda: service.receiver.matcher, on_state=self.set_hub_state
+        )
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
         self.cards = CardStack(self.settings.card_corner, self.settings.card_screen)
@@ -275,12 +286,40 @@ class Desktop(QObject):
         self.changed.emit()
 
     async def apply_settings(self, settings: Settings) -> None:
-        """Rebind if the address changed (the old one keeps working if that fails), then save."""
+        """Rebind if the address changed (the old one keeps working if that fails), then save.
+
+        Receiving from an office hub instead: save, then (re)connect to it with the token
+        in ``secrets`` (a changed token or a refused one reconnects; the receiver stops).
+        """
         old = self.settings
-        if self.receiver_problem or (settings.listen_host, settings.listen_port) != (old.listen_host, old.listen_port):
+        if settings.receive_from == "hub":
+            self.save_settings(settings)
+            await self.receive_from_hub()
+            return
+        moved = (settings.listen_host, settings.listen_port) != (old.listen_host, old.listen_port)
+        if old.receive_from == "hub" or self.receiver_problem or moved:
             await self.service.listen(settings.listen_host, settings.listen_port)  # raises ReceiverError
             self.set_receiver_problem(None)
+        await self.hub.stop()
         self.save_settings(settings)
+
+    async def receive_from_hub(self) -> None:
+        """Events from the office hub in Settings; this computer's receiver stops listening."""
+        await self.service.stop_listening()
+        self.set_receiver_problem(None)
+        token = self.secrets.get(HUB_TOKEN)
+        if not self.settings.hub_url or not token:
+            await self.hub.stop()
+            self.set_hub_state("rejected", "no hub address or token yet")
+            return
+        self.redactor.add(token)
+        await self.hub.connect(self.settings.hub_url, token)
+
+    def set_hub_state(self, state: str, detail: str) -> None:
+        """The office hub connection changed (``HubClient``'s ``on_state``)."""
+        self.hub_state = None if state == "stopped" else (state, detail)
+        self.refresh_tray()
+        self.changed.emit()
 
     def set_receiver_problem(self, problem: str | None) -> None:
         self.receiver_problem = problem
@@ -307,6 +346,10 @@ class Desktop(QObject):
         ]
         if self.receiver_problem:
             lines.append(f"Not receiving webhooks: {self.receiver_problem}")
+        hub_problem = self.hub_state is not None and self.hub_state[0] in ("reconnecting", "rejected")
+        if self.hub_state is not None:
+            state_of_hub, detail = self.hub_state
+            lines.append(HUB_WORDS[state_of_hub] + (f" — {detail}" if detail else ""))
         if presence:
             lines.append(self._presence_text(presence[0]))
         if settings.do_not_disturb:
@@ -314,7 +357,7 @@ class Desktop(QObject):
         if missed:
             lines.append(f"{missed} missed call{'s' if missed != 1 else ''}")
         lines.append(f"Last event {local_time_short(self.last_event)}" if self.last_event else "No events yet")
-        icon = tray_icon("receiver_problem" if self.receiver_problem else state, missed)
+        icon = tray_icon("receiver_problem" if self.receiver_problem or hub_problem else state, missed)
         self.tray.set_state(icon, "\n".join(lines))
 
     def _presence_text(self, presence: PresenceRow) -> str:

@@ -1,0 +1,412 @@
+"""The office hub: the organisation's one receiver, and a WebSocket stream for each desktop.
+
+The hub is ``--headless`` (the same ``Service``: persist, then acknowledge)
+with a journal: each new event is written, in the same transaction, with a
+sequence number. Desktops connect out to ``STREAM_PATH`` with their own token
+and receive only their own events (their extension, user id and numbers, as
+``matching.Matcher`` decides) and the presence of the extensions they may see.
+
+One path serves both catching up and live: a desktop says how far it got
+(``since`` in ``journal``); the hub sends what it missed from the journal (the
+newest ``RING`` entries are kept parsed in memory, older ones are read a page at
+a time), then ``caught_up``, then each new entry as it is committed. Live
+entries reach a desktop through an index of who owns what, so a burst costs
+per recipient, not per connection. Every send is guarded by the sequence
+number the desktop was sent last, so the boundary between catching up and live
+never repeats an entry. A desktop that reads too slowly is not queued for
+without end: past ``MAX_QUEUE`` entries it is served from the journal again.
+Now and then the hub tells each desktop how far it has been served
+(``position``), so a desktop that receives little still resumes from near the
+end of the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import json
+import logging
+import ssl
+import sys
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import TextIO
+
+from aiohttp import WSCloseCode, web
+
+from intulse_desktop.bus import Delivery
+from intulse_desktop.events import Event, ExtensionUpdated, InvalidEvent, TextMessageReceived, parse
+from intulse_desktop.headless import LinePrinter, stop_on_signals
+from intulse_desktop.hub_client import CLOSE_REVOKED, STREAM_PATH
+from intulse_desktop.hub_users import ALL, User, Users
+from intulse_desktop.matching import Matcher, number_key
+from intulse_desktop.service import Service
+from intulse_desktop.store import JournalRow, Store
+from intulse_desktop.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+RING = 2048  # newest journal entries kept parsed in memory
+PAGE = 256  # older ones are read this many at a time
+MAX_QUEUE = 1024  # live entries waiting for one slow desktop before it is served from the journal
+POSITION_SECONDS = 30.0
+USERS_POLL_SECONDS = 0.5  # a removed user's connections close within this
+HEARTBEAT_SECONDS = 30.0  # a desktop that vanished (lid closed, network gone) is noticed within ~1.5x this
+CLOSE_TIMEOUT = 1.0
+MAX_DESKTOP_MESSAGE = 4096  # desktops send nothing but control frames
+
+
+@dataclass(slots=True)
+class Entry:
+    """A journal entry, parsed once, with its message ready for every desktop that gets it."""
+
+    seq: int
+    event: Event
+    message: str
+
+
+def to_entry(row: JournalRow) -> Entry | None:
+    try:
+        event = parse(json.loads(row.payload), row.event_type)
+    except (ValueError, InvalidEvent) as exc:  # written by this program, so not expected
+        log.error("journal entry %d cannot be read (%s); desktops will not get it", row.seq, exc)
+        return None
+    message = (
+        f'{{"type":"event","seq":{row.seq},"event_type":{json.dumps(row.event_type)},'
+        f'"received":"{row.received_utc.isoformat()}","event":{row.payload}}}'
+    )
+    return Entry(row.seq, event, message)
+
+
+class Desktop:
+    """One connected desktop: who it is, and how far it has been served."""
+
+    __slots__ = ("user", "matcher", "ws", "sent", "queue", "wake", "behind", "groups")
+
+    def __init__(self, user: User, matcher: Matcher, ws: web.WebSocketResponse, sent: int) -> None:
+        self.user = user
+        self.matcher = matcher
+        self.ws = ws
+        self.sent = sent  # every entry up to here was sent, or is not this desktop's
+        self.queue: deque[Entry | int] = deque()  # live entries, and positions (int) to report
+        self.wake = asyncio.Event()
+        self.behind = True  # serve from the journal first
+        self.groups: list[set[Desktop]] = []
+
+    def sees(self, event: Event) -> bool:
+        if isinstance(event, ExtensionUpdated):
+            return self.user.sees_presence_of(event.extension)
+        return self.matcher.is_mine(event)
+
+
+class Hub:
+    def __init__(self, service: Service, users: Users) -> None:
+        self.service = service
+        self.users = users
+        self.region = service.settings.default_region
+        self.desktops: set[Desktop] = set()
+        # Who may own what: candidates for an entry, confirmed by Desktop.sees.
+        self._by_extension: defaultdict[str, set[Desktop]] = defaultdict(set)
+        self._by_user_id: defaultdict[int, set[Desktop]] = defaultdict(set)
+        self._by_number: defaultdict[str, set[Desktop]] = defaultdict(set)
+        self._presence_of: defaultdict[str, set[Desktop]] = defaultdict(set)
+        self._presence_of_all: set[Desktop] = set()
+        self._ring: list[Entry] = []
+        self.head = 0
+        self.origin = ""
+        self._reader: Store | None = None
+        self._tail_due = False
+        self._unsubscribe: object = None
+        self._loops: list[asyncio.Task[None]] = []
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def install(self, app: web.Application) -> None:
+        """Add the stream to the receiver's application (``Service.start(hub.install)``)."""
+        app.router.add_get(STREAM_PATH, self.stream)
+        app.on_shutdown.append(self._going_away)
+
+    async def start(self) -> None:
+        """After ``service.start``: load the journal's end, then follow it."""
+        self._reader = Store(self.service.paths.database, self.region)
+        self.origin = self._reader.journal_origin()
+        _, self.head = self._reader.journal_bounds()
+        rows = self._reader.journal_since(max(self.head - RING, 0), RING)
+        self._ring = [entry for row in rows if (entry := to_entry(row))]
+        self._unsubscribe = self.service.bus.subscribe(self._on_delivery)
+        tasks = Tasks(asyncio.get_running_loop())
+        self._loops = [
+            tasks.spawn(self._watch_users(), "watch the hub's users"),
+            tasks.spawn(self._report_positions(), "report positions to desktops"),
+        ]
+
+    async def close(self) -> None:
+        """After ``service.close`` (which closed every stream)."""
+        if callable(self._unsubscribe):
+            self._unsubscribe()
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    async def _going_away(self, app: web.Application) -> None:
+        await asyncio.gather(
+            *(
+                d.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub shutting down")
+                for d in list(self.desktops)
+            ),
+            return_exceptions=True,
+        )
+
+    # --- the stream ----------------------------------------------------------------------
+
+    async def stream(self, request: web.Request) -> web.StreamResponse:
+        user = self._authenticate(request)
+        if user is None:  # the same answer for a wrong, a revoked and a missing token
+            return web.json_response(
+                {"error": "unauthorized"},
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="intulse-hub"'},
+            )
+        try:
+            since, journal = _resume_point(request)
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        ws = web.WebSocketResponse(
+            heartbeat=HEARTBEAT_SECONDS,
+            compress=False,
+            max_msg_size=MAX_DESKTOP_MESSAGE,
+            timeout=CLOSE_TIMEOUT,
+        )
+        if not ws.can_prepare(request).ok:
+            return web.json_response({"error": "this address takes a WebSocket connection"}, status=400)
+        await ws.prepare(request)
+        assert self._reader is not None
+        oldest, _ = self._reader.journal_bounds()
+        fresh = since is None or journal != self.origin or since > self.head
+        start = self.head if fresh else since
+        gap = start < oldest - 1  # the journal no longer reaches back that far
+        start = max(start, oldest - 1) if gap else start
+        desktop = Desktop(user, user.matcher(self.region), ws, start)
+        self._join(desktop)
+        log.info(
+            "desktop connected: user %d (ext %s) from %s, from #%d",
+            user.id,
+            user.extension,
+            request.remote,
+            start,
+        )
+        sender: asyncio.Task[None] | None = None
+        try:
+            hello = {"type": "hello", "journal": self.origin, "from": start, "head": self.head, "gap": gap}
+            await ws.send_str(json.dumps(hello | {"user": user.describe()}))
+            sender = asyncio.create_task(self._serve(desktop), name=f"serve user {user.id}")
+            async for _ in ws:
+                pass  # desktops send nothing; aiohttp answers pings and notices the close
+        finally:
+            self._leave(desktop)
+            if sender is not None:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
+            log.info("desktop disconnected: user %d (ext %s)", user.id, user.extension)
+        return ws
+
+    def _authenticate(self, request: web.Request) -> User | None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return self.users.authenticate(token.strip())
+
+    async def _serve(self, desktop: Desktop) -> None:
+        ws = desktop.ws
+        try:
+            while not ws.closed:
+                if desktop.behind:
+                    await self._catch_up(desktop)
+                elif desktop.queue:
+                    item = desktop.queue.popleft()
+                    if isinstance(item, int):
+                        if item > desktop.sent:
+                            desktop.sent = item
+                            await ws.send_str(f'{{"type":"position","seq":{item}}}')
+                    elif item.seq > desktop.sent:
+                        desktop.sent = item.seq
+                        await ws.send_str(item.message)
+                else:
+                    desktop.wake.clear()
+                    await desktop.wake.wait()
+        except ConnectionError:
+            pass  # it went away; the handler cleans up
+        except Exception:
+            log.exception("serving user %d failed", desktop.user.id)
+            await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"hub error")
+
+    async def _catch_up(self, desktop: Desktop) -> None:
+        desktop.behind = False
+        upto = self.head
+        while desktop.sent < upto:
+            entries, last = self._page(desktop.sent, upto)
+            if last is None:
+                break
+            for entry in entries:
+                if entry.seq > desktop.sent and desktop.sees(entry.event):
+                    desktop.sent = entry.seq
+                    await desktop.ws.send_str(entry.message)
+            desktop.sent = max(desktop.sent, last)
+        desktop.sent = max(desktop.sent, upto)
+        await desktop.ws.send_str(f'{{"type":"caught_up","seq":{desktop.sent}}}')
+
+    def _page(self, after: int, upto: int) -> tuple[list[Entry], int | None]:
+        """Entries after ``after`` up to ``upto``: from memory if it reaches back so far."""
+        ring = self._ring
+        if ring and after + 1 >= ring[0].seq:
+            start = bisect.bisect_right(ring, after, key=lambda e: e.seq)
+            entries = [e for e in ring[start : start + PAGE] if e.seq <= upto]
+            return entries, (entries[-1].seq if entries else None)
+        assert self._reader is not None
+        rows = self._reader.journal_since(after, PAGE, upto)
+        return [e for row in rows if (e := to_entry(row))], (rows[-1].seq if rows else None)
+
+    # --- following the journal -----------------------------------------------------------
+
+    def _on_delivery(self, delivery: Delivery) -> None:
+        if delivery.is_new and not self._tail_due:  # one read of the journal per loop pass
+            self._tail_due = True
+            asyncio.get_running_loop().call_soon(self._follow)
+
+    def _follow(self) -> None:
+        self._tail_due = False
+        assert self._reader is not None
+        while rows := self._reader.journal_since(self.head, 4 * PAGE):
+            for row in rows:
+                self.head = row.seq
+                entry = to_entry(row)
+                if entry is None:
+                    continue
+                self._ring.append(entry)
+                for desktop in self._audience(entry.event):
+                    self._push(desktop, entry)
+        if len(self._ring) > 2 * RING:
+            del self._ring[:-RING]
+
+    def _audience(self, event: Event) -> list[Desktop]:
+        if isinstance(event, ExtensionUpdated):
+            extension = event.extension.strip()
+            candidates = self._by_extension.get(extension, set()) | self._presence_of.get(extension, set())
+            candidates |= self._presence_of_all
+        elif isinstance(event, TextMessageReceived):
+            candidates = self._by_number.get(number_key(event.to, self.region), set())
+        else:
+            candidates = self._by_extension.get(event.extension.strip(), set())
+            if event.user_id is not None:
+                candidates = candidates | self._by_user_id.get(event.user_id, set())
+        return [d for d in candidates if d.sees(event)]
+
+    @staticmethod
+    def _push(desktop: Desktop, item: Entry | int) -> None:
+        if desktop.behind:
+            return  # catching up from the journal, which has it
+        desktop.queue.append(item)
+        if len(desktop.queue) > MAX_QUEUE:
+            desktop.queue.clear()
+            desktop.behind = True
+        desktop.wake.set()
+
+    def _join(self, desktop: Desktop) -> None:
+        user = desktop.user
+        groups = [self._by_extension[user.extension]]
+        if user.user_id is not None:
+            groups.append(self._by_user_id[user.user_id])
+        groups += [self._by_number[key] for key in desktop.matcher.numbers]
+        if user.presence == ALL:
+            groups.append(self._presence_of_all)
+        else:
+            groups += [self._presence_of[extension] for extension in user.presence]
+        for group in groups:
+            group.add(desktop)
+        desktop.groups = groups
+        self.desktops.add(desktop)
+
+    def _leave(self, desktop: Desktop) -> None:
+        for group in desktop.groups:
+            group.discard(desktop)
+        desktop.groups = []
+        self.desktops.discard(desktop)
+
+    async def _report_positions(self) -> None:
+        """Tell idle desktops how far they are served, so they resume from near the end."""
+        while True:
+            await asyncio.sleep(POSITION_SECONDS)
+            for n, desktop in enumerate(list(self.desktops), start=1):
+                if desktop.sent < self.head and not desktop.queue:
+                    self._push(desktop, self.head)
+                if n % 100 == 0:  # a few at a time, so live events never wait behind thousands of these
+                    await asyncio.sleep(0.01)
+
+    async def _watch_users(self) -> None:
+        """Close the connections of users removed by ``hub remove-user`` (another process)."""
+        while True:
+            await asyncio.sleep(USERS_POLL_SECONDS)
+            if not self.users.changed():
+                continue
+            ids = self.users.ids()
+            revoked = [d for d in self.desktops if d.user.id not in ids]
+            for desktop in revoked:
+                self._leave(desktop)
+                log.info(
+                    "user %d (ext %s) was removed: closing its connection",
+                    desktop.user.id,
+                    desktop.user.extension,
+                )
+            await asyncio.gather(
+                *(d.ws.close(code=CLOSE_REVOKED, message=b"token revoked") for d in revoked),
+                return_exceptions=True,
+            )
+
+
+def _resume_point(request: web.Request) -> tuple[int | None, str | None]:
+    """``since`` (a sequence number) and ``journal`` (whose numbers they are), if given."""
+    since = request.query.get("since")
+    journal = request.query.get("journal")
+    if since is None:
+        return None, journal
+    if not since.isdigit() or len(since) > 18:
+        raise ValueError("since must be a sequence number (0 or more)")
+    return int(since), journal
+
+
+async def run(
+    service: Service,
+    users: Users,
+    host: str,
+    port: int,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    verbose: bool = False,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Receive and serve until SIGTERM or SIGINT, then close every stream and return 0."""
+    stop = stop_on_signals()
+    hub = Hub(service, users)
+    service.bus.subscribe(LinePrinter(out, verbose))
+    await service.start(hub.install)
+    try:
+        await hub.start()
+        await service.listen(host, port, ssl_context)
+        assert service.address is not None
+        scheme = "https" if ssl_context is not None else "http"
+        print(
+            f"intulse-desktop hub: receiving webhooks and serving desktops at {scheme}://{host}:{service.address[1]} "
+            f"({len(users.all())} users; journal at #{hub.head})",
+            file=sys.stderr,
+            flush=True,
+        )
+        await stop.wait()
+    finally:
+        await service.close()
+        await hub.close()
+    return 0

@@ -1,0 +1,293 @@
+"""A desktop's connection to an office hub: its events arrive here instead of at a local receiver.
+
+Each event from the hub is stored in this desktop's own log through the
+``Writer`` (so the call log works the same), together with the hub's sequence
+number in the same transaction, and only then published on the ``Bus`` as a
+``Delivery`` — the GUI cannot tell it from one the local receiver made. The
+stored number is where the next connection resumes: after a crash, a lid
+closed or the hub restarting, nothing is missed and nothing is shown twice
+(an entry at or below it is dropped, and the log's own idempotence stays
+underneath).
+
+Reconnects by itself with exponential backoff and full jitter; a token the hub
+refuses (401, or a connection closed as revoked) stops the retrying until
+``connect`` is called again with new settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import ssl
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+
+from intulse_desktop.bus import Bus, Delivery
+from intulse_desktop.events import Event, InvalidEvent, parse
+from intulse_desktop.matching import Matcher
+from intulse_desktop.store import Store, StoreError
+from intulse_desktop.writer import Writer
+
+log = logging.getLogger(__name__)
+
+STREAM_PATH = "/hub/v1/stream"
+CLOSE_REVOKED = 4001  # the hub closes a removed user's connections with this code
+CONNECT_TIMEOUT = 15.0
+HEARTBEAT_SECONDS = 30.0  # a hub that stopped answering is given up on within ~1.5x this
+MAX_HUB_MESSAGE = 4 * 1024 * 1024
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 60.0
+
+State = Literal["stopped", "connecting", "connected", "reconnecting", "rejected"]
+
+
+class Rejected(Exception):
+    """The hub refuses this desktop's token."""
+
+
+def stream_url(hub_url: str) -> str:
+    """The hub's stream address from its base URL (http(s) or ws(s), as in ``hub_url``)."""
+    parts = urlsplit(hub_url.rstrip("/"))
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    return urlunsplit((scheme, parts.netloc, parts.path + STREAM_PATH, "", ""))
+
+
+def backoff(attempt: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
+    """Full jitter: a random wait up to base·2^attempt (at most ``cap``), so desktops spread out."""
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
+def _record(store: Store, event: Event, is_mine: bool, received: datetime, journal: str, seq: int) -> bool:
+    is_new = store.record(event, is_mine, received)
+    store.set_hub_cursor(journal, seq)
+    return is_new
+
+
+class HubClient:
+    def __init__(
+        self,
+        writer: Writer,
+        bus: Bus,
+        matcher: Callable[[], Matcher],
+        *,
+        on_state: Callable[[State, str], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._writer = writer
+        self._bus = bus
+        self._matcher = matcher  # who this desktop is, from its settings
+        self._on_state = on_state
+        self._ssl = ssl_context if ssl_context is not None else True
+        self.url: str | None = None
+        self._token: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.state: State = "stopped"
+        self.detail = ""
+        self.identity: dict[str, Any] = {}  # who the hub says this desktop is
+        self._journal: str | None = None
+        self._seq = 0
+        self._catching_up = False
+
+    @property
+    def position(self) -> tuple[str | None, int]:
+        """(journal, sequence number) this desktop has everything up to."""
+        return self._journal, self._seq
+
+    async def connect(self, url: str, token: str) -> None:
+        """Receive from this hub from now on; a no-op if already doing just that."""
+        running = self._task is not None and not self._task.done()
+        if running and (url, token) == (self.url, self._token):
+            return
+        await self._cancel()
+        self.url, self._token = url, token
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(url, token), name="office hub connection"
+        )
+
+    async def stop(self) -> None:
+        """Receive nothing more from the hub (quitting, or back to this computer's receiver)."""
+        await self._cancel()
+        self._set("stopped", "")
+
+    async def _cancel(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    def _set(self, state: State, detail: str) -> None:
+        self.state, self.detail = state, detail
+        if self._on_state is not None:
+            self._on_state(state, detail)
+
+    async def _run(self, url: str, token: str) -> None:
+        attempt = 0
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT)
+        self._set("connecting", url)
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                while True:
+                    try:
+                        if await self._connection(session, url, token):
+                            attempt = 0
+                        problem = "the hub closed the connection"
+                    except Rejected as exc:
+                        log.warning("the office hub refused this desktop: %s", exc)
+                        self._set("rejected", str(exc))
+                        return
+                    except aiohttp.WSServerHandshakeError as exc:
+                        problem = f"the hub answered HTTP {exc.status}" + (
+                            " (is this the hub's address?)" if exc.status in (404, 405) else ""
+                        )
+                    except (aiohttp.ClientError, OSError, TimeoutError, StoreError) as exc:
+                        problem = _describe(exc)
+                    delay = backoff(attempt)
+                    attempt += 1
+                    log.info("office hub: %s; trying again in %.1f s", problem, delay)
+                    self._set("reconnecting", f"{problem}; trying again in {delay:.0f} s")
+                    await asyncio.sleep(delay)
+        except Exception:
+            log.exception("the office hub connection failed")
+            self._set("reconnecting", "stopped by an error (see the log)")
+            raise
+
+    async def _connection(self, session: aiohttp.ClientSession, url: str, token: str) -> bool:
+        """One connection, until it ends; True if it got as far as the hub's hello."""
+        if self._journal is None:
+            cursor = await self._writer.run(lambda store: store.hub_cursor())
+            if cursor is not None:
+                self._journal, self._seq = cursor
+        params = {"since": str(self._seq), "journal": self._journal} if self._journal else {}
+        async with await _open(session, url, token, params, self._ssl) as ws:
+            hello = await _hello(ws)
+            try:
+                journal, start, gap = str(hello["journal"]), int(hello["from"]), bool(hello.get("gap"))
+            except (KeyError, ValueError, TypeError):
+                raise aiohttp.ClientPayloadError("the hub's hello is not understood") from None
+            await self._hello(journal, start, gap, hello.get("user"))
+            async for frame in ws:
+                if frame.type == aiohttp.WSMsgType.TEXT:
+                    await self._handle(frame.data)
+            if ws.close_code == CLOSE_REVOKED:
+                raise Rejected("the hub revoked this desktop's token")
+            if ws.exception() is not None:
+                raise aiohttp.ClientConnectionError(str(ws.exception()))
+        return True
+
+    async def _hello(self, journal: str, start: int, gap: bool, user: Any) -> None:
+        if journal == self._journal and gap:
+            log.warning(
+                "the hub's journal no longer reaches back to #%d: events up to #%d were not received here",
+                self._seq,
+                start,
+            )
+        if journal != self._journal or start > self._seq:
+            await self._writer.run(lambda store: store.set_hub_cursor(journal, start))
+            self._journal, self._seq = journal, start
+        self._catching_up = True
+        self.identity = dict(user) if isinstance(user, dict) else {}
+        mine = self._matcher()
+        known_as = str(self.identity.get("extension", ""))
+        detail = f"as ext {known_as}"
+        if known_as and known_as != mine.extension:
+            detail += f" (but Settings say ext {mine.extension or 'none'}: pop-ups follow Settings)"
+            log.warning(
+                "the hub knows this desktop as ext %s, but its settings say %r", known_as, mine.extension
+            )
+        self._set("connected", detail)
+
+    async def _handle(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+            kind = message["type"]
+            seq = int(message["seq"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a message from the hub that is not understood")
+            return
+        assert self._journal is not None
+        journal = self._journal
+        if kind == "caught_up":
+            self._catching_up = False  # what follows is live
+        if seq <= self._seq:
+            return  # already here
+        if kind == "event":
+            try:
+                event = parse(message["event"], message["event_type"])
+                received = datetime.fromisoformat(message["received"])
+            except (InvalidEvent, KeyError, ValueError, TypeError) as exc:
+                log.error("the hub sent entry #%d that cannot be read: %s", seq, exc)
+                return
+            is_mine = self._matcher().is_mine(event)
+            is_new = await self._writer.run(
+                lambda store: _record(store, event, is_mine, received, journal, seq)
+            )
+            self._seq = seq
+            self._bus.publish(Delivery(event, is_new, is_mine, received, caught_up=self._catching_up))
+        elif kind in ("caught_up", "position"):
+            await self._writer.run(lambda store: store.set_hub_cursor(journal, seq))
+            self._seq = seq
+
+
+async def check(url: str, token: str, ssl_context: ssl.SSLContext | None = None) -> dict[str, Any]:
+    """Connect once; who the hub says this token belongs to (``hub connect`` asks before saving)."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CONNECT_TIMEOUT)) as session:
+        async with await _open(
+            session, url, token, {}, ssl_context if ssl_context is not None else True
+        ) as ws:
+            user = (await _hello(ws)).get("user")
+    return user if isinstance(user, dict) else {}
+
+
+async def _open(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    params: dict[str, str],
+    ssl_context: ssl.SSLContext | bool,
+) -> aiohttp.ClientWebSocketResponse:
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            return await session.ws_connect(
+                stream_url(url),
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+                heartbeat=HEARTBEAT_SECONDS,
+                compress=0,
+                max_msg_size=MAX_HUB_MESSAGE,
+                ssl=ssl_context,
+            )
+    except aiohttp.WSServerHandshakeError as exc:
+        if exc.status == 401:
+            raise Rejected("the hub does not accept this desktop's token (revoked, or mistyped)") from None
+        raise
+
+
+async def _hello(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    frame = await ws.receive(timeout=CONNECT_TIMEOUT)
+    try:
+        hello = json.loads(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else None
+    except ValueError:
+        hello = None
+    if not isinstance(hello, dict) or hello.get("type") != "hello":
+        raise aiohttp.ClientPayloadError("the hub did not say hello (is this the hub's address?)")
+    return hello
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "the hub did not answer in time"
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return f"the hub's certificate is not trusted: {exc}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc.os_error, ConnectionRefusedError):
+            return "cannot reach the hub: nothing answers at its address (is it running?)"
+        return f"cannot reach the hub: {exc.os_error.strerror or exc}"
+    if isinstance(exc, StoreError):
+        return str(exc)
+    return f"the connection to the hub failed: {exc or type(exc).__name__}"

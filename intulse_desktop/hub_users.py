@@ -1,0 +1,244 @@
+"""The office hub's users: who may connect, and which events each one receives.
+
+They live in a small SQLite file of their own beside the call log
+(``Paths.hub_users``), not in the log itself: ``hub add-user`` and
+``hub remove-user`` run as separate processes while the hub runs, and the log
+keeps exactly one writer (a command holding the log's write lock would stall
+the hub's event loop). The hub only reads this file; ``changed()`` tells it
+cheaply that a command wrote to it.
+
+A token is ``ihub_<key id>.<secret>``: the key id finds the row, and the
+SHA-256 of the whole token is compared in constant time with the stored hash.
+Only the hash is kept, so a token is shown once, when it is made. A fast hash
+is enough: the secret is 256 random bits, so there is nothing to brute-force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from intulse_desktop.matching import Matcher
+from intulse_desktop.settings import Settings, SettingsError
+from intulse_desktop.store import now_utc, to_db_time
+
+TOKEN_PREFIX = "ihub_"
+ALL = "all"  # sees the presence of every extension
+_TOKEN = re.compile(r"ihub_([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{43})")
+_NO_HASH = hashlib.sha256(b"no such key").digest()  # compared against when the key id is unknown
+
+SCHEMA = [
+    # 1: the first schema
+    """
+    CREATE TABLE users (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        key_id      TEXT NOT NULL UNIQUE,
+        token_hash  BLOB NOT NULL,
+        extension   TEXT NOT NULL,
+        user_id     INTEGER,
+        numbers     TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        presence    TEXT NOT NULL,
+        created_utc TEXT NOT NULL
+    )
+    """,
+]
+_COLUMNS = "id, extension, user_id, numbers, name, presence, created_utc"
+
+
+class UsersError(ValueError):
+    """A user that cannot be added or found; the message says why."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    extension: str
+    user_id: int | None
+    numbers: tuple[str, ...]  # E.164
+    name: str
+    presence: tuple[str, ...] | str  # extensions whose presence this user sees besides their own, or ALL
+    created_utc: str
+
+    def matcher(self, region: str) -> Matcher:
+        return Matcher.create(self.extension, self.user_id, self.numbers, region)
+
+    def sees_presence_of(self, extension: str) -> bool:
+        extension = extension.strip()
+        return extension == self.extension or self.presence == ALL or extension in self.presence
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "extension": self.extension,
+            "user_id": self.user_id,
+            "numbers": list(self.numbers),
+            "name": self.name,
+            "presence": self.presence if self.presence == ALL else list(self.presence),
+        }
+
+
+def looks_like_token(text: str) -> bool:
+    return _TOKEN.fullmatch(text) is not None
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def parse_presence(text: str) -> tuple[str, ...] | str:
+    """``all``, or comma-separated extensions (empty: only the user's own)."""
+    if text.strip().lower() == ALL:
+        return ALL
+    extensions = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    for extension in extensions:
+        _check_identity(extension=extension)
+    return extensions
+
+
+def _check_identity(**values: object) -> Settings:
+    """A hub user is who a desktop's settings say it is: the same rules apply."""
+    try:
+        return Settings().with_values(values)
+    except SettingsError as exc:
+        raise UsersError(str(exc)) from None
+
+
+class Users:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 5000")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise UsersError(f"cannot open the hub's users {path}: {exc}") from None
+        self._version = self._data_version()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._transaction():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(SCHEMA):
+                raise UsersError(f"{self.path} was written by a newer Intulse Desktop (schema {version})")
+            for number, script in enumerate(SCHEMA[version:], start=version + 1):
+                self._db.execute(script)
+                self._db.execute(f"PRAGMA user_version = {number}")
+
+    # --- commands ------------------------------------------------------------------------
+
+    def add(
+        self,
+        extension: str,
+        numbers: Sequence[str] = (),
+        *,
+        user_id: int | None = None,
+        name: str = "",
+        presence: tuple[str, ...] | str = (),
+        region: str = "US",
+    ) -> tuple[User, str]:
+        """Add a user; returns it and its token (shown once: only its hash is kept)."""
+        identity = _check_identity(
+            extension=extension, my_numbers=list(numbers), user_id=user_id, default_region=region
+        )
+        if not identity.extension:
+            raise UsersError("a hub user needs an extension")
+        key_id = secrets.token_urlsafe(9)
+        token = f"{TOKEN_PREFIX}{key_id}.{secrets.token_urlsafe(32)}"
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO users (key_id, token_hash, extension, user_id, numbers, name, presence, "
+                "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key_id,
+                    token_hash(token),
+                    identity.extension,
+                    identity.user_id,
+                    ",".join(identity.my_numbers),
+                    name.strip(),
+                    presence if presence == ALL else ",".join(presence),
+                    to_db_time(now_utc()),
+                ),
+            )
+        user = self.get(cursor.lastrowid)
+        assert user is not None
+        return user, token
+
+    def remove(self, ids: Iterable[int]) -> int:
+        """Remove users by id; their tokens stop working at once. Returns how many went."""
+        with self._transaction():
+            return sum(self._db.execute("DELETE FROM users WHERE id = ?", (i,)).rowcount for i in ids)
+
+    # --- queries -------------------------------------------------------------------------
+
+    def all(self) -> list[User]:
+        return [_user(row) for row in self._db.execute(f"SELECT {_COLUMNS} FROM users ORDER BY id")]
+
+    def get(self, user: int) -> User | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user,)).fetchone()
+        return None if row is None else _user(row)
+
+    def with_extension(self, extension: str) -> list[User]:
+        return [
+            _user(row)
+            for row in self._db.execute(
+                f"SELECT {_COLUMNS} FROM users WHERE extension = ? ORDER BY id", (extension.strip(),)
+            )
+        ]
+
+    def ids(self) -> set[int]:
+        return {row[0] for row in self._db.execute("SELECT id FROM users")}
+
+    def authenticate(self, token: str) -> User | None:
+        """The user this token belongs to, or None; the same work whether the key id exists or not."""
+        match = _TOKEN.fullmatch(token)
+        key_id = match.group(1) if match else ""
+        row = self._db.execute(
+            f"SELECT token_hash, {_COLUMNS} FROM users WHERE key_id = ?", (key_id,)
+        ).fetchone()
+        ok = hmac.compare_digest(token_hash(token), row[0] if row else _NO_HASH)
+        return _user(row[1:]) if ok and row and match else None
+
+    def changed(self) -> bool:
+        """Did another process change the users since the last call? (cheap: no query of the table)"""
+        version = self._data_version()
+        changed, self._version = version != self._version, version
+        return changed
+
+    def _data_version(self) -> int:
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _user(row: Sequence[object]) -> User:
+    id_, extension, user_id, numbers, name, presence, created = row
+    return User(
+        id_,  # type: ignore[arg-type]
+        extension,  # type: ignore[arg-type]
+        user_id,  # type: ignore[arg-type]
+        tuple(n for n in str(numbers).split(",") if n),
+        name,  # type: ignore[arg-type]
+        ALL if presence == ALL else tuple(p for p in str(presence).split(",") if p),
+        created,  # type: ignore[arg-type]
+    )

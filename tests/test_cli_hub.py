@@ -1,0 +1,162 @@
+"""`intulse-desktop hub …`: users from the command line (a contract), and `hub connect` on a desktop."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import threading
+
+import pytest
+
+from intulse_desktop.cli import main
+from intulse_desktop.hub_users import Users
+from intulse_desktop.paths import Paths
+from intulse_desktop.secrets import HUB_TOKEN, SecretStore
+from intulse_desktop.settings import Settings
+
+from .hubtools import HubRunner
+
+pytestmark = pytest.mark.usefixtures("restore_logging")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def users(home) -> Users:
+    return Users(Paths.resolve(home).hub_users)
+
+
+def test_add_user_prints_the_token_once_and_keeps_only_its_hash(capsys, home):
+    code, out, _ = run(
+        capsys, "hub", "add-user", "--extension", "204", "--numbers", "(317) 555-0100", "--name", "Dana"
+    )
+    assert code == 0
+    token = next(line.strip() for line in out.splitlines() if line.strip().startswith("ihub_"))
+    assert "intulse-desktop hub connect http://127.0.0.1:8765" in out
+    known = users(home)
+    assert known.authenticate(token).numbers == ("+13175550100",)
+    known.close()
+    code, listed, _ = run(capsys, "hub", "list-users")
+    assert code == 0 and token not in listed
+    assert "ext 204; +13175550100; presence: own only; Dana" in listed
+
+
+def test_add_user_as_json_for_scripts(capsys, home):
+    code, out, _ = run(
+        capsys, "hub", "add-user", "--extension", "205", "--user-id", "12", "--presence", "all", "--json"
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert data["user"] | {"id": None} == {
+        "id": None,
+        "extension": "205",
+        "user_id": 12,
+        "numbers": [],
+        "name": "",
+        "presence": "all",
+    }
+    assert data["token"].startswith("ihub_")
+    assert json.loads(run(capsys, "hub", "list-users", "--json")[1])[0]["extension"] == "205"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--extension", "204", "--numbers", "not-a-number"], "not a phone number"),
+        (["--extension", "2 04"], "extension"),
+        (["--extension", "204", "--presence", "20 5"], "extension"),
+    ],
+)
+def test_a_bad_user_is_refused_with_exit_2_and_nothing_added(capsys, home, argv, message):
+    code, _, err = run(capsys, "hub", "add-user", *argv)
+    assert code == 2 and message in err
+    assert run(capsys, "hub", "list-users", "--json")[1].strip() == "[]"
+
+
+def test_remove_user_by_extension_stops_its_token(capsys, home):
+    run(capsys, "hub", "add-user", "--extension", "204", "--json")
+    known = users(home)
+    [user] = known.all()
+    code, out, _ = run(capsys, "hub", "remove-user", "--extension", "204")
+    assert code == 0 and f"removed user {user.id}" in out
+    assert known.all() == []
+    known.close()
+
+
+def test_remove_user_that_does_not_exist_fails_with_exit_1(capsys, home):
+    code, _, err = run(capsys, "hub", "remove-user", "--id", "42")
+    assert code == 1 and "no user 42" in err
+
+
+def test_listening_options_do_not_go_with_a_user_command(capsys, home):
+    with pytest.raises(SystemExit) as exited:
+        main(["hub", "--port", "9000", "list-users"])
+    assert exited.value.code == 2
+
+
+@pytest.fixture
+def running_hub(tmp_path):
+    """A hub on its own loop in a thread, so the command under test can run its own."""
+    loop = asyncio.new_event_loop()
+    hub = HubRunner(tmp_path / "hub")
+    loop.run_until_complete(hub.start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield hub
+    asyncio.run_coroutine_threadsafe(hub.stop(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
+    hub.users.close()
+
+
+def test_hub_connect_checks_the_token_then_saves_the_hub_and_who_i_am(capsys, home, running_hub, monkeypatch):
+    _, token = running_hub.add("204", ["+13175550100"], user_id=77)
+    monkeypatch.setattr("sys.stdin", io.StringIO(token + "\n"))
+    code, out, _ = run(capsys, "hub", "connect", running_hub.url())
+    assert code == 0 and "as ext 204" in out
+    paths = Paths.resolve()
+    settings = Settings.load(paths.settings_file)
+    assert (
+        settings.receive_from,
+        settings.hub_url,
+        settings.extension,
+        settings.my_numbers,
+        settings.user_id,
+    ) == (
+        "hub",
+        running_hub.url(),
+        "204",
+        ["+13175550100"],
+        77,
+    )
+    assert SecretStore(paths).get(HUB_TOKEN) == token
+    assert token not in paths.settings_file.read_text()
+
+
+def test_hub_connect_with_a_refused_token_changes_nothing(capsys, home, running_hub, monkeypatch):
+    _, token = running_hub.add("204")
+    monkeypatch.setattr("sys.stdin", io.StringIO(token[:-4] + "AAAA\n"))
+    code, _, err = run(capsys, "hub", "connect", running_hub.url())
+    assert code == 1 and "does not accept" in err and "nothing was changed" in err
+    paths = Paths.resolve()
+    assert not paths.settings_file.exists()
+    assert SecretStore(paths).get(HUB_TOKEN) is None
+
+
+def test_hub_connect_refuses_text_that_is_no_token(capsys, home, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("hunter2\n"))
+    code, _, err = run(capsys, "hub", "connect", "https://hub.example.com")
+    assert code == 2 and "not a hub token" in err
+
+
+def test_headless_in_hub_mode_without_a_token_says_how_to_connect(capsys, home):
+    Settings(receive_from="hub", hub_url="https://hub.example.com").save(
+        Paths.resolve().ensure().settings_file
+    )
+    code, _, err = run(capsys, "--headless")
+    assert code == 2 and "hub connect" in err

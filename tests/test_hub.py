@@ -1,0 +1,274 @@
+"""The office hub with two desktops: own events only, catching up, revoking, restarting, refusing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from intulse_desktop import hub as hub_module
+from intulse_desktop import hub_client
+from intulse_desktop.hub_client import stream_url
+from intulse_desktop.hub_users import Users
+from intulse_desktop.store import Store
+
+from .hubtools import Desk, HubRunner
+
+A_NUMBER = "+13175550100"
+B_NUMBER = "+13175550101"
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch):
+    """Reconnect within milliseconds, so a test of reconnecting takes no real backoff."""
+    monkeypatch.setattr(hub_client, "backoff", lambda attempt: 0.01)
+
+
+@pytest.fixture
+async def hub(tmp_path):
+    runner = HubRunner(tmp_path / "hub")
+    await runner.start()
+    yield runner
+    await runner.stop()
+    runner.users.close()
+
+
+@pytest.fixture
+async def desks(tmp_path, hub):
+    """Desktop a (ext 204, A_NUMBER) and desktop b (ext 205, B_NUMBER), connected."""
+    made = []
+    for name, extension, number in (("a", "204", A_NUMBER), ("b", "205", B_NUMBER)):
+        _, token = hub.add(extension, [number])
+        desk = Desk(tmp_path / name, extension, [number])
+        desk.token = token
+        await desk.connect(hub.url(), token)
+        await desk.until(lambda desk=desk: desk.client.state == "connected")
+        made.append(desk)
+    yield made
+    for desk in made:
+        await desk.quit()
+
+
+def call(n: int, extension: str) -> dict:
+    return {"Id": f"call-{n}", "LinkedId": f"call-{n}", "Extension": extension, "UserId": None}
+
+
+async def test_each_desktop_gets_only_its_own_calls_texts_and_presence(hub, desks):
+    a, b = desks
+    await hub.post("CallStarted", **call(1, "204"))
+    await hub.post("CallStarted", **call(2, "205"))
+    await hub.post("TextMessageReceived", Id=11, To=A_NUMBER)
+    await hub.post("TextMessageReceived", Id=12, To="(317) 555-0101")  # B's number, written otherwise
+    await hub.post("ExtensionUpdated", Extension="205", Status="RINGING")
+    await hub.post("ExtensionUpdated", Extension="204", Status="INUSE")
+    await a.until(lambda: len(a.got) == 3)
+    await b.until(lambda: len(b.got) == 3)
+    await hub.post("CallStarted", **call(3, "204"))  # the last one: everything before it has been sent
+    await hub.post("CallStarted", **call(4, "205"))
+    await a.until(lambda: len(a.got) == 4)
+    await b.until(lambda: len(b.got) == 4)
+    assert a.ids() == [
+        "CallStarted:call-1",
+        "TextMessageReceived:11",
+        "ExtensionUpdated:204=INUSE",
+        "CallStarted:call-3",
+    ]
+    assert b.ids() == [
+        "CallStarted:call-2",
+        "TextMessageReceived:12",
+        "ExtensionUpdated:205=RINGING",
+        "CallStarted:call-4",
+    ]
+    assert all(d.is_mine and d.is_new and not d.caught_up for d in a.got + b.got)
+
+
+async def test_a_desktop_stores_what_it_receives_in_its_own_log(hub, desks):
+    a, _ = desks
+    await hub.post("CallStarted", **call(1, "204"))
+    await a.until(lambda: len(a.got) == 1)
+    store = Store(a.paths.database)
+    try:
+        assert store.call("call-1").extension == "204"
+        assert store.hub_cursor() == a.client.position
+    finally:
+        store.close()
+
+
+async def test_a_call_for_my_user_id_on_another_extension_reaches_me(hub, tmp_path):
+    _, token = hub.add("204", user_id=77)
+    desk = Desk(tmp_path / "c", "204", user_id=77)
+    await desk.connect(hub.url(), token)
+    await desk.until(lambda: desk.client.state == "connected")
+    await hub.post("CallStarted", Id="call-9", Extension="999", UserId=77)
+    await desk.until(lambda: len(desk.got) == 1)
+    assert desk.ids() == ["CallStarted:call-9"]
+    await desk.quit()
+
+
+@pytest.mark.parametrize(
+    ("presence", "expected"),
+    [("", ["204=BUSY"]), (("206",), ["204=BUSY", "206=BUSY"]), ("all", ["204=BUSY", "206=BUSY", "207=BUSY"])],
+)
+async def test_presence_of_other_extensions_only_as_allowed(hub, tmp_path, presence, expected):
+    _, token = hub.add("204", presence=presence)
+    desk = Desk(tmp_path / "c", "204")
+    await desk.connect(hub.url(), token)
+    await desk.until(lambda: desk.client.state == "connected")
+    for extension in ("206", "207", "204"):
+        await hub.post("ExtensionUpdated", Extension=extension, Status="BUSY")
+    await desk.until(lambda: "ExtensionUpdated:204=BUSY" in desk.ids())
+    assert desk.ids() == [f"ExtensionUpdated:{e}" for e in sorted(expected, key=lambda e: e[:3] == "204")]
+    await desk.quit()
+
+
+async def test_an_offline_desktop_catches_up_without_loss_or_repeats(hub, desks):
+    a, b = desks
+    await hub.post("CallStarted", **call(1, "204"))
+    await a.until(lambda: len(a.got) == 1)
+    await a.quit()  # the laptop's lid closes
+    for n in (2, 3, 4):
+        await hub.post("CallStarted", **call(n, "204"))
+        await hub.post("CallStarted", **call(100 + n, "205"))
+    await b.until(lambda: len(b.got) == 3)
+    await a.connect(hub.url(), a.token)  # the app starts again: the cursor comes from its log
+    await a.until(lambda: len(a.got) == 4)
+    await hub.post("CallStarted", **call(5, "204"))
+    await a.until(lambda: len(a.got) == 5)
+    assert a.ids() == [f"CallStarted:call-{n}" for n in range(1, 6)]
+    assert [d.caught_up for d in a.got] == [False, True, True, True, False]
+    assert all(d.is_new for d in a.got)
+
+
+async def test_a_burst_larger_than_the_live_queue_arrives_whole_and_once(hub, desks, monkeypatch):
+    monkeypatch.setattr(hub_module, "MAX_QUEUE", 2)
+    a, _ = desks
+    await asyncio.gather(*(hub.post("CallStarted", **call(n, "204")) for n in range(30)))
+    await a.until(lambda: len(a.got) >= 30)
+    await hub.post("CallStarted", **call(99, "204"))
+    await a.until(lambda: len(a.got) >= 31)
+    assert sorted(a.ids()) == sorted(f"CallStarted:call-{n}" for n in [*range(30), 99])
+
+
+@pytest.fixture
+def frequent_positions(monkeypatch):
+    monkeypatch.setattr(hub_module, "POSITION_SECONDS", 0.05)
+
+
+async def test_a_quiet_desktop_is_told_how_far_it_is_served(frequent_positions, hub, desks):
+    a, b = desks
+    for n in (1, 2, 3):
+        await hub.post("CallStarted", **call(n, "205"))
+    await b.until(lambda: len(b.got) == 3)
+    await a.until(lambda: a.client.position[1] == hub.hub.head)
+    store = Store(a.paths.database)
+    assert store.hub_cursor()[1] == hub.hub.head
+    store.close()
+    assert a.got == []
+
+
+async def test_a_removed_user_is_disconnected_at_once_and_cannot_come_back(hub, desks):
+    a, b = desks
+    admin = Users(hub.paths.hub_users)  # `hub remove-user` is another process
+    [a_user] = admin.with_extension("204")
+    admin.remove([a_user.id])
+    admin.close()
+    await a.until(lambda: a.client.state == "rejected")
+    assert "revoked" in a.client.detail
+    await a.client.connect(hub.url(), a.token)  # the settings "changed": it tries once more
+    await a.until(lambda: a.states[-2:] == ["connecting", "rejected"])
+    assert "does not accept" in a.client.detail
+    await hub.post("CallStarted", **call(1, "204"))
+    await hub.post("CallStarted", **call(2, "205"))
+    await b.until(lambda: len(b.got) == 1)
+    assert a.got == []
+    assert b.client.state == "connected"
+
+
+async def test_desktops_ride_out_a_hub_restart_mid_stream(hub, desks):
+    a, b = desks
+
+    async def acknowledged(n: int) -> int | None:
+        try:
+            await hub.post("CallStarted", **call(n, "204"))
+        except (AssertionError, aiohttp.ClientError):  # refused or cut off: not acknowledged, may be lost
+            return None
+        return n
+
+    burst = [asyncio.create_task(acknowledged(n)) for n in range(1, 41)]
+    await a.until(lambda: len(a.got) >= 3)
+    await hub.stop()  # while the burst is still arriving and being sent
+    sent = {n for n in await asyncio.gather(*burst) if n is not None}
+    await a.until(lambda: a.client.state == "reconnecting")
+    await hub.start()
+    await a.until(lambda: a.client.state == "connected")
+    await hub.post("CallStarted", **call(100, "204"))
+    await a.until(lambda: "CallStarted:call-100" in a.ids())
+    assert len(a.ids()) == len(set(a.ids()))
+    assert set(a.ids()) == {f"CallStarted:call-{n}" for n in sent | {100}}
+    await b.until(lambda: b.client.state == "connected")
+
+
+async def test_a_desktop_that_starts_fresh_gets_what_comes_next_not_the_past(hub, tmp_path):
+    await hub.post("CallStarted", **call(1, "204"))
+    _, token = hub.add("204")
+    desk = Desk(tmp_path / "new", "204")
+    await desk.connect(hub.url(), token)
+    await desk.until(lambda: desk.client.state == "connected")
+    await hub.post("CallStarted", **call(2, "204"))
+    await desk.until(lambda: len(desk.got) == 1)
+    assert desk.ids() == ["CallStarted:call-2"]
+    await desk.quit()
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer ihub_AAAAAAAAAAAA.wrong", "Bearer nonsense", "Basic dXNlcjpwYXNz"]
+)
+async def test_a_wrong_or_missing_token_gets_a_bare_401_before_the_upgrade(hub, authorization):
+    hub.add("204")
+    headers = {} if authorization is None else {"Authorization": authorization}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{hub.url()}{hub_client.STREAM_PATH}", headers=headers) as response:
+            assert response.status == 401
+            assert await response.json() == {"error": "unauthorized"}
+        with pytest.raises(aiohttp.WSServerHandshakeError) as raised:
+            await session.ws_connect(stream_url(hub.url()), headers=headers)
+        assert raised.value.status == 401
+
+
+async def test_a_desktop_with_a_wrong_token_is_rejected_stops_trying_and_gets_nothing(hub, tmp_path):
+    _, token = hub.add("204")
+    desk = Desk(tmp_path / "x", "204")
+    await desk.connect(hub.url(), token[:-4] + "AAAA")
+    await desk.until(lambda: desk.client.state == "rejected")
+    await hub.post("CallStarted", **call(1, "204"))
+    assert desk.states == ["connecting", "rejected"]
+    assert desk.client._task.done()
+    assert desk.got == []
+    await desk.quit()
+
+
+async def test_a_desktop_keeps_trying_while_the_hub_is_down(tmp_path, unused_tcp_port):
+    desk = Desk(tmp_path / "a", "204")
+    await desk.connect(f"http://127.0.0.1:{unused_tcp_port}", "ihub_AAAAAAAAAAAA.whatever")
+    await desk.until(lambda: desk.states.count("reconnecting") >= 3)
+    assert "cannot reach the hub" in desk.client.detail
+    await desk.quit()
+    assert desk.client.state == "stopped"
+
+
+def test_a_call_caught_up_later_does_not_ring_but_a_missed_one_still_pops(me):
+    from datetime import datetime, timezone
+
+    from intulse_desktop.bus import Delivery
+    from intulse_desktop.events import parse
+    from intulse_desktop.popups import decide
+
+    from .conftest import payload
+
+    now = datetime.now(timezone.utc)
+    started = parse(payload("CallStarted"), "CallStarted")
+    missed = parse(payload("CallCompleted-missed"), "CallCompleted")
+    assert decide(Delivery(started, True, True, now), me).card == "call"
+    assert decide(Delivery(started, True, True, now, caught_up=True), me).card is None
+    assert decide(Delivery(missed, True, True, now, caught_up=True), me).card == "missed"

@@ -1,0 +1,110 @@
+"""The tray app receiving from an office hub: the same pop-ups, and the connection's state in the tray.
+
+Each test runs whole inside the app's loop, as the app does: the hub connection
+is a task that lives across the test's steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from intulse_desktop import hub_client
+from intulse_desktop.hub_users import Users
+from intulse_desktop.secrets import HUB_TOKEN
+from intulse_desktop.ui.cards import CallCard
+
+from .conftest import closed_port
+from .hubtools import HubRunner
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch):
+    monkeypatch.setattr(hub_client, "backoff", lambda attempt: 0.01)
+
+
+@pytest.fixture
+def play(qloop, desktop, tmp_path, me):
+    """Run ``scenario(hub)`` in the app's loop with a hub running and this desktop connected to it."""
+
+    def run(scenario):
+        async def whole():
+            hub = HubRunner(tmp_path / "hub")
+            await hub.start()
+            try:
+                _, token = hub.add("204", ["+13175550100"])
+                desktop.secrets.set(HUB_TOKEN, token)
+                await desktop.apply_settings(me.with_values({"receive_from": "hub", "hub_url": hub.url()}))
+                await until(lambda: "Receiving from the office hub" in tooltip(desktop))
+                await scenario(hub)
+            finally:
+                await desktop.hub.stop()
+                await hub.stop()
+                hub.users.close()
+
+        qloop.run_until_complete(whole())
+
+    return run
+
+
+async def until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def tooltip(desktop) -> str:
+    return desktop.tray.icon.toolTip()
+
+
+def test_in_hub_mode_the_receiver_is_off_and_the_tray_says_connected(qloop, desktop, play):
+    qloop.run_until_complete(desktop.service.listen("127.0.0.1", 0))
+
+    async def scenario(hub):
+        assert desktop.service.address is None
+        assert "as ext 204" in tooltip(desktop)
+
+    play(scenario)
+
+
+def test_my_call_from_the_hub_pops_a_card_and_is_in_my_log(desktop, play):
+    async def scenario(hub):
+        await hub.post("CallStarted")
+        await until(lambda: any(isinstance(c, CallCard) for c in desktop.cards.cards))
+        assert desktop.store.call("1764130211.5512") is not None
+
+    play(scenario)
+
+
+def test_the_tray_says_reconnecting_while_the_hub_is_down(desktop, play):
+    async def scenario(hub):
+        await hub.stop()
+        await until(lambda: "reconnecting to the office hub" in tooltip(desktop))
+        await hub.start()
+        await until(lambda: "Receiving from the office hub" in tooltip(desktop))
+
+    play(scenario)
+
+
+def test_the_tray_says_refused_when_the_token_is_revoked(desktop, play):
+    async def scenario(hub):
+        admin = Users(hub.paths.hub_users)
+        admin.remove([u.id for u in admin.all()])
+        admin.close()
+        await until(lambda: "refused this desktop" in tooltip(desktop))
+        assert desktop.hub.state == "rejected"
+
+    play(scenario)
+
+
+def test_back_to_this_computer_stops_the_hub_and_listens_again(desktop, play, me):
+    async def scenario(hub):
+        await desktop.apply_settings(me.with_values({"listen_port": closed_port()}))
+        assert desktop.hub.state == "stopped"
+        assert desktop.service.address is not None
+        assert "office hub" not in tooltip(desktop)
+
+    play(scenario)
