@@ -20,7 +20,6 @@ from intulse_desktop import APP_NAME, __version__
 from intulse_desktop.events import EVENT_TYPES
 from intulse_desktop.export import (
     MESSAGE_FIELDS,
-    PRESENCE_FIELDS,
     call_record,
     message_record,
     presence_record,

@@ -17,14 +17,6 @@ from typing import IO, Any
 from intulse_desktop.store import CALL_FIELDS, CallRow, MessageRow, PresenceRow
 
 MESSAGE_FIELDS = ("id", "from", "to", "body", "created_utc", "attachments")
-PRESENCE_FIELDS = (
-    "extension",
-    "status",
-    "state",
-    "connected_line_name",
-    "connected_line_number",
-    "updated_utc",
-)
 _PLAIN_NUMBER = re.compile(r"^[+-]?[\d\s().-]*$")
 
 

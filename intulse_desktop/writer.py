@@ -103,7 +103,7 @@ class Writer:
             while self._pending:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 results = await self._commit([job for job, _ in batch])
-                for (_, future), result in zip(batch, results):
+                for (_, future), result in zip(batch, results, strict=True):
                     _settle(future, result)
         finally:
             self._flushing = None

@@ -35,7 +35,8 @@ def filled(home):
         ("ExtensionUpdated", payload("ExtensionUpdated")),
         ("TextMessageReceived", payload("TextMessageReceived")),
     ]
-    store.run_batch([lambda s, e=parse(b, t): s.record(e, False, NOW) for t, b in events])
+    parsed = [parse(body, event_type) for event_type, body in events]
+    store.run_batch([lambda s, e=event: s.record(e, False, NOW) for event in parsed])
     store.close()
 
 

@@ -7,7 +7,6 @@ import io
 import json
 
 import pytest
-from .conftest import API_KEY
 
 from intulse_desktop import cli
 from intulse_desktop.events import EVENT_TYPES
@@ -15,6 +14,8 @@ from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.settings import Settings
+
+from .conftest import API_KEY
 
 PUBLIC = "https://desk.example.com"
 

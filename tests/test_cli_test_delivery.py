@@ -6,13 +6,14 @@ import asyncio
 
 import pytest
 from aiohttp import web
-from .conftest import closed_port
 
 from intulse_desktop import cli
 from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
+
+from .conftest import closed_port
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
-from .conftest import closed_port
 
 from intulse_desktop import headless
 from intulse_desktop.bus import Delivery, TestNotice
@@ -22,6 +21,8 @@ from intulse_desktop.sender import Failure
 from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store
+
+from .conftest import closed_port
 
 SECRET = "Kx7pQ2mV9zL4nR8tY1wE5uI0oA6sD3fGhJ"
 NONCE = "n0nce-for-the-test"

@@ -8,7 +8,6 @@ import logging
 from urllib.parse import parse_qs
 
 import pytest
-from .conftest import API_KEY, FakeIntulse, closed_port
 
 from intulse_desktop.events import EVENT_TYPES
 from intulse_desktop.intulse_api import (
@@ -22,6 +21,8 @@ from intulse_desktop.intulse_api import (
 from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.sender import Failure
 from intulse_desktop.settings import Settings, SettingsError
+
+from .conftest import API_KEY, FakeIntulse, closed_port
 
 SECRET = "s3cr3t-Zq8xK2mV9pL4nR7tY1wE5uI0oA6sD3fG"
 URLS = webhook_urls("https://desk.example.com", SECRET)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
+from intulse_desktop.formatting import local_time_short
 from intulse_desktop.hub_client import HubClient
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.logs import Redactor
@@ -24,7 +25,6 @@ from intulse_desktop.popups import Decision, decide
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
-from intulse_desktop.formatting import local_time_short
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard
