@@ -30,6 +30,7 @@ class FallbackWindow(QWidget):
     def __init__(self, menu: QMenu, actions: dict[str, QAction]) -> None:
         super().__init__(None)
         self.setWindowTitle("Intulse Desktop")
+        self.setMinimumWidth(460)
         self.icon = QLabel()
         self.status = plain_label("", "status")
         more = QToolButton()
@@ -53,6 +54,7 @@ class FallbackWindow(QWidget):
         self.setWindowIcon(icon)
         self.icon.setPixmap(icon.pixmap(32, 32))
         self.status.setText(tooltip)
+        self.adjustSize()  # the status may have gained lines
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
