@@ -102,33 +102,37 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 2: find a call by any part of its name or number on a large log. A trigram index
-    # (contentless, no positions: the smallest) over name and digits; the search re-checks
-    # candidates with LIKE, so it answers exactly as a scan would. FTS5 needs integer rowids
-    # and calls are keyed by text, so call_numbers numbers them. Triggers keep both in step.
+    # (contentless, no positions: the smallest) over the name, the digits as written and the
+    # E.164 key (so "+1 317 555" finds "317-555-0142" too); the search re-checks candidates
+    # with LIKE, so it answers exactly as a scan would. FTS5 needs integer rowids and calls
+    # are keyed by text, so call_numbers numbers them. Triggers keep both in step.
     """
     CREATE TABLE call_numbers (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
     CREATE VIRTUAL TABLE calls_search USING fts5 (
-        remote_party_name, remote_digits, content='', detail='none', columnsize=0, tokenize='trigram'
+        remote_party_name, remote_digits, remote_key, content='', detail='none', columnsize=0, tokenize='trigram'
     );
     INSERT INTO call_numbers (id) SELECT id FROM calls ORDER BY start_utc;
-    INSERT INTO calls_search (rowid, remote_party_name, remote_digits)
-        SELECT n, remote_party_name, remote_digits FROM calls JOIN call_numbers USING (id);
+    INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key)
+        SELECT n, remote_party_name, remote_digits, remote_key FROM calls JOIN call_numbers USING (id);
     CREATE TRIGGER calls_search_insert AFTER INSERT ON calls BEGIN
         INSERT INTO call_numbers (id) VALUES (new.id);
-        INSERT INTO calls_search (rowid, remote_party_name, remote_digits)
-            SELECT n, new.remote_party_name, new.remote_digits FROM call_numbers WHERE id = new.id;
+        INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key)
+            SELECT n, new.remote_party_name, new.remote_digits, new.remote_key FROM call_numbers WHERE id = new.id;
     END;
-    CREATE TRIGGER calls_search_update AFTER UPDATE OF remote_party_name, remote_digits ON calls
+    CREATE TRIGGER calls_search_update AFTER UPDATE OF remote_party_name, remote_digits, remote_key ON calls
     WHEN old.remote_party_name IS NOT new.remote_party_name OR old.remote_digits IS NOT new.remote_digits
+        OR old.remote_key IS NOT new.remote_key
     BEGIN
-        INSERT INTO calls_search (calls_search, rowid, remote_party_name, remote_digits)
-            SELECT 'delete', n, old.remote_party_name, old.remote_digits FROM call_numbers WHERE id = old.id;
-        INSERT INTO calls_search (rowid, remote_party_name, remote_digits)
-            SELECT n, new.remote_party_name, new.remote_digits FROM call_numbers WHERE id = new.id;
+        INSERT INTO calls_search (calls_search, rowid, remote_party_name, remote_digits, remote_key)
+            SELECT 'delete', n, old.remote_party_name, old.remote_digits, old.remote_key
+            FROM call_numbers WHERE id = old.id;
+        INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key)
+            SELECT n, new.remote_party_name, new.remote_digits, new.remote_key FROM call_numbers WHERE id = new.id;
     END;
     CREATE TRIGGER calls_search_delete AFTER DELETE ON calls BEGIN
-        INSERT INTO calls_search (calls_search, rowid, remote_party_name, remote_digits)
-            SELECT 'delete', n, old.remote_party_name, old.remote_digits FROM call_numbers WHERE id = old.id;
+        INSERT INTO calls_search (calls_search, rowid, remote_party_name, remote_digits, remote_key)
+            SELECT 'delete', n, old.remote_party_name, old.remote_digits, old.remote_key
+            FROM call_numbers WHERE id = old.id;
         DELETE FROM call_numbers WHERE id = old.id;
     END;
     """,
@@ -562,8 +566,8 @@ class Store:
         if text:
             wanted = digits(text)
             if wanted:
-                clauses.append(r"(remote_party_name LIKE ? ESCAPE '\' OR remote_digits LIKE ?)")
-                params += [_like(text), f"%{wanted}%"]
+                clauses.append(r"(remote_party_name LIKE ? ESCAPE '\' OR remote_digits LIKE ? OR remote_key LIKE ?)")
+                params += [_like(text), f"%{wanted}%", f"%{wanted}%"]
             else:
                 clauses.append(r"remote_party_name LIKE ? ESCAPE '\'")
                 params.append(_like(text))
@@ -717,9 +721,10 @@ class Store:
         since: datetime | None = None,
         until: datetime | None = None,
         after: tuple[str, str] | None = None,
+        key: str | None = None,
     ) -> list[MessageRow]:
         """Texts by time; ``search`` looks in the body and the sender's number (digits only),
-        ``after`` continues after a ``message_sort_key`` (keyset paging)."""
+        ``after`` continues after a ``message_sort_key`` (keyset paging), ``key`` asks about one."""
         direction = "DESC" if order == "desc" else "ASC"
         clauses: list[str] = []
         params: list[Any] = []
@@ -737,6 +742,9 @@ class Store:
         if after is not None:
             clauses.append(f"(created_utc, key) {'<' if order == 'desc' else '>'} (?, ?)")
             params += list(after)
+        if key is not None:
+            clauses.append("key = ?")
+            params.append(key)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages{where} ORDER BY created_utc {direction}, key {direction}"
         if limit is not None:

@@ -215,3 +215,17 @@ def test_the_search_index_holds_exactly_the_calls_in_the_log(indexed):
 
     assert (candidates("Nam"), candidates("Oth")) == (5, 5)  # 10-14 named, 15-19 renamed, 0-9 pruned
     assert ids(indexed.calls(CallQuery(search="Name", limit=None))) == [f"call-{n}" for n in range(14, 9, -1)]
+
+
+def test_a_text_query_can_ask_about_one_text(store):
+    add(store, text(1, 0, Body="hello"), text(2, 1, Body="bye"), event_type=None)
+    assert [m.id for m in store.messages(key="2")] == [2]
+    assert store.messages(key="2", search="hello") == []
+
+
+@pytest.mark.parametrize("search", ["+1 317 555 0199", "13175550199", "3175550199"])
+def test_a_number_is_found_with_or_without_its_country_code(store, monkeypatch, search):
+    add(store, call(1, RemotePartyNumber="3175550199"), call(2, RemotePartyNumber="+13175550199"))
+    for budget in (Store.SCAN_BUDGET, 0):  # a scan, and the index
+        monkeypatch.setattr(Store, "SCAN_BUDGET", budget)
+        assert ids(store.calls(CallQuery(search=search))) == ["call-2", "call-1"]
