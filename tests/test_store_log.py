@@ -138,15 +138,27 @@ def test_a_search_that_scans_too_long_turns_to_the_index(store, monkeypatch):
     add(store, *[call(n, n, RemotePartyName=f"Caller {n}") for n in range(2000)])
     add(store, call(5000, -1, RemotePartyName="Needle Haystack"))  # the oldest: a scan reads everything first
     used = []
-    original = store._calls_sql
-    monkeypatch.setattr(store, "_calls_sql", lambda q, match=None: used.append(match) or original(q, match))
+    original = store._few_matches
+    monkeypatch.setattr(store, "_few_matches", lambda search: used.append(search) or original(search))
     monkeypatch.setattr(Store, "SCAN_BUDGET", 5_000)
     assert ids(store.calls(CallQuery(search="Needle"))) == ["call-5000"]
-    assert used[0] is None and used[-1] is not None  # scanned, gave up, asked the index
+    assert used == ["Needle"]  # scanned, gave up, looked for the few matches
     used.clear()
     assert len(store.calls(CallQuery(search="Caller", limit=10))) == 10
-    assert used == [None]  # plenty of matches: the scan was enough
+    assert used == []  # plenty of matches: the scan was enough
     assert len(store.calls(CallQuery(limit=None))) == 2001  # the budget is gone once the search is done
+
+
+def test_a_short_search_with_few_matches_reads_the_table_once(store, monkeypatch):
+    add(store, *[call(n, n, RemotePartyName=f"Caller {n}") for n in range(2000)])
+    add(store, call(5000, -1, RemotePartyName="Zoë"), call(5001, -2, RemotePartyName="Mazo"))
+    monkeypatch.setattr(Store, "SCAN_BUDGET", 5_000)
+    candidates, params = store._few_matches("zo")  # too short for trigrams
+    assert candidates == r"SELECT id FROM calls WHERE remote_party_name LIKE ? ESCAPE '\'"
+    plan = str(store._db.execute(f"EXPLAIN QUERY PLAN {candidates}", params).fetchall())
+    assert "SCAN calls" in plan and "INDEX" not in plan
+    assert ids(store.calls(CallQuery(search="zo"))) == ["call-5000", "call-5001"]
+    assert store.count_calls(CallQuery(search="zo")) == 2
 
 
 def test_upgrading_an_old_log_indexes_the_calls_it_holds(tmp_path, monkeypatch):
@@ -229,3 +241,18 @@ def test_a_number_is_found_with_or_without_its_country_code(store, monkeypatch, 
     for budget in (Store.SCAN_BUDGET, 0):  # a scan, and the index
         monkeypatch.setattr(Store, "SCAN_BUDGET", budget)
         assert ids(store.calls(CallQuery(search=search))) == ["call-2", "call-1"]
+
+
+def test_counting_unseen_missed_calls_reads_only_them(store):
+    from intulse_desktop.matching import Matcher
+
+    add(store, call(1, AnswertUtc=None), call(2))
+    mine = Matcher.create("204", 77, [], "US")
+    where, params = store._mine_clause(mine, by_unseen=True)
+    plan = store._db.execute(
+        f"EXPLAIN QUERY PLAN SELECT count(*) FROM calls WHERE outcome = 'missed' AND seen = 0 AND {where}", params
+    ).fetchall()
+    assert "USING INDEX calls_unseen_missed" in str(plan)
+    assert store.unseen_missed_count(mine) == 1
+    store.run_batch([lambda s: s.mark_missed_seen(mine)])
+    assert store.unseen_missed_count(mine) == 0

@@ -120,6 +120,16 @@ def test_search_as_you_type_finds_names_and_numbers_however_they_are_written(des
     assert len(ids(window)) == 5
 
 
+def test_number_formatting_typed_alone_does_not_empty_the_list(desktop, qtbot):
+    varied_log(desktop)
+    window = open_log(desktop)
+    for typed in ("(", "+", " (", "-", "+ ("):
+        window.search.setText(typed)
+        assert len(ids(window)) == 5, typed
+    qtbot.keyClicks(window.search, "463")
+    assert ids(window) == ["call-5"]
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [

@@ -90,6 +90,7 @@ FILTERS: dict[str, dict[str, Any]] = {
     "With recording": {"with_recording": True},
 }
 RANGES = ("Any time", "Today", "Yesterday", "Last 7 days", "Last 30 days", "Custom range")
+NUMBER_FORMATTING = " ()+-./"  # typed alone (the start of a number), it searches for nothing yet
 OUTCOMES = {"answered": "Answered", "missed": "Missed", "unanswered": "Not answered", None: "In progress"}
 MISSED = QColor("#c5221f")
 THUMBNAIL = 120
@@ -397,19 +398,23 @@ class MessagePane(QWidget):
         self.heading = plain_label("Select a text to read it here.", "heading")
         self.body = QPlainTextEdit()
         self.body.setReadOnly(True)
-        self.body.setMaximumHeight(110)
         self.attachments = QVBoxLayout()
+        self.attachments.setContentsMargins(0, 0, 0, 0)
         holder = QWidget()
         holder.setLayout(self.attachments)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumWidth(380)
         scroll.setWidget(holder)
+        row = QHBoxLayout()
+        row.addWidget(self.body, 3)
+        row.addWidget(scroll, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.heading)
-        layout.addWidget(self.body)
-        layout.addWidget(scroll, 1)
+        layout.addLayout(row, 1)
+        self.setMinimumHeight(THUMBNAIL + 60)
 
     def show_message(self, message: MessageRow | None) -> None:
         for task in self._loading:
@@ -436,9 +441,9 @@ class MessagePane(QWidget):
     def _attachment_row(self, attachment: Any, sender: str) -> QWidget:
         row = QWidget()
         layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 2, 0, 2)
+        layout.setContentsMargins(0, 0, 0, 6)
         size = f" · {attachment.size_in_bytes // 1024} KB" if attachment.size_in_bytes else ""
-        label = plain_label(f"{attachment.name or 'Attachment'} ({attachment.mime_type or 'unknown type'}{size})")
+        label = plain_label(f"{attachment.name or 'Attachment'}\n{attachment.mime_type or 'unknown type'}{size}")
         if attachment.is_image:
             thumbnail = QLabel("Loading preview…")
             thumbnail.setObjectName("thumbnail")
@@ -447,16 +452,22 @@ class MessagePane(QWidget):
             thumbnail.setFrameShape(QFrame.Shape.StyledPanel)
             layout.addWidget(thumbnail)
             self._loading.append(self._desktop.tasks.spawn(self._thumbnail(thumbnail, attachment.url), "fetch a thumbnail"))
-        layout.addWidget(label, 1)
+        buttons = QHBoxLayout()
         if attachment.is_audio:
             play = QPushButton("Play")
             play.clicked.connect(
                 lambda: show_recording(self._desktop, attachment.url, f"Audio from {sender}", attachment.name)
             )
-            layout.addWidget(play)
+            buttons.addWidget(play)
         browser = QPushButton("Open in browser")
         browser.clicked.connect(lambda: self._desktop.open_url(attachment.url))
-        layout.addWidget(browser)
+        buttons.addWidget(browser)
+        buttons.addStretch(1)
+        side = QVBoxLayout()
+        side.addWidget(label)
+        side.addLayout(buttons)
+        side.addStretch(1)
+        layout.addLayout(side, 1)
         return row
 
     async def _thumbnail(self, label: QLabel, url: str) -> None:
@@ -553,7 +564,7 @@ class CallLogWindow(QWidget):
         texts_page = QSplitter(Qt.Orientation.Vertical)
         texts_page.addWidget(self.texts_view)
         texts_page.addWidget(self.message)
-        texts_page.setSizes([420, 260])
+        texts_page.setSizes([360, 300])
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self.calls_view, "Calls")
@@ -598,12 +609,16 @@ class CallLogWindow(QWidget):
 
     # --- the query -------------------------------------------------------------------------
 
+    def search_text(self) -> str:
+        text = self.search.text()
+        return text if text.strip(NUMBER_FORMATTING) else ""
+
     def current_query(self) -> CallQuery:
         since, until = self._dates()
         chosen = list(FILTERS)[max(0, self.filter_group.checkedId())]
         return replace(
             CallQuery(),
-            search=self.search.text(),
+            search=self.search_text(),
             since=since,
             until=until,
             mine=self.desktop.settings.matcher() if self.mine_only.isChecked() else None,
@@ -618,15 +633,18 @@ class CallLogWindow(QWidget):
         )
 
     def apply(self) -> None:
-        """Run the search, filters and dates again (every keystroke: the store answers fast)."""
-        query = replace(self.current_query(), limit=PAGE)
-        if query != self.calls.query:
-            self.calls.set_query(query)
-        since, until = self._dates()
-        texts = {"search": self.search.text(), "since": since, "until": until}
-        if texts != self.texts.filters:
-            self.texts.set_filters(**texts)
-            self.message.show_message(None)
+        """Run the search, filters and dates again for the tab shown (at every keystroke: the
+        store answers fast); the other tab catches up when it is shown."""
+        if self.tabs.currentIndex() == 0:
+            query = replace(self.current_query(), limit=PAGE)
+            if query != self.calls.query:
+                self.calls.set_query(query)
+        else:
+            since, until = self._dates()
+            texts = {"search": self.search_text(), "since": since, "until": until}
+            if texts != self.texts.filters:
+                self.texts.set_filters(**texts)
+                self.message.show_message(None)
         self._show_status()
 
     def _range_changed(self, choice: str) -> None:
@@ -639,7 +657,7 @@ class CallLogWindow(QWidget):
         for button in self.filter_group.buttons():
             button.setEnabled(tab == 0)
         self.mine_only.setEnabled(tab == 0)
-        self._show_status()
+        self.apply()
 
     def _show_status(self) -> None:
         if self.tabs.currentIndex() == 0:
@@ -658,7 +676,7 @@ class CallLogWindow(QWidget):
         self.status.setText(text)
 
     def _filtered(self) -> bool:
-        return bool(self.search.text().strip()) or self.range.currentIndex() > 0 or (
+        return bool(self.search_text().strip()) or self.range.currentIndex() > 0 or (
             self.tabs.currentIndex() == 0 and (self.filter_group.checkedId() > 0 or self.mine_only.isChecked())
         )
 

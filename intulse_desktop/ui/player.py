@@ -153,10 +153,9 @@ class PlayerWindow(QWidget):
         layout.addLayout(buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle)
 
-        self.audio = QAudioOutput(self)
+        self.audio = QAudioOutput(self)  # attached in _load, where there is a device to hear it on
         self.player = QMediaPlayer(self)
         _settle_disconnect_notify(self.audio.volumeChanged, self.player.sourceChanged)
-        self.player.setAudioOutput(self.audio)
         self.volume.valueChanged.connect(lambda v: self.audio.setVolume(v / 100))
         self.player.durationChanged.connect(self._duration)
         self.player.positionChanged.connect(self._position)
@@ -203,7 +202,11 @@ class PlayerWindow(QWidget):
         if not self.player.isAvailable():
             self.message.setText(f"This computer has no audio playback for the app (no Qt multimedia backend). {WAY_OUT}")
             return
-        if not QMediaDevices.audioOutputs():
+        if QMediaDevices.audioOutputs():
+            if self.player.audioOutput() is None:
+                self.player.setAudioOutput(self.audio)
+        else:  # it plays all the same (position, seeking); without an output QtMultimedia has no
+            # audio thread to complain from, which could hang a GUI thread that logs Qt messages
             self.message.setText("No speakers or headset were found: the recording plays, but you will not hear it.")
         self.player.setSource(QUrl.fromLocalFile(str(path)))
         self.player.play()
