@@ -26,6 +26,7 @@ from intulse_desktop.events import (
 from intulse_desktop.matching import Matcher, digits, number_key
 
 MAX_DELIVERIES = 500
+MAX_PREFIX_TERMS = 200  # a short search beginning more trigrams than this reads the table instead
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -103,35 +104,45 @@ MIGRATIONS: list[str] = [
     """,
     # 2: find a call by any part of its name or number on a large log. A trigram index
     # (contentless, no positions: the smallest) over the name, the digits as written and the
-    # E.164 key (so "+1 317 555" finds "317-555-0142" too); the search re-checks candidates
-    # with LIKE, so it answers exactly as a scan would. FTS5 needs integer rowids and calls
-    # are keyed by text, so call_numbers numbers them. Triggers keep both in step.
+    # E.164 key (so "+1 317 555" finds "317-555-0142" too), each value padded with two U+0001
+    # so that even its last character begins a trigram (see Store._index_query), and its
+    # vocabulary. The search re-checks candidates with LIKE, so it answers exactly as a scan
+    # would. FTS5 needs integer rowids and calls are keyed by text, so call_numbers numbers
+    # them; triggers keep both in step.
     """
     CREATE TABLE call_numbers (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
     CREATE VIRTUAL TABLE calls_search USING fts5 (
         remote_party_name, remote_digits, remote_key, content='', detail='none', columnsize=0, tokenize='trigram'
     );
+    CREATE VIRTUAL TABLE calls_search_terms USING fts5vocab (calls_search, 'row');
     INSERT INTO call_numbers (id) SELECT id FROM calls ORDER BY start_utc;
     INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key)
-        SELECT n, remote_party_name, remote_digits, remote_key FROM calls JOIN call_numbers USING (id);
+        SELECT n, remote_party_name || char(1, 1), remote_digits || char(1, 1), remote_key || char(1, 1)
+        FROM calls JOIN call_numbers USING (id);
     CREATE TRIGGER calls_search_insert AFTER INSERT ON calls BEGIN
         INSERT INTO call_numbers (id) VALUES (new.id);
         INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key)
-            SELECT n, new.remote_party_name, new.remote_digits, new.remote_key FROM call_numbers WHERE id = new.id;
+            SELECT n, new.remote_party_name || char(1, 1), new.remote_digits || char(1, 1),
+                new.remote_key || char(1, 1)
+            FROM call_numbers WHERE id = new.id;
     END;
     CREATE TRIGGER calls_search_update AFTER UPDATE OF remote_party_name, remote_digits, remote_key ON calls
     WHEN old.remote_party_name IS NOT new.remote_party_name OR old.remote_digits IS NOT new.remote_digits
         OR old.remote_key IS NOT new.remote_key
     BEGIN
         INSERT INTO calls_search (calls_search, rowid, remote_party_name, remote_digits, remote_key)
-            SELECT 'delete', n, old.remote_party_name, old.remote_digits, old.remote_key
+            SELECT 'delete', n, old.remote_party_name || char(1, 1), old.remote_digits || char(1, 1),
+                old.remote_key || char(1, 1)
             FROM call_numbers WHERE id = old.id;
         INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key)
-            SELECT n, new.remote_party_name, new.remote_digits, new.remote_key FROM call_numbers WHERE id = new.id;
+            SELECT n, new.remote_party_name || char(1, 1), new.remote_digits || char(1, 1),
+                new.remote_key || char(1, 1)
+            FROM call_numbers WHERE id = new.id;
     END;
     CREATE TRIGGER calls_search_delete AFTER DELETE ON calls BEGIN
         INSERT INTO calls_search (calls_search, rowid, remote_party_name, remote_digits, remote_key)
-            SELECT 'delete', n, old.remote_party_name, old.remote_digits, old.remote_key
+            SELECT 'delete', n, old.remote_party_name || char(1, 1), old.remote_digits || char(1, 1),
+                old.remote_key || char(1, 1)
             FROM call_numbers WHERE id = old.id;
         DELETE FROM call_numbers WHERE id = old.id;
     END;
@@ -295,21 +306,14 @@ def _statements(script: str) -> Iterator[str]:
         raise StoreError(f"incomplete statement in a migration: {statement[:80]!r}")
 
 
-def _trigram_match(search: str) -> str | None:
-    """An FTS5 query for rows that may match ``search``, or None where trigrams cannot help.
+def _fts_string(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
 
-    Every trigram of the text (and of its digits, if any) must occur; LIKE then decides.
-    """
-    text = search.strip()
-    wanted = digits(text)
-    if len(text) < 3 or 0 < len(wanted) < 3:
-        return None
 
-    def all_trigrams(value: str) -> str:
-        grams = dict.fromkeys(value[i : i + 3] for i in range(len(value) - 2))
-        return "(" + " AND ".join('"' + g.replace('"', '""') + '"' for g in grams) + ")"
-
-    return all_trigrams(text) + (f" OR {all_trigrams(wanted)}" if wanted else "")
+def _all_trigrams(value: str) -> str:
+    """Every trigram of ``value`` (3 or more characters), as one FTS5 query."""
+    grams = dict.fromkeys(value[i : i + 3] for i in range(len(value) - 2))
+    return "(" + " AND ".join(_fts_string(g) for g in grams) + ")"
 
 
 class Store:
@@ -597,18 +601,48 @@ class Store:
             params.append(query.id)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
+    def _index_query(self, search: str) -> str | None:
+        """An FTS5 query for the calls ``search`` may match (LIKE then decides): "" if none can,
+        None where the index cannot help (a short text that begins too many trigrams).
+
+        The text (and its digits, if any): 3 or more characters must hold every one of their
+        trigrams; fewer must begin one of the index's trigrams, looked up in its vocabulary
+        (every value is indexed with two characters of padding, so its last letter begins one).
+        """
+        text = search.strip()
+        parts = []
+        for value in dict.fromkeys(filter(None, [text, digits(text)])):
+            if len(value) >= 3:
+                parts.append(_all_trigrams(value))
+                continue
+            start = value.lower()
+            terms = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT term FROM calls_search_terms WHERE term >= ? AND term < ? LIMIT ?",
+                    (start, start + "\U0010ffff", MAX_PREFIX_TERMS + 1),
+                )
+            ]
+            if len(terms) > MAX_PREFIX_TERMS:
+                return None
+            if terms:
+                parts.append("(" + " OR ".join(_fts_string(term) for term in terms) + ")")
+        return " OR ".join(parts)
+
     def _few_matches(self, search: str) -> tuple[str, list[Any]]:
         """The calls a search may match, found without walking the log in order: through the
-        trigram index, or, for a text too short for trigrams, in one pass over the table."""
-        match = _trigram_match(search)
-        if match is not None:
-            return (
-                "SELECT k.id FROM calls_search JOIN call_numbers AS k ON k.n = calls_search.rowid "
-                "WHERE calls_search MATCH ?",
-                [match],
-            )
-        clause, params = self._search_clause(search)
-        return f"SELECT id FROM calls WHERE {clause}", params
+        trigram index, or where it cannot help, in one pass over the table."""
+        match = self._index_query(search)
+        if match is None:
+            clause, params = self._search_clause(search)
+            return f"SELECT id FROM calls WHERE {clause}", params
+        if not match:
+            return "SELECT id FROM calls WHERE 0", []
+        return (
+            "SELECT k.id FROM calls_search JOIN call_numbers AS k ON k.n = calls_search.rowid "
+            "WHERE calls_search MATCH ?",
+            [match],
+        )
 
     def _source(self, query: CallQuery, few: bool) -> tuple[str, list[Any]]:
         """FROM what: all calls, or (``few``) the search's candidates first, each then looked up

@@ -149,16 +149,35 @@ def test_a_search_that_scans_too_long_turns_to_the_index(store, monkeypatch):
     assert len(store.calls(CallQuery(limit=None))) == 2001  # the budget is gone once the search is done
 
 
-def test_a_short_search_with_few_matches_reads_the_table_once(store, monkeypatch):
+@pytest.fixture
+def rare_names(store, monkeypatch):
     add(store, *[call(n, n, RemotePartyName=f"Caller {n}") for n in range(2000)])
-    add(store, call(5000, -1, RemotePartyName="Zoë"), call(5001, -2, RemotePartyName="Mazo"))
-    monkeypatch.setattr(Store, "SCAN_BUDGET", 5_000)
-    candidates, params = store._few_matches("zo")  # too short for trigrams
+    add(store, call(5000, -1, RemotePartyName="Zoë"), call(5001, -2, RemotePartyName="Mazo"),
+        call(5002, -3, RemotePartyName="Z"))
+    monkeypatch.setattr(Store, "SCAN_BUDGET", 5_000)  # the scan in order gives up early
+    return store
+
+
+@pytest.mark.parametrize(("search", "expected"), [("zo", ["call-5000", "call-5001"]), ("Z", ["call-5000", "call-5001", "call-5002"]), ("ë", ["call-5000"])])
+def test_a_short_search_with_few_matches_finds_them_through_the_index_vocabulary(rare_names, search, expected):
+    candidates, params = rare_names._few_matches(search)
+    assert "MATCH" in candidates  # the trigrams it begins, found in the vocabulary
+    assert ids(rare_names.calls(CallQuery(search=search))) == expected  # at the end of a name too
+    assert rare_names.count_calls(CallQuery(search=search)) == len(expected)
+
+
+def test_a_short_search_that_no_trigram_begins_finds_nothing_at_once(rare_names):
+    assert rare_names._few_matches("qx") == ("SELECT id FROM calls WHERE 0", [])
+    assert rare_names.calls(CallQuery(search="qx")) == []
+
+
+def test_a_short_search_beginning_too_many_trigrams_reads_the_table_once(rare_names, monkeypatch):
+    monkeypatch.setattr("intulse_desktop.store.MAX_PREFIX_TERMS", 0)
+    candidates, params = rare_names._few_matches("zo")
     assert candidates == r"SELECT id FROM calls WHERE remote_party_name LIKE ? ESCAPE '\'"
-    plan = str(store._db.execute(f"EXPLAIN QUERY PLAN {candidates}", params).fetchall())
+    plan = str(rare_names._db.execute(f"EXPLAIN QUERY PLAN {candidates}", params).fetchall())
     assert "SCAN calls" in plan and "INDEX" not in plan
-    assert ids(store.calls(CallQuery(search="zo"))) == ["call-5000", "call-5001"]
-    assert store.count_calls(CallQuery(search="zo")) == 2
+    assert ids(rare_names.calls(CallQuery(search="zo"))) == ["call-5000", "call-5001"]
 
 
 def test_upgrading_an_old_log_indexes_the_calls_it_holds(tmp_path, monkeypatch):
