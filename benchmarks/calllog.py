@@ -35,8 +35,8 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from intulse_desktop.matching import digits, number_key  # noqa: E402
-from intulse_desktop.store import MIGRATIONS, CallQuery, Store, to_db_time  # noqa: E402
+from intulse_desktop.matching import digits, number_key
+from intulse_desktop.store import MIGRATIONS, CallQuery, Store, to_db_time
 
 FIRST = ("James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
          "Joseph Jessica Thomas Sarah Charles Karen Dana Kim Luis Ana Wei Priya Omar Fatima Sven Ingrid").split()
@@ -101,7 +101,7 @@ def fill(path: Path, calls: int, texts: int, seed: int = 7) -> None:
 
     def text_rows():
         for i in range(texts):
-            name, number, key, _ = rnd.choice(pool)
+            _, number, key, _ = rnd.choice(pool)
             created = end - timedelta(seconds=span * (texts - i) / texts)
             to = rnd.choice(MY_NUMBERS)
             body = " ".join(rnd.choice(WORDS) for _ in range(rnd.randrange(3, 30)))
@@ -110,7 +110,7 @@ def fill(path: Path, calls: int, texts: int, seed: int = 7) -> None:
     insert_call = f"INSERT INTO calls VALUES ({', '.join('?' * 17)})"
     rows = call_rows()
     while True:
-        chunk = [row for _, row in zip(range(200_000), rows)]
+        chunk = [row for _, row in zip(range(200_000), rows, strict=False)]
         if not chunk:
             break
         db.execute("BEGIN")
@@ -247,7 +247,7 @@ def main() -> None:
     for label, text in (("name", NEEDLE[0]), ("number", "(317) 555-0142"), ("rare name", RARE), ("no match", "Xavier Q")):
         times = []
         for i in range(1, len(text) + 1):
-            times.append(shown(lambda i=i: window.search.setText(text[:i])))
+            times.append(shown(lambda i=i, text=text: window.search.setText(text[:i])))
         keystrokes[label] = times
         found = len(window.calls.rows)
         worst = max(times)

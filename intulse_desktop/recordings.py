@@ -12,7 +12,6 @@ least recently used files go when the cache grows past its cap.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import os
@@ -158,7 +157,7 @@ class Fetcher:
                     response.release()
         except FetchError:
             raise
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise FetchError(f"{host} did not answer in time. Try again, or open the recording in the browser.") from None
         except aiohttp.ClientConnectorError:
             raise FetchError(f"Cannot reach {host}. Check the network connection and try again.") from None

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from intulse_desktop.recordings import FetchError, Fetcher, MediaCache, is_intulse_url
+from intulse_desktop.recordings import Fetcher, FetchError, MediaCache, is_intulse_url
 
 from .conftest import API_KEY, closed_port
 
@@ -140,7 +140,9 @@ async def test_another_host_that_refuses_never_sees_the_key(server, cache):
 
 
 async def test_the_key_does_not_follow_a_redirect_away_from_intulse(server, cache):
-    only_locked = lambda url: "/locked/" in url  # noqa: E731 - the "Intulse host" of this test
+    def only_locked(url):  # the "Intulse host" of this test
+        return "/locked/" in url
+
     path = await fetcher(cache, sends_key_to=only_locked).fetch(server.at("locked/401/redirect.wav"))
     assert path.read_bytes() == WAV
     assert server.seen == [

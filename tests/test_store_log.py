@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -160,7 +159,7 @@ def rare_names(store, monkeypatch):
 
 @pytest.mark.parametrize(("search", "expected"), [("zo", ["call-5000", "call-5001"]), ("Z", ["call-5000", "call-5001", "call-5002"]), ("ë", ["call-5000"])])
 def test_a_short_search_with_few_matches_finds_them_through_the_index_vocabulary(rare_names, search, expected):
-    candidates, params = rare_names._few_matches(search)
+    candidates, _ = rare_names._few_matches(search)
     assert "MATCH" in candidates  # the trigrams it begins, found in the vocabulary
     assert ids(rare_names.calls(CallQuery(search=search))) == expected  # at the end of a name too
     assert rare_names.count_calls(CallQuery(search=search)) == len(expected)

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from aiohttp import web
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QItemSelectionModel, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QLabel, QPushButton
 
@@ -332,7 +332,7 @@ def test_export_writes_the_view_as_csv(desktop, qtbot, tmp_path):
         rows = list(csv.reader(f))
     assert rows[0] == list(CALL_FIELDS)
     assert [r[0] for r in rows[1:]] == ["call-6", "call-4", "call-1"]  # the view's rows, in its order
-    by_id = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    by_id = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert by_id["call-6"]["remote_party_name"].startswith("'=HYPERLINK")  # no formula for a spreadsheet
     assert by_id["call-1"]["start_utc"].endswith("Z") and by_id["call-1"]["duration_seconds"] == "184"
     assert window.status.text() == f"Exported 3 calls to {target}."

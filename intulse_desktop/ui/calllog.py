@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,18 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QIcon, QImage, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QFont,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -93,6 +105,7 @@ RANGES = ("Any time", "Today", "Yesterday", "Last 7 days", "Last 30 days", "Cust
 NUMBER_FORMATTING = " ()+-./"  # typed alone (the start of a number), it searches for nothing yet
 OUTCOMES = {"answered": "Answered", "missed": "Missed", "unanswered": "Not answered", None: "In progress"}
 MISSED = QColor("#c5221f")
+_TOP = QModelIndex()  # a table's rows have no parent
 THUMBNAIL = 120
 MAX_IMAGE_BYTES = 20 * 2**20
 
@@ -153,10 +166,10 @@ class CallsModel(QAbstractTableModel):
         self.more = len(self.rows) == PAGE
         self.endResetModel()
 
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> bool:
         return not parent.isValid() and self.more
 
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> None:
         if parent.isValid() or not self.more or not self.rows:
             return
         page = self._store.calls(replace(self.query, after=call_sort_key(self.rows[-1], self.query.sort)))
@@ -249,10 +262,10 @@ class CallsModel(QAbstractTableModel):
 
     # --- what the view shows ---------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
         return 0 if parent.isValid() else len(CALL_COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -322,10 +335,10 @@ class TextsModel(QAbstractTableModel):
         self.more = len(self.rows) == PAGE
         self.endResetModel()
 
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> bool:
         return not parent.isValid() and self.more
 
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> None:
         if parent.isValid() or not self.more or not self.rows:
             return
         page = self._store.messages(limit=PAGE, after=message_sort_key(self.rows[-1]), **self.filters)
@@ -350,10 +363,10 @@ class TextsModel(QAbstractTableModel):
         self.rows.insert(place, found[0])
         self.endInsertRows()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
         return 0 if parent.isValid() else len(TEXT_COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -498,7 +511,10 @@ class CallLogWindow(QWidget):
         self.desktop = desktop
         self.setWindowTitle("Call log — Intulse Desktop")
         self.resize(1120, 700)
-        region = lambda: desktop.settings.default_region  # noqa: E731 - read when drawn: settings change
+
+        def region() -> str:  # read when drawn: settings change
+            return desktop.settings.default_region
+
         self.calls = CallsModel(desktop.store, region, desktop.settings.matcher())
         self.texts = TextsModel(desktop.store, region)
         self.last_export: asyncio.Task[None] | None = None
@@ -808,9 +824,9 @@ class CallLogWindow(QWidget):
                 loop.call_soon_threadsafe(show, done, total)
 
             if calls:
-                work = lambda: export_calls(database, query, target, progress, cancel)  # noqa: E731
+                work = partial(export_calls, database, query, target, progress, cancel)
             else:
-                work = lambda: export_messages(database, filters, target, progress, cancel)  # noqa: E731
+                work = partial(export_messages, database, filters, target, progress, cancel)
             self.export_button.setEnabled(False)
             try:
                 written = await asyncio.to_thread(work)

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from intulse_desktop.formatting import format_duration
 from intulse_desktop.matching import format_number
+from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache
 from intulse_desktop.store import CallRow
-from intulse_desktop.recordings import MAX_FILE_BYTES, FetchError, Fetcher, MediaCache
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.cards import plain_label
 
