@@ -28,3 +28,20 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def human_time(value: datetime | None, now: datetime | None = None) -> str:
+    """A local time as people say it: ``Today 10:04``, ``Yesterday 16:20``, ``Mon 09:12``,
+    and the date for anything a week old or more."""
+    if value is None:
+        return ""
+    local = value.astimezone()
+    days = ((now or datetime.now()).astimezone().date() - local.date()).days
+    clock = local.strftime("%H:%M")
+    if days == 0:
+        return f"Today {clock}"
+    if days == 1:
+        return f"Yesterday {clock}"
+    if 1 < days < 7:
+        return f"{local.strftime('%a')} {clock}"
+    return local.strftime("%Y-%m-%d %H:%M")

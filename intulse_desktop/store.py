@@ -9,7 +9,7 @@ readers (the GUI, the command line) open their own ``Store``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
@@ -27,6 +27,7 @@ from intulse_desktop.matching import Matcher, digits, number_key
 
 MAX_DELIVERIES = 500
 MAX_JOURNAL = 100_000  # how far back an office hub's desktops can catch up (docs/hub.md)
+MAX_PREFIX_TERMS = 200  # a short search beginning more trigrams than this reads the table instead
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -119,6 +120,51 @@ MIGRATIONS: list[str] = [
         seq         INTEGER NOT NULL,
         updated_utc TEXT NOT NULL
     ) WITHOUT ROWID;
+    """,
+    # 3: find a call by any part of its name or number on a large log. A trigram index
+    # (contentless, no positions: the smallest) over the name, the digits as written and the
+    # E.164 key (so "+1 317 555" finds "317-555-0142" too), each value padded with two U+0001
+    # so that even its last character begins a trigram (see Store._index_query), and its
+    # vocabulary. The search re-checks candidates with LIKE, so it answers exactly as a scan
+    # would. FTS5 needs integer rowids and calls are keyed by text, so call_numbers numbers
+    # them; triggers keep both in step.
+    """
+    CREATE TABLE call_numbers (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+    CREATE VIRTUAL TABLE calls_search USING fts5 (
+        remote_party_name, remote_digits, remote_key, content='', detail='none', columnsize=0, tokenize='trigram'
+    );
+    CREATE VIRTUAL TABLE calls_search_terms USING fts5vocab (calls_search, 'row');
+    INSERT INTO call_numbers (id) SELECT id FROM calls ORDER BY start_utc;
+    INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key)
+        SELECT n, remote_party_name || char(1, 1), remote_digits || char(1, 1), remote_key || char(1, 1)
+        FROM calls JOIN call_numbers USING (id);
+    CREATE TRIGGER calls_search_insert AFTER INSERT ON calls BEGIN
+        INSERT INTO call_numbers (id) VALUES (new.id);
+        INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key)
+            SELECT n, new.remote_party_name || char(1, 1), new.remote_digits || char(1, 1),
+                new.remote_key || char(1, 1)
+            FROM call_numbers WHERE id = new.id;
+    END;
+    CREATE TRIGGER calls_search_update AFTER UPDATE OF remote_party_name, remote_digits, remote_key ON calls
+    WHEN old.remote_party_name IS NOT new.remote_party_name OR old.remote_digits IS NOT new.remote_digits
+        OR old.remote_key IS NOT new.remote_key
+    BEGIN
+        INSERT INTO calls_search (calls_search, rowid, remote_party_name, remote_digits, remote_key)
+            SELECT 'delete', n, old.remote_party_name || char(1, 1), old.remote_digits || char(1, 1),
+                old.remote_key || char(1, 1)
+            FROM call_numbers WHERE id = old.id;
+        INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key)
+            SELECT n, new.remote_party_name || char(1, 1), new.remote_digits || char(1, 1),
+                new.remote_key || char(1, 1)
+            FROM call_numbers WHERE id = new.id;
+    END;
+    CREATE TRIGGER calls_search_delete AFTER DELETE ON calls BEGIN
+        INSERT INTO calls_search (calls_search, rowid, remote_party_name, remote_digits, remote_key)
+            SELECT 'delete', n, old.remote_party_name || char(1, 1), old.remote_digits || char(1, 1),
+                old.remote_key || char(1, 1)
+            FROM call_numbers WHERE id = old.id;
+        DELETE FROM call_numbers WHERE id = old.id;
+    END;
     """,
 ]
 
@@ -220,6 +266,31 @@ class CallQuery:
     limit: int | None = 50
     offset: int = 0
     order: Literal["asc", "desc"] = "desc"
+    sort: str = "start_utc"  # a key of CALL_SORTS
+    after: tuple[Any, ...] | None = None  # keyset paging: the call_sort_key of the last row already read
+    id: str | None = None  # only this call (does it match the rest of the query?)
+
+
+# What the call log can be sorted by: the SQL (never built from input) and the same value
+# computed from a row, so a page can continue after a row (keyset) and a live row can be
+# placed among loaded ones. Ties go by start time, then id. Names sort ignoring ASCII case
+# (SQLite's lower(), which bytes.lower() matches).
+CALL_SORTS: dict[str, tuple[str, Callable[[CallRow], Any]]] = {
+    "start_utc": ("start_utc", lambda r: to_db_time(r.start_utc)),
+    "direction": ("direction", lambda r: r.direction),
+    "outcome": ("coalesce(outcome, '')", lambda r: r.outcome or ""),
+    "remote_party_name": ("lower(remote_party_name)", lambda r: r.remote_party_name.encode().lower().decode()),
+    "remote_party_number": ("remote_digits", lambda r: digits(r.remote_party_number)),
+    "extension": ("extension", lambda r: r.extension),
+    "duration_seconds": ("coalesce(duration_seconds, -1)", lambda r: -1 if r.duration_seconds is None else r.duration_seconds),
+    "recording": ("(coalesce(recording, '') != '')", lambda r: int(bool(r.recording))),
+}
+
+
+def call_sort_key(row: CallRow, sort: str = "start_utc") -> tuple[Any, ...]:
+    """Where ``row`` stands in the order ``sort`` (ascending); what ``CallQuery.after`` takes."""
+    value = CALL_SORTS[sort][1](row)
+    return (value, row.id) if sort == "start_utc" else (value, to_db_time(row.start_utc), row.id)
 
 
 # --- time as stored: fixed-width ISO 8601 in UTC, so text order is time order -------------
@@ -249,7 +320,34 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _statements(script: str) -> Iterator[str]:
+    """Each statement of a migration (a trigger's body has semicolons of its own)."""
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \n;"):
+                yield statement
+            statement = ""
+    if statement.strip(" \n;"):
+        raise StoreError(f"incomplete statement in a migration: {statement[:80]!r}")
+
+
+def _fts_string(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _all_trigrams(value: str) -> str:
+    """Every trigram of ``value`` (3 or more characters), as one FTS5 query."""
+    grams = dict.fromkeys(value[i : i + 3] for i in range(len(value) - 2))
+    return "(" + " AND ".join(_fts_string(g) for g in grams) + ")"
+
+
 class Store:
+    # SQLite steps (about 20 ms on a 2-core laptop) a search may scan in the order shown
+    # before it looks for its few matches another way: see iter_calls, benchmarks/calllog.py.
+    SCAN_BUDGET = 250_000
+
     def __init__(self, path: Path | str, region: str = "US", *, journal: bool = False) -> None:
         self.path = Path(path)
         self.region = region
@@ -283,9 +381,8 @@ class Store:
                     f"{self.path} was written by a newer Intulse Desktop (schema {version})"
                 )
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
+                for statement in _statements(script):
+                    self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {number}")
 
     @contextmanager
@@ -467,36 +564,61 @@ class Store:
         return changed
 
     def mark_missed_seen(self, mine: Matcher) -> int:
-        where, params = self._mine_clause(mine)
+        where, params = self._mine_clause(mine, by_unseen=True)
         return self._db.execute(
             f"UPDATE calls SET seen = 1 WHERE outcome = 'missed' AND seen = 0 AND {where}", params
         ).rowcount
 
+    def prune(self, before: datetime, limit: int = 500) -> int:
+        """Delete up to ``limit`` calls and ``limit`` texts (with their attachments) from
+        before ``before``, oldest first; returns how many went. Small batches keep each
+        transaction, and so the receiver's wait behind it, short."""
+        cutoff = to_db_time(before)
+        calls = self._db.execute(
+            "DELETE FROM calls WHERE id IN (SELECT id FROM calls WHERE start_utc < ? ORDER BY start_utc LIMIT ?)",
+            (cutoff, limit),
+        ).rowcount
+        texts = self._db.execute(
+            "DELETE FROM messages WHERE key IN "
+            "(SELECT key FROM messages WHERE created_utc < ? ORDER BY created_utc LIMIT ?)",
+            (cutoff, limit),
+        ).rowcount
+        return calls + texts
+
     # --- queries -------------------------------------------------------------------------
 
     @staticmethod
-    def _mine_clause(mine: Matcher) -> tuple[str, list[Any]]:
+    def _mine_clause(mine: Matcher, by_unseen: bool = False) -> tuple[str, list[Any]]:
+        """``by_unseen``: for the few unseen missed calls, read through their partial index.
+        ("+column" keeps SQLite, which has no statistics, from walking every call of my
+        extension instead: 100 ms on a million calls, at every tray refresh.)"""
         parts, params = [], []
+        plus = "+" if by_unseen else ""
         if mine.extension:
-            parts.append("extension = ?")
+            parts.append(f"{plus}extension = ?")
             params.append(mine.extension)
         if mine.user_id is not None:
-            parts.append("user_id = ?")
+            parts.append(f"{plus}user_id = ?")
             params.append(mine.user_id)
         return ("(" + " OR ".join(parts) + ")" if parts else "0"), params
 
+    @staticmethod
+    def _search_clause(search: str) -> tuple[str, list[Any]]:
+        """Name, or the digits of the number as written or as E.164; ("", []) for no search."""
+        text = search.strip()
+        if not text:
+            return "", []
+        wanted = digits(text)
+        if wanted:
+            return (
+                r"(remote_party_name LIKE ? ESCAPE '\' OR remote_digits LIKE ? OR remote_key LIKE ?)",
+                [_like(text), f"%{wanted}%", f"%{wanted}%"],
+            )
+        return r"remote_party_name LIKE ? ESCAPE '\'", [_like(text)]
+
     def _call_where(self, query: CallQuery) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        text = query.search.strip()
-        if text:
-            wanted = digits(text)
-            if wanted:
-                clauses.append(r"(remote_party_name LIKE ? ESCAPE '\' OR remote_digits LIKE ?)")
-                params += [_like(text), f"%{wanted}%"]
-            else:
-                clauses.append(r"remote_party_name LIKE ? ESCAPE '\'")
-                params.append(_like(text))
+        clause, params = self._search_clause(query.search)
+        clauses = [clause] if clause else []
         if query.outcome:
             clauses.append("outcome = ?")
             params.append(query.outcome)
@@ -515,24 +637,127 @@ class Store:
             clause, extra = self._mine_clause(query.mine)
             clauses.append(clause)
             params += extra
+        if query.id is not None:
+            clauses.append("id = ?")
+            params.append(query.id)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def _index_query(self, search: str) -> str | None:
+        """An FTS5 query for the calls ``search`` may match (LIKE then decides): "" if none can,
+        None where the index cannot help (a short text that begins too many trigrams).
+
+        The text (and its digits, if any): 3 or more characters must hold every one of their
+        trigrams; fewer must begin one of the index's trigrams, looked up in its vocabulary
+        (every value is indexed with two characters of padding, so its last letter begins one).
+        """
+        text = search.strip()
+        parts = []
+        for value in dict.fromkeys(filter(None, [text, digits(text)])):
+            if len(value) >= 3:
+                parts.append(_all_trigrams(value))
+                continue
+            start = value.lower()
+            terms = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT term FROM calls_search_terms WHERE term >= ? AND term < ? LIMIT ?",
+                    (start, start + "\U0010ffff", MAX_PREFIX_TERMS + 1),
+                )
+            ]
+            if len(terms) > MAX_PREFIX_TERMS:
+                return None
+            if terms:
+                parts.append("(" + " OR ".join(_fts_string(term) for term in terms) + ")")
+        return " OR ".join(parts)
+
+    def _few_matches(self, search: str) -> tuple[str, list[Any]]:
+        """The calls a search may match, found without walking the log in order: through the
+        trigram index, or where it cannot help, in one pass over the table."""
+        match = self._index_query(search)
+        if match is None:
+            clause, params = self._search_clause(search)
+            return f"SELECT id FROM calls WHERE {clause}", params
+        if not match:
+            return "SELECT id FROM calls WHERE 0", []
+        return (
+            "SELECT k.id FROM calls_search JOIN call_numbers AS k ON k.n = calls_search.rowid "
+            "WHERE calls_search MATCH ?",
+            [match],
+        )
+
+    def _source(self, query: CallQuery, few: bool) -> tuple[str, list[Any]]:
+        """FROM what: all calls, or (``few``) the search's candidates first, each then looked up
+        (CROSS JOIN keeps that order; SQLite would rather walk the log in order probing them)."""
+        if not few:
+            return "calls", []
+        candidates, params = self._few_matches(query.search)
+        return f"({candidates}) AS found CROSS JOIN calls USING (id)", params
+
+    def _calls_sql(self, query: CallQuery, few: bool = False) -> tuple[str, list[Any]]:
+        if query.sort not in CALL_SORTS:
+            raise ValueError(f"cannot sort calls by {query.sort!r}; use one of {', '.join(CALL_SORTS)}")
+        source, params = self._source(query, few)
+        where, extra = self._call_where(query)
+        params += extra
+        keys = ["start_utc", "id"] if query.sort == "start_utc" else [CALL_SORTS[query.sort][0], "start_utc", "id"]
+        descending = query.order == "desc"
+        if query.after is not None:
+            if len(query.after) != len(keys):
+                raise ValueError(f"a position in calls sorted by {query.sort} has {len(keys)} values")
+            marks = ", ".join("?" * len(keys))
+            where += f"{' AND' if where else ' WHERE'} ({', '.join(keys)}) {'<' if descending else '>'} ({marks})"
+            params += list(query.after)
+        order = ", ".join(f"{key} {'DESC' if descending else 'ASC'}" for key in keys)
+        sql = f"SELECT {_CALL_COLUMNS} FROM {source}{where} ORDER BY {order}"
+        if query.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [query.limit, query.offset]
+        return sql, params
 
     def calls(self, query: CallQuery = CallQuery()) -> list[CallRow]:
         return list(self.iter_calls(query))
 
     def iter_calls(self, query: CallQuery = CallQuery()) -> Iterator[CallRow]:
-        where, params = self._call_where(query)
-        order = "DESC" if query.order == "desc" else "ASC"
-        sql = f"SELECT {_CALL_COLUMNS} FROM calls{where} ORDER BY start_utc {order}, id {order}"
-        if query.limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [query.limit, query.offset]
-        for row in self._db.execute(sql, params):
+        """Calls in the query's order. A search first scans in that order for a moment (quick
+        when matches are many); if that was not enough, matches are few: see ``_few_matches``."""
+        sql, params = self._calls_sql(query)
+        rows: Iterable[tuple[Any, ...]] | None = None
+        if query.id is None and query.search.strip():
+            rows = self._within_budget(sql, params)
+            if rows is None:
+                sql, params = self._calls_sql(query, few=True)
+        for row in self._db.execute(sql, params) if rows is None else rows:
             yield _call_row(row)
 
     def count_calls(self, query: CallQuery = CallQuery()) -> int:
         where, params = self._call_where(query)
+        if query.id is None and query.search.strip():
+            rows = self._within_budget(f"SELECT count(*) FROM calls{where}", params)
+            if rows is not None:
+                return rows[0][0]
+            source, found = self._source(query, few=True)
+            return self._db.execute(f"SELECT count(*) FROM {source}{where}", found + params).fetchone()[0]
         return self._db.execute(f"SELECT count(*) FROM calls{where}", params).fetchone()[0]
+
+    def _within_budget(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]] | None:
+        """All rows of ``sql``, or None if reading them takes more than ``SCAN_BUDGET`` steps."""
+        ticks = 0
+        allowed = max(0, self.SCAN_BUDGET // 1000)
+
+        def tick() -> bool:
+            nonlocal ticks
+            ticks += 1
+            return ticks > allowed  # True interrupts the statement
+
+        self._db.set_progress_handler(tick, 1000)
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            if ticks <= allowed:
+                raise
+            return None
+        finally:
+            self._db.set_progress_handler(None, 0)
 
     def call(self, call_id: str) -> CallRow | None:
         row = self._db.execute(f"SELECT {_CALL_COLUMNS} FROM calls WHERE id = ?", (call_id,)).fetchone()
@@ -579,18 +804,50 @@ class Store:
         return [_call_row(row) for row in self._db.execute(sql, [*params, limit])]
 
     def unseen_missed_count(self, mine: Matcher) -> int:
-        where, params = self._mine_clause(mine)
+        where, params = self._mine_clause(mine, by_unseen=True)
         return self._db.execute(
             f"SELECT count(*) FROM calls WHERE outcome = 'missed' AND seen = 0 AND {where}", params
         ).fetchone()[0]
 
-    def messages(self, limit: int | None = 50, offset: int = 0, order: str = "desc") -> list[MessageRow]:
+    def messages(
+        self,
+        limit: int | None = 50,
+        offset: int = 0,
+        order: str = "desc",
+        *,
+        search: str = "",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: tuple[str, str] | None = None,
+        key: str | None = None,
+    ) -> list[MessageRow]:
+        """Texts by time; ``search`` looks in the body and the sender's number (digits only),
+        ``after`` continues after a ``message_sort_key`` (keyset paging), ``key`` asks about one."""
         direction = "DESC" if order == "desc" else "ASC"
-        sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages ORDER BY created_utc {direction}, key {direction}"
+        clauses: list[str] = []
         params: list[Any] = []
+        text = search.strip()
+        if text:
+            wanted = digits(text)
+            clauses.append(r"(body LIKE ? ESCAPE '\'" + (" OR from_key LIKE ?)" if wanted else ")"))
+            params += [_like(text), f"%{wanted}%"] if wanted else [_like(text)]
+        if since:
+            clauses.append("created_utc >= ?")
+            params.append(to_db_time(since))
+        if until:
+            clauses.append("created_utc < ?")
+            params.append(to_db_time(until))
+        if after is not None:
+            clauses.append(f"(created_utc, key) {'<' if order == 'desc' else '>'} (?, ?)")
+            params += list(after)
+        if key is not None:
+            clauses.append("key = ?")
+            params.append(key)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages{where} ORDER BY created_utc {direction}, key {direction}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
-            params = [limit, offset]
+            params += [limit, offset]
         return self._with_attachments(self._db.execute(sql, params).fetchall())
 
     def _with_attachments(self, rows: list[tuple[Any, ...]]) -> list[MessageRow]:
@@ -692,6 +949,11 @@ _INSERT_DELIVERY = (
 _TRIM_DELIVERIES = "DELETE FROM deliveries WHERE seq <= (SELECT max(seq) FROM deliveries) - ?"
 _INSERT_JOURNAL = "INSERT INTO journal (received_utc, event_type, payload) VALUES (?, ?, ?)"
 _TRIM_JOURNAL = "DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?"
+
+
+def message_sort_key(row: MessageRow) -> tuple[str, str]:
+    """Where a text stands in time order; what ``Store.messages(after=...)`` takes."""
+    return (to_db_time(row.created_utc), row.key)
 
 
 def _call_row(row: tuple[Any, ...]) -> CallRow:

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
-from intulse_desktop.formatting import local_time_short
+from intulse_desktop.formatting import local_time, local_time_short
 from intulse_desktop.hub_client import HubClient
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.logs import Redactor
 from intulse_desktop.matching import format_number, normalize_number
 from intulse_desktop.paths import Paths
 from intulse_desktop.popups import Decision, decide
+from intulse_desktop.retention import prune
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
@@ -36,6 +38,7 @@ from intulse_desktop.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
+PRUNE_EVERY_MS = 24 * 60 * 60 * 1000  # retention: once at start, then daily
 RECENT_DECISIONS = 200
 CONNECTED = ("ringing", "in_use", "busy", "on_hold")  # states where the other party means something
 HUB_WORDS = {  # the office hub connection, as the tray says it
@@ -102,11 +105,20 @@ class Desktop(QObject):
         self._unsubscribe = service.bus.subscribe(self.on_delivery)
         self.tray.set_dnd(self.settings.do_not_disturb)
         self.refresh_tray()
+        self._pruning: asyncio.Task[None] | None = None
+        self._prune_timer = QTimer(self)
+        self._prune_timer.setInterval(PRUNE_EVERY_MS)
+        self._prune_timer.timeout.connect(self.prune_log)
 
     def start(self) -> None:
         self.tray.start()
+        self.prune_log()
+        self._prune_timer.start()
 
     def close(self) -> None:
+        self._prune_timer.stop()
+        if self._pruning is not None:
+            self._pruning.cancel()
         self._unsubscribe()
         self.cards.close_all()
         self.tray.hide()
@@ -236,8 +248,31 @@ class Desktop(QObject):
 
     def show_caller(self, number: str, name: str = "") -> None:
         if self.details is None:
-            self.details = CallerDetails(self.store, lambda: self.settings.default_region, self.actions)
+            self.details = CallerDetails(
+                self.store, lambda: self.settings.default_region, self.actions, self.play_recording
+            )
         self.details.show_number(number, name)
+
+    def play_recording(self, call: CallRow) -> None:
+        from intulse_desktop.ui.player import caller_title, show_recording
+
+        if call.recording:
+            region = self.settings.default_region
+            subtitle = f"{format_number(call.remote_party_number, region)} · {local_time(call.start_utc)}"
+            show_recording(self, call.recording, caller_title(call, region), subtitle)
+
+    def prune_log(self) -> None:
+        """Delete what is older than ``retention_days`` (if set), in the background."""
+        days = self.settings.retention_days
+        if days is None or (self._pruning is not None and not self._pruning.done()):
+            return
+
+        async def run() -> None:
+            if await prune(self.service.writer, days):
+                self.refresh_tray()
+                self.changed.emit()
+
+        self._pruning = self.tasks.spawn(run(), "prune the call log")
 
     def show_call_log(self) -> None:
         from intulse_desktop.ui.calllog import CallLogWindow
@@ -277,7 +312,10 @@ class Desktop(QObject):
     def save_settings(self, settings: Settings) -> None:
         """Save and take effect at once (what needs no rebinding; see ``apply_settings``)."""
         settings.save(self.paths.settings_file)
+        retention_changed = settings.retention_days != self.settings.retention_days
         self.settings = settings
+        if retention_changed:
+            self.prune_log()
         self.service.apply(settings)
         self.store.region = settings.default_region
         self.tray.set_dnd(settings.do_not_disturb)

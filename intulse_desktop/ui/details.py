@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QPushButton,
+    QStyle,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -41,21 +44,35 @@ def message_summary(message: MessageRow) -> str:
     return f"Text: {first[:200]}{extra}"
 
 
+def plain_tooltip(text: str) -> str:
+    """Untrusted text for a tooltip, which Qt would render as rich text if it looked like HTML."""
+    return "<p style='white-space: pre-wrap'>" + html.escape(text) + "</p>"
+
+
 def history_name(calls: list[CallRow], fallback: str) -> str:
     """The caller-ID name the number last had (an empty name leaves the earlier one)."""
     return next((c.remote_party_name for c in calls if c.remote_party_name.strip()), fallback) or "Unknown caller"
 
 
 class CallerDetails(QWidget):
-    """One window, reused: a click on any card or recent caller shows that number here."""
+    """One window, reused: a click on any card or recent caller shows that number here.
 
-    def __init__(self, store: Store, region: Callable[[], str], actions: Callable[[str, str], CardActions]) -> None:
+    ``play`` plays a call's recording (double-click it, or Play recording)."""
+
+    def __init__(
+        self,
+        store: Store,
+        region: Callable[[], str],
+        actions: Callable[[str, str], CardActions],
+        play: Callable[[CallRow], object] | None = None,
+    ) -> None:
         super().__init__(None)
         self.setWindowTitle("Caller details")
         self.resize(560, 480)
         self._store = store
         self._region = region
         self._actions = actions
+        self._play = play
         self.number = ""
         self.name = plain_label("", "name")
         self.name.setStyleSheet("font-size: 16pt; font-weight: 600;")
@@ -67,6 +84,12 @@ class CallerDetails(QWidget):
         self.history.setRootIsDecorated(False)
         self.history.setUniformRowHeights(True)
         self.history.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.history.itemActivated.connect(lambda item: self.play_selected())
+        self.history.currentItemChanged.connect(lambda item: self._set_play_enabled())
+        self._play_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self.play_button = QPushButton(self._play_icon, "Play recording")
+        self.play_button.clicked.connect(self.play_selected)
+        self.play_button.setVisible(play is not None)
         layout = QVBoxLayout(self)
         for widget in (self.name, self.formatted, self.summary):
             layout.addWidget(widget)
@@ -99,7 +122,7 @@ class CallerDetails(QWidget):
     def _set_buttons(self, actions: CardActions) -> None:
         while self.buttons.count():
             item = self.buttons.takeAt(0)
-            if item.widget() is not None:
+            if item.widget() is not None and item.widget() is not self.play_button:
                 item.widget().deleteLater()
         for text, action in (("Copy number", actions.copy), ("Call back", actions.call_back), ("Open in CRM", actions.crm)):
             if action is not None:
@@ -107,16 +130,37 @@ class CallerDetails(QWidget):
                 button.clicked.connect(action)
                 self.buttons.addWidget(button)
         self.buttons.addStretch(1)
+        self.buttons.addWidget(self.play_button)
+        self._set_play_enabled()
+
+    def selected_call(self) -> CallRow | None:
+        item = self.history.currentItem()
+        call = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        return call if isinstance(call, CallRow) else None
+
+    def play_selected(self) -> None:
+        call = self.selected_call()
+        if call is not None and call.recording and self._play is not None:
+            self._play(call)
+
+    def _set_play_enabled(self) -> None:
+        call = self.selected_call()
+        self.play_button.setEnabled(call is not None and bool(call.recording))
 
     def _fill(self, calls: list[CallRow], messages: list[MessageRow]) -> None:
-        entries: list[tuple[datetime, str, str]] = [(c.start_utc, call_summary(c), c.extension) for c in calls]
-        entries += [(m.created_utc, message_summary(m), "") for m in messages]
+        entries: list[tuple[datetime, str, str, CallRow | None]] = [
+            (c.start_utc, call_summary(c), c.extension, c) for c in calls
+        ]
+        entries += [(m.created_utc, message_summary(m), "", None) for m in messages]
         entries.sort(key=lambda e: e[0], reverse=True)
         self.history.clear()
         items = []
-        for when, what, extension in entries:
+        for when, what, extension, call in entries:
             item = QTreeWidgetItem([local_time(when), what, extension])
-            item.setToolTip(1, what)
+            item.setToolTip(1, plain_tooltip(what))
+            item.setData(0, Qt.ItemDataRole.UserRole, call)
+            if call is not None and call.recording:
+                item.setIcon(1, self._play_icon)
             items.append(item)
         self.history.addTopLevelItems(items)
         self.history.resizeColumnToContents(0)
