@@ -87,7 +87,7 @@ class CallerDetails(QWidget):
         self.history.itemActivated.connect(lambda item: self.play_selected())
         self.history.currentItemChanged.connect(lambda item: self._set_play_enabled())
         self._play_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
-        self.play_button = QPushButton(self._play_icon, "Play recording")
+        self.play_button = QPushButton(self._play_icon, "Play recording", self)
         self.play_button.clicked.connect(self.play_selected)
         self.play_button.setVisible(play is not None)
         layout = QVBoxLayout(self)
