@@ -12,6 +12,7 @@ from intulse_desktop.events import CallCompleted, CallStarted, ExtensionUpdated,
 from intulse_desktop.export import iso_utc
 from intulse_desktop.formatting import printable
 from intulse_desktop.hub_client import HubClient
+from intulse_desktop.retention import pruning
 from intulse_desktop.service import Service
 
 
@@ -116,7 +117,8 @@ async def run(
             print(
                 f"intulse-desktop: receiving events from the office hub at {hub[0]}", file=sys.stderr, flush=True
             )
-        await stop.wait()
+        async with pruning(service.writer, service.settings.retention_days):
+            await stop.wait()
     finally:
         if client is not None:
             await client.stop()

@@ -41,6 +41,7 @@ from intulse_desktop.headless import LinePrinter, stop_on_signals
 from intulse_desktop.hub_client import CLOSE_REVOKED, STREAM_PATH
 from intulse_desktop.hub_users import ALL, User, Users
 from intulse_desktop.matching import Matcher, number_key
+from intulse_desktop.retention import pruning
 from intulse_desktop.service import Service
 from intulse_desktop.store import JournalRow, Store
 from intulse_desktop.tasks import Tasks
@@ -405,7 +406,8 @@ async def run(
             file=sys.stderr,
             flush=True,
         )
-        await stop.wait()
+        async with pruning(service.writer, service.settings.retention_days):
+            await stop.wait()
     finally:
         await service.close()
         await hub.close()

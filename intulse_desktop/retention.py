@@ -6,12 +6,19 @@ meanwhile waits for one short transaction at most, never for the whole prune.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from intulse_desktop.store import now_utc
 from intulse_desktop.writer import Writer
 
+log = logging.getLogger(__name__)
+
 BATCH = 500
+DAY = 24 * 60 * 60
 
 
 async def prune(writer: Writer, days: int, now: datetime | None = None, batch: int = BATCH) -> int:
@@ -21,3 +28,29 @@ async def prune(writer: Writer, days: int, now: datetime | None = None, batch: i
     while deleted := await writer.run(lambda store: store.prune(before, batch)):
         total += deleted
     return total
+
+
+async def keep_pruned(
+    writer: Writer, days: int, on_pruned: Callable[[], None] | None = None, every: float = DAY
+) -> None:
+    """Prune now, then once a day, for as long as the app runs (cancel the task to stop)."""
+    while True:
+        deleted = await prune(writer, days)
+        if deleted:
+            log.info("deleted %d calls and texts older than %d days", deleted, days)
+            if on_pruned is not None:
+                on_pruned()
+        await asyncio.sleep(every)
+
+
+@contextlib.asynccontextmanager
+async def pruning(writer: Writer, days: int | None) -> AsyncIterator[None]:
+    """``keep_pruned`` for the length of a ``with`` block (headless, hub); nothing when ``days`` is None."""
+    task = None if days is None else asyncio.get_running_loop().create_task(keep_pruned(writer, days))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -480,7 +480,13 @@ def test_retention_prunes_old_calls_and_texts_in_the_background_and_the_tray_fol
     desktop.refresh_tray()
     assert "3 missed calls" in desktop.tray.icon.toolTip()
     desktop.save_settings(me.with_values({"retention_days": 30}))
-    asyncio.get_event_loop().run_until_complete(desktop._pruning)
+
+    async def pruned() -> None:
+        while "missed call" in desktop.tray.icon.toolTip():
+            await asyncio.sleep(0.01)
+
+    asyncio.get_event_loop().run_until_complete(asyncio.wait_for(pruned(), 5))
+    assert not desktop._pruning.done()  # and again tomorrow
     assert [c.id for c in desktop.store.calls()] == ["call-9"]
     assert desktop.store.messages() == []
     assert "missed call" not in desktop.tray.icon.toolTip()
@@ -488,6 +494,6 @@ def test_retention_prunes_old_calls_and_texts_in_the_background_and_the_tray_fol
 
 def test_without_retention_nothing_is_pruned(desktop):
     add(desktop, call(1, timedelta(days=4000)))
-    desktop.prune_log()
+    desktop.keep_pruned()
     assert desktop._pruning is None
     assert len(desktop.store.calls()) == 1

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -23,7 +23,7 @@ from intulse_desktop.logs import Redactor
 from intulse_desktop.matching import format_number, normalize_number
 from intulse_desktop.paths import Paths
 from intulse_desktop.popups import Decision, decide
-from intulse_desktop.retention import prune
+from intulse_desktop.retention import keep_pruned
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
@@ -38,7 +38,6 @@ from intulse_desktop.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
-PRUNE_EVERY_MS = 24 * 60 * 60 * 1000  # retention: once at start, then daily
 RECENT_DECISIONS = 200
 CONNECTED = ("ringing", "in_use", "busy", "on_hold")  # states where the other party means something
 HUB_WORDS = {  # the office hub connection, as the tray says it
@@ -106,17 +105,12 @@ class Desktop(QObject):
         self.tray.set_dnd(self.settings.do_not_disturb)
         self.refresh_tray()
         self._pruning: asyncio.Task[None] | None = None
-        self._prune_timer = QTimer(self)
-        self._prune_timer.setInterval(PRUNE_EVERY_MS)
-        self._prune_timer.timeout.connect(self.prune_log)
 
     def start(self) -> None:
         self.tray.start()
-        self.prune_log()
-        self._prune_timer.start()
+        self.keep_pruned()
 
     def close(self) -> None:
-        self._prune_timer.stop()
         if self._pruning is not None:
             self._pruning.cancel()
         self._unsubscribe()
@@ -261,18 +255,20 @@ class Desktop(QObject):
             subtitle = f"{format_number(call.remote_party_number, region)} · {local_time(call.start_utc)}"
             show_recording(self, call.recording, caller_title(call, region), subtitle)
 
-    def prune_log(self) -> None:
-        """Delete what is older than ``retention_days`` (if set), in the background."""
+    def keep_pruned(self) -> None:
+        """Delete what is older than ``retention_days`` (if set): now, then daily, in the background."""
+        if self._pruning is not None:
+            self._pruning.cancel()
+            self._pruning = None
         days = self.settings.retention_days
-        if days is None or (self._pruning is not None and not self._pruning.done()):
-            return
+        if days is not None:
+            self._pruning = self.tasks.spawn(
+                keep_pruned(self.service.writer, days, on_pruned=self._pruned), "prune the call log"
+            )
 
-        async def run() -> None:
-            if await prune(self.service.writer, days):
-                self.refresh_tray()
-                self.changed.emit()
-
-        self._pruning = self.tasks.spawn(run(), "prune the call log")
+    def _pruned(self) -> None:
+        self.refresh_tray()
+        self.changed.emit()
 
     def show_call_log(self) -> None:
         from intulse_desktop.ui.calllog import CallLogWindow
@@ -315,7 +311,7 @@ class Desktop(QObject):
         retention_changed = settings.retention_days != self.settings.retention_days
         self.settings = settings
         if retention_changed:
-            self.prune_log()
+            self.keep_pruned()
         self.service.apply(settings)
         self.store.region = settings.default_region
         self.tray.set_dnd(settings.do_not_disturb)

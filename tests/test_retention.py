@@ -1,0 +1,52 @@
+"""Retention outside the GUI: the headless receiver and the hub prune too."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from intulse_desktop.events import parse
+from intulse_desktop.retention import keep_pruned, pruning
+
+from .conftest import payload
+
+NOW = datetime.now(timezone.utc)
+
+
+async def record_calls(writer, ages_in_days):
+    for n, age in enumerate(ages_in_days):
+        body = payload("CallCompleted") | {"Id": f"c{n}", "StartUtc": (NOW - timedelta(days=age)).isoformat()}
+        await writer.record(parse(body, "CallCompleted"), False, NOW)
+
+
+async def ids(writer):
+    return await writer.run(lambda store: sorted(c.id for c in store.calls()))
+
+
+async def test_pruning_deletes_old_calls_while_the_block_runs_and_stops_after(writer):
+    await record_calls(writer, [40, 35, 1])
+    async with pruning(writer, 30):
+        for _ in range(200):
+            if await ids(writer) == ["c2"]:
+                break
+            await asyncio.sleep(0.01)
+    assert await ids(writer) == ["c2"]
+
+
+async def test_pruning_without_retention_keeps_everything(writer):
+    await record_calls(writer, [4000])
+    async with pruning(writer, None):
+        await asyncio.sleep(0.05)
+    assert await ids(writer) == ["c0"]
+
+
+async def test_keep_pruned_prunes_again_each_period(writer):
+    calls = []
+    task = asyncio.get_running_loop().create_task(keep_pruned(writer, 30, lambda: calls.append(1), every=0.05))
+    await record_calls(writer, [40])
+    for _ in range(100):
+        if calls:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert calls == [1] and await ids(writer) == []
