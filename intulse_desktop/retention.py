@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
-from intulse_desktop.store import now_utc
+from intulse_desktop.store import StoreError, now_utc
 from intulse_desktop.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,11 @@ async def keep_pruned(
 ) -> None:
     """Prune now, then once a day, for as long as the app runs (cancel the task to stop)."""
     while True:
-        deleted = await prune(writer, days)
+        try:
+            deleted = await prune(writer, days)
+        except StoreError as exc:  # a full disk, say: try again tomorrow
+            log.warning("could not prune the call log: %s", exc)
+            deleted = 0
         if deleted:
             log.info("deleted %d calls and texts older than %d days", deleted, days)
             if on_pruned is not None:

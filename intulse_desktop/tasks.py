@@ -20,6 +20,10 @@ class Tasks:
         self._loop = loop  # Qt slots may start tasks between loop passes
         self._running: set[asyncio.Task[Any]] = set()
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
         task = self._loop.create_task(coro, name=what)
         self._running.add(task)

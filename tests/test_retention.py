@@ -50,3 +50,21 @@ async def test_keep_pruned_prunes_again_each_period(writer):
         await asyncio.sleep(0.01)
     task.cancel()
     assert calls == [1] and await ids(writer) == []
+
+
+async def test_a_prune_that_cannot_write_is_tried_again_next_time(writer, caplog):
+    from intulse_desktop.store import StoreError
+
+    await record_calls(writer, [40])
+    try:
+        await writer.run(lambda store: store._db.execute("PRAGMA query_only = ON"))
+    except StoreError:
+        pass  # from now on every write fails
+    task = asyncio.get_running_loop().create_task(keep_pruned(writer, 30, every=0.02))
+    for _ in range(100):
+        if len([r for r in caplog.records if "could not prune" in r.getMessage()]) >= 2:
+            break
+        await asyncio.sleep(0.01)
+    assert not task.done()
+    task.cancel()
+    assert len([r for r in caplog.records if "could not prune" in r.getMessage()]) >= 2

@@ -261,9 +261,9 @@ class Desktop(QObject):
             self._pruning.cancel()
             self._pruning = None
         days = self.settings.retention_days
-        if days is not None:
-            self._pruning = self.tasks.spawn(
-                keep_pruned(self.service.writer, days, on_pruned=self._pruned), "prune the call log"
+        if days is not None:  # lives as long as the app, so not one of ``tasks`` (which finish)
+            self._pruning = asyncio.ensure_future(
+                keep_pruned(self.service.writer, days, on_pruned=self._pruned), loop=self.tasks.loop
             )
 
     def _pruned(self) -> None:
