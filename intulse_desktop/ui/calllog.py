@@ -141,28 +141,26 @@ def _dot(color: QColor) -> QIcon:
     return QIcon(pixmap)
 
 
-class CallsModel(QAbstractTableModel):
-    """The calls a ``CallQuery`` selects, read ``PAGE`` at a time as the view asks for more."""
+class _PagedModel(QAbstractTableModel):
+    """Rows read ``PAGE`` at a time, each page continuing after the last row (keyset)."""
 
-    def __init__(self, store: Store, region: Callable[[], str], matcher: Matcher) -> None:
+    def __init__(self, headers: list[str]) -> None:
         super().__init__()
-        self._store = store
-        self._region = region
-        self.matcher = matcher
-        self.query = CallQuery(limit=PAGE)
-        self.rows: list[CallRow] = []
+        self._headers = headers
+        self.rows: list[Any] = []
         self.more = False
-        self._bold = QFont()
-        self._bold.setBold(True)
-        self._unseen = _dot(MISSED)
-        self._play = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
 
-    # --- reading ---------------------------------------------------------------------------
+    def _read(self, after: Any) -> list[Any]:
+        """The page after ``after`` (the first page for None)."""
+        raise NotImplementedError
 
-    def set_query(self, query: CallQuery) -> None:
+    def _after(self, row: Any) -> Any:
+        """What continues the order after ``row``."""
+        raise NotImplementedError
+
+    def reload(self) -> None:
         self.beginResetModel()
-        self.query = replace(query, limit=PAGE, offset=0, after=None, id=None)
-        self.rows = self._store.calls(self.query)
+        self.rows = self._read(None)
         self.more = len(self.rows) == PAGE
         self.endResetModel()
 
@@ -172,12 +170,50 @@ class CallsModel(QAbstractTableModel):
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> None:
         if parent.isValid() or not self.more or not self.rows:
             return
-        page = self._store.calls(replace(self.query, after=call_sort_key(self.rows[-1], self.query.sort)))
+        page = self._read(self._after(self.rows[-1]))
         self.more = len(page) == PAGE
         if page:
             self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(page) - 1)
             self.rows += page
             self.endInsertRows()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
+        return None
+
+
+class CallsModel(_PagedModel):
+    """The calls a ``CallQuery`` selects, read ``PAGE`` at a time as the view asks for more."""
+
+    def __init__(self, store: Store, region: Callable[[], str], matcher: Matcher) -> None:
+        super().__init__([column[0] for column in CALL_COLUMNS])
+        self._store = store
+        self._region = region
+        self.matcher = matcher
+        self.query = CallQuery(limit=PAGE)
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._unseen = _dot(MISSED)
+        self._play = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def set_query(self, query: CallQuery) -> None:
+        self.query = replace(query, limit=PAGE, offset=0, after=None, id=None)
+        self.reload()
+
+    def _read(self, after: Any) -> list[CallRow]:
+        return self._store.calls(replace(self.query, after=after))
+
+    def _after(self, row: CallRow) -> Any:
+        return call_sort_key(row, self.query.sort)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         descending = order == Qt.SortOrder.DescendingOrder
@@ -262,17 +298,6 @@ class CallsModel(QAbstractTableModel):
 
     # --- what the view shows ---------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
-        return 0 if parent.isValid() else len(CALL_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return CALL_COLUMNS[section][0]
-        return None
-
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -317,36 +342,24 @@ class CallsModel(QAbstractTableModel):
         return "Play" if call.recording else ""
 
 
-class TextsModel(QAbstractTableModel):
+class TextsModel(_PagedModel):
     """Texts, newest first, read ``PAGE`` at a time; ``filters`` go to ``Store.messages``."""
 
     def __init__(self, store: Store, region: Callable[[], str]) -> None:
-        super().__init__()
+        super().__init__(list(TEXT_COLUMNS))
         self._store = store
         self._region = region
         self.filters: dict[str, Any] = {}
-        self.rows: list[MessageRow] = []
-        self.more = False
 
     def set_filters(self, **filters: Any) -> None:
-        self.beginResetModel()
         self.filters = filters
-        self.rows = self._store.messages(limit=PAGE, **filters)
-        self.more = len(self.rows) == PAGE
-        self.endResetModel()
+        self.reload()
 
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> bool:
-        return not parent.isValid() and self.more
+    def _read(self, after: Any) -> list[MessageRow]:
+        return self._store.messages(limit=PAGE, after=after, **self.filters)
 
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> None:
-        if parent.isValid() or not self.more or not self.rows:
-            return
-        page = self._store.messages(limit=PAGE, after=message_sort_key(self.rows[-1]), **self.filters)
-        self.more = len(page) == PAGE
-        if page:
-            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(page) - 1)
-            self.rows += page
-            self.endInsertRows()
+    def _after(self, row: MessageRow) -> Any:
+        return message_sort_key(row)
 
     def live(self, key: str) -> None:
         """A text was stored: put it in its place if the filters want it (it is usually the newest)."""
@@ -362,17 +375,6 @@ class TextsModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), place, place)
         self.rows.insert(place, found[0])
         self.endInsertRows()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
-        return 0 if parent.isValid() else len(TEXT_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return TEXT_COLUMNS[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
