@@ -151,3 +151,13 @@ def test_the_app_starts_and_quits_cleanly_on_sigterm_and_a_second_launch_exits(h
             app.kill()
             app.communicate()
 
+
+
+def test_markup_in_a_connected_line_name_cannot_style_the_tray_tooltip(desktop):
+    deliver(desktop, "ExtensionUpdated", ConnectedLineName="<b>Boss</b><img src=x>")
+    assert "<" not in tooltip(desktop) and "Boss" in tooltip(desktop)
+
+
+def test_markup_in_an_unknown_status_cannot_style_the_tray_tooltip(desktop):
+    deliver(desktop, "ExtensionUpdated", Status="<i>odd</i>")
+    assert "<" not in tooltip(desktop) and "odd" in tooltip(desktop)

@@ -7,6 +7,7 @@ card was clicked, which ``QSystemTrayIcon.showMessage`` cannot.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,17 @@ def plain_label(text: str, object_name: str = "") -> QLabel:
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+def plain_tooltip(text: str) -> str:
+    """Untrusted text for a widget's tooltip, which Qt would render as rich text if it looked like HTML."""
+    return "<p style='white-space: pre-wrap'>" + html.escape(text) + "</p>"
+
+
+def no_markup(text: str) -> str:
+    """Untrusted text for the tray's tooltip: plain text on some platforms, rich on others, so
+    no tag may survive either way."""
+    return text.replace("<", "‹").replace(">", "›")
 
 
 def local_clock(value: datetime) -> str:

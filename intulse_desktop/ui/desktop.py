@@ -29,7 +29,7 @@ from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard
+from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard, no_markup
 from intulse_desktop.ui.click_to_call import click_to_call
 from intulse_desktop.ui.details import CallerDetails
 from intulse_desktop.ui.icons import tray_icon
@@ -395,7 +395,7 @@ class Desktop(QObject):
         self.tray.set_state(icon, "\n".join(lines))
 
     def _presence_text(self, presence: PresenceRow) -> str:
-        words = STATE_WORDS[presence.state] if presence.state != "unknown" else f"Unknown ({presence.status})"
+        words = STATE_WORDS[presence.state] if presence.state != "unknown" else f"Unknown ({no_markup(presence.status)})"
         number = format_number(presence.connected_line_number, self.settings.default_region)
-        other = " ".join(filter(None, [presence.connected_line_name.strip(), number]))
+        other = no_markup(" ".join(filter(None, [presence.connected_line_name.strip(), number])))
         return f"{words} with {other}" if other and presence.state in CONNECTED else words

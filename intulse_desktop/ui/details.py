@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 from intulse_desktop.formatting import format_duration, local_time
 from intulse_desktop.matching import format_number
 from intulse_desktop.store import CallRow, MessageRow, Store
-from intulse_desktop.ui.cards import CardActions, plain_label
+from intulse_desktop.ui.cards import CardActions, plain_label, plain_tooltip
 
 HISTORY_LIMIT = 1000  # per kind; a number with more shows the newest
 
@@ -42,11 +41,6 @@ def message_summary(message: MessageRow) -> str:
     count = len(message.attachments)
     extra = f" ({count} attachment{'s' if count != 1 else ''})" if count else ""
     return f"Text: {first[:200]}{extra}"
-
-
-def plain_tooltip(text: str) -> str:
-    """Untrusted text for a tooltip, which Qt would render as rich text if it looked like HTML."""
-    return "<p style='white-space: pre-wrap'>" + html.escape(text) + "</p>"
 
 
 def history_name(calls: list[CallRow], fallback: str) -> str:

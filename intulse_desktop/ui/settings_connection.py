@@ -45,6 +45,7 @@ from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import API_KEY, API_KEY_ENV, HUB_TOKEN, SecretsError
 from intulse_desktop.service import ReceiverError
 from intulse_desktop.settings import Settings, SettingsError
+from intulse_desktop.ui.cards import plain_tooltip
 from intulse_desktop.ui.settings_form import Page, group, note, outcome
 
 if TYPE_CHECKING:
@@ -570,7 +571,7 @@ class ConnectionPage(Page):
         for row, what in rows:
             when = row.received_utc.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             item = QTreeWidgetItem([when, row.event_type, str(row.http_status), what])
-            item.setToolTip(3, what)
+            item.setToolTip(3, plain_tooltip(what))
             self.deliveries.addTopLevelItem(item)
 
 
