@@ -20,12 +20,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from intulse_desktop.events import Event
-from intulse_desktop.store import Store, StoreError, as_store_error
+from intulse_desktop.store import Checkpointer, Store, StoreError, as_store_error
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_BATCH = 512
+INDEX_DELAY = 1.0  # new calls join the search index a second later, many at a time
+INDEX_BATCH = 500  # ... in transactions short enough not to hold up a delivery
+CHECKPOINT_DELAY = 1.0  # the WAL is copied into the log a second after writes, beside the writer
 
 _Job = tuple[Callable[[Store], Any], "asyncio.Future[Any] | None"]
 
@@ -39,6 +42,11 @@ class Writer:
         self._pool: ThreadPoolExecutor | None = None
         self._pending: list[_Job] = []
         self._flushing: asyncio.Task[None] | None = None
+        self._indexing: asyncio.Handle | None = None
+        self._checkpointer: Checkpointer | None = None
+        self._checkpoint_pool: ThreadPoolExecutor | None = None
+        self._checkpointing: asyncio.Handle | None = None
+        self._checkpoint_done: asyncio.Future[None] | None = None
         self.commits = 0  # transactions so far; with ``jobs``, shows how well commits are grouped
         self.jobs = 0
 
@@ -60,10 +68,15 @@ class Writer:
             self._store = await loop.run_in_executor(
                 self._pool, lambda: Store(self._path, self._region, journal=self._journal)
             )
+            self._store.find_calls_to_index()
+            self._store.checkpoint_elsewhere()
         except StoreError:
             self._pool.shutdown()
             self._pool = None
             raise
+        self._checkpointer = Checkpointer(self._path)
+        self._checkpoint_pool = ThreadPoolExecutor(1, thread_name_prefix="store-checkpoint")
+        self._index_soon()
 
     async def record(self, event: Event, is_mine: bool, received: datetime) -> bool:
         """Store ``event``; returns whether it was new, once it is committed."""
@@ -83,15 +96,25 @@ class Writer:
             self._queue(job, None)
 
     async def close(self) -> None:
-        """Commit what is queued, then close the log."""
+        """Commit what is queued, then close the log (calls still waiting are indexed next time)."""
+        for handle in (self._indexing, self._checkpointing):
+            if handle is not None:
+                handle.cancel()
+        self._indexing = self._checkpointing = None
         if self._flushing is not None:
             await self._flushing
+        if self._checkpoint_done is not None:
+            await self._checkpoint_done
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         if self._store is not None:
-            self._store.close()
+            self._store.close()  # the last connection: SQLite checkpoints what is left
             self._store = None
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        for pool in (self._pool, self._checkpoint_pool):
+            if pool is not None:
+                pool.shutdown()
+        self._pool = self._checkpoint_pool = None
 
     def _queue(self, job: Callable[[Store], Any], future: asyncio.Future[Any] | None) -> None:
         self._pending.append((job, future))
@@ -107,6 +130,37 @@ class Writer:
                     _settle(future, result)
         finally:
             self._flushing = None
+        self._index_soon()
+        self._checkpoint_soon()
+
+    def _checkpoint_soon(self) -> None:
+        if self._checkpointer is None or self._checkpointing is not None:
+            return
+        self._checkpointing = asyncio.get_running_loop().call_later(CHECKPOINT_DELAY, self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        self._checkpointing = None
+        if self._checkpoint_done is not None and not self._checkpoint_done.done():
+            self._checkpoint_soon()  # the last one is still copying: look again later
+            return
+        assert self._checkpointer is not None
+        loop = asyncio.get_running_loop()
+        self._checkpoint_done = loop.run_in_executor(self._checkpoint_pool, self._checkpointer.run)
+
+    def _index_soon(self) -> None:
+        """After calls were stored: index them shortly, so one index transaction takes many.
+
+        While a backlog remains, batch follows batch at once (still behind any delivery).
+        """
+        store = self._store
+        if store is None or not store.calls_to_index or self._indexing is not None:
+            return
+        delay = 0 if store.index_backlog else INDEX_DELAY
+        self._indexing = asyncio.get_running_loop().call_later(delay, self._index)
+
+    def _index(self) -> None:
+        self._indexing = None
+        self.submit(lambda store: store.index_calls(INDEX_BATCH))
 
     async def _commit(self, jobs: list[Callable[[Store], Any]]) -> list[Any]:
         """One transaction for the batch; if any job fails, each runs again alone."""

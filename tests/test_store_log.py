@@ -36,10 +36,13 @@ def indexed(store, monkeypatch):
     return store
 
 
-def add(store, *bodies, event_type="CallCompleted"):
+def add(store, *bodies, event_type="CallCompleted", index=True):
+    """Store calls as the receiver does and (unless ``index`` is False) let the indexer catch up."""
     events = [parse(body, event_type) for body in bodies]
     results = store.run_batch([lambda s, e=e: s.record(e, False, T0) for e in events])
     assert not any(isinstance(r, Exception) for r in results), results
+    if index:
+        store.run_batch([lambda s: s.index_calls(10**9)])
 
 
 def call(n, minutes=0, **fields):
@@ -165,9 +168,49 @@ def test_a_short_search_with_few_matches_finds_them_through_the_index_vocabulary
     assert rare_names.count_calls(CallQuery(search=search)) == len(expected)
 
 
-def test_a_short_search_that_no_trigram_begins_finds_nothing_at_once(rare_names):
-    assert rare_names._few_matches("qx") == ("SELECT id FROM calls WHERE 0", [])
+def test_a_short_search_that_no_trigram_begins_reads_only_what_is_not_indexed_yet(rare_names):
+    candidates, _ = rare_names._few_matches("qx")
+    assert "MATCH" not in candidates and "search_indexed" in candidates
     assert rare_names.calls(CallQuery(search="qx")) == []
+
+
+def test_calls_not_indexed_yet_are_found_all_the_same(indexed):
+    add(indexed, call(1, RemotePartyName="Indexed Ian"))
+    add(indexed, call(2, RemotePartyName="Waiting Walt", RemotePartyNumber="+13175550123"), index=False)
+    assert indexed.calls_to_index
+    assert ids(indexed.calls(CallQuery(search="walt"))) == ["call-2"]
+    assert ids(indexed.calls(CallQuery(search="317 555 0123"))) == ["call-2"]
+    assert ids(indexed.calls(CallQuery(search="ian"))) == ["call-1"]
+    assert indexed.count_calls(CallQuery(search="walt")) == 1
+
+
+def test_calls_are_indexed_a_batch_at_a_time(store):
+    add(store, *[call(n, n) for n in range(5)], index=False)
+    [first] = store.run_batch([lambda s: s.index_calls(3)])
+    assert first == 3 and store.calls_to_index and store.index_backlog
+    [rest] = store.run_batch([lambda s: s.index_calls(3)])
+    assert rest == 2 and not store.calls_to_index and not store.index_backlog
+
+
+def test_a_renamed_call_is_found_by_its_new_name_indexed_or_not(indexed):
+    add(indexed, call(1, RemotePartyName="Old Name"))
+    add(indexed, call(2, RemotePartyName="Other Old"), index=False)
+    for call_id in ("call-1", "call-2"):
+        indexed.run_batch([lambda s, i=call_id: s._db.execute(
+            "UPDATE calls SET remote_party_name = 'Fresh Name' WHERE id = ?", (i,))])
+    indexed.run_batch([lambda s: s.index_calls(10**9)])
+    assert sorted(ids(indexed.calls(CallQuery(search="fresh name")))) == ["call-1", "call-2"]
+    assert indexed.calls(CallQuery(search="old name")) == []
+
+
+def test_a_log_reopened_with_calls_waiting_knows_it(tmp_path):
+    first = Store(tmp_path / "log.sqlite3")
+    add(first, call(1), index=False)
+    first.close()
+    again = Store(tmp_path / "log.sqlite3")
+    again.find_calls_to_index()
+    assert again.calls_to_index
+    again.close()
 
 
 def test_a_short_search_beginning_too_many_trigrams_reads_the_table_once(rare_names, monkeypatch):
@@ -183,7 +226,7 @@ def test_upgrading_an_old_log_indexes_the_calls_it_holds(tmp_path, monkeypatch):
     path = tmp_path / "old.sqlite3"
     monkeypatch.setattr("intulse_desktop.store.MIGRATIONS", MIGRATIONS[:1])
     old = Store(path)
-    add(old, payload("CallCompleted"))
+    add(old, payload("CallCompleted"), index=False)
     assert old.schema_version == 1
     old.close()
     monkeypatch.undo()

@@ -67,3 +67,47 @@ async def test_a_log_that_cannot_be_opened_fails_start(tmp_path):
     (tmp_path / "log.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open"):
         await Writer(tmp_path / "log.sqlite3").start()
+
+
+async def test_new_calls_join_the_search_index_shortly_after_many_at_a_time(writer, tmp_path, monkeypatch):
+    monkeypatch.setattr("intulse_desktop.writer.INDEX_DELAY", 0.05)
+    await asyncio.gather(*(writer.record(started(n), False, NOW) for n in range(30)))
+    commits = writer.commits
+    waiting = "SELECT count(*) FROM call_numbers WHERE n > (SELECT upto FROM search_indexed)"
+    assert await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) == 30
+    for _ in range(100):
+        if await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) == 0
+    assert writer.commits - commits <= 10  # a handful of index transactions, not one per call
+
+
+async def test_a_backlog_is_indexed_batch_after_batch(writer, monkeypatch):
+    monkeypatch.setattr("intulse_desktop.writer.INDEX_BATCH", 4)
+    monkeypatch.setattr("intulse_desktop.writer.INDEX_DELAY", 0.05)
+    await asyncio.gather(*(writer.record(started(n), False, NOW) for n in range(10)))
+    waiting = "SELECT count(*) FROM call_numbers WHERE n > (SELECT upto FROM search_indexed)"
+    for _ in range(100):
+        if await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) == 0
+
+
+async def test_commits_leave_checkpoints_to_their_own_connection_and_the_wal_is_reused(tmp_path, monkeypatch):
+    monkeypatch.setattr("intulse_desktop.writer.CHECKPOINT_DELAY", 0.01)
+    writer = Writer(tmp_path / "log.sqlite3")
+    await writer.start()
+    wal = tmp_path / "log.sqlite3-wal"
+    assert await writer.run(lambda store: store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+    sizes = []
+    for round_ in range(3):
+        await asyncio.gather(*(writer.record(started(round_ * 1000 + n), False, NOW) for n in range(200)))
+        await asyncio.sleep(0.05)
+        while writer._checkpoint_done is None or not writer._checkpoint_done.done():
+            await asyncio.sleep(0.01)
+        sizes.append(wal.stat().st_size)
+    await writer.close()
+    assert sizes[2] <= sizes[0] * 1.5  # checkpointed, then written again from its start: it did not grow
+    assert not wal.exists() or wal.stat().st_size == 0  # closing the log checkpoints the rest
