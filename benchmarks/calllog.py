@@ -324,6 +324,7 @@ def main() -> None:
     desktop.close()
     loop.run_until_complete(desktop.tasks.wait())
     loop.run_until_complete(service.close())
+    loop.close()  # and with it the loop's worker threads (DNS lookups), before Qt goes
     if args.keep is None:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -39,6 +39,7 @@ class Writer:
         self._region = region
         self._journal = journal
         self._store: Store | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # Qt may run our callbacks between its passes
         self._pool: ThreadPoolExecutor | None = None
         self._pending: list[_Job] = []
         self._flushing: asyncio.Task[None] | None = None
@@ -63,7 +64,7 @@ class Writer:
     async def start(self) -> None:
         """Open (and upgrade) the log; raises ``StoreError``."""
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="store-commit")
-        loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
         try:
             self._store = await loop.run_in_executor(
                 self._pool, lambda: Store(self._path, self._region, journal=self._journal)
@@ -86,7 +87,8 @@ class Writer:
         """Run a write job and wait for its commit."""
         if self._store is None:
             raise StoreError("the call log is closed")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        assert self._loop is not None
+        future: asyncio.Future[T] = self._loop.create_future()
         self._queue(job, future)
         return await future
 
@@ -119,7 +121,8 @@ class Writer:
     def _queue(self, job: Callable[[Store], Any], future: asyncio.Future[Any] | None) -> None:
         self._pending.append((job, future))
         if self._flushing is None:
-            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+            assert self._loop is not None
+            self._flushing = self._loop.create_task(self._flush())
 
     async def _flush(self) -> None:
         try:
@@ -136,16 +139,16 @@ class Writer:
     def _checkpoint_soon(self) -> None:
         if self._checkpointer is None or self._checkpointing is not None:
             return
-        self._checkpointing = asyncio.get_running_loop().call_later(CHECKPOINT_DELAY, self._checkpoint)
+        assert self._loop is not None
+        self._checkpointing = self._loop.call_later(CHECKPOINT_DELAY, self._checkpoint)
 
     def _checkpoint(self) -> None:
         self._checkpointing = None
         if self._checkpoint_done is not None and not self._checkpoint_done.done():
             self._checkpoint_soon()  # the last one is still copying: look again later
             return
-        assert self._checkpointer is not None
-        loop = asyncio.get_running_loop()
-        self._checkpoint_done = loop.run_in_executor(self._checkpoint_pool, self._checkpointer.run)
+        assert self._checkpointer is not None and self._loop is not None
+        self._checkpoint_done = self._loop.run_in_executor(self._checkpoint_pool, self._checkpointer.run)
 
     def _index_soon(self) -> None:
         """After calls were stored: index them shortly, so one index transaction takes many.
@@ -156,7 +159,8 @@ class Writer:
         if store is None or not store.calls_to_index or self._indexing is not None:
             return
         delay = 0 if store.index_backlog else INDEX_DELAY
-        self._indexing = asyncio.get_running_loop().call_later(delay, self._index)
+        assert self._loop is not None
+        self._indexing = self._loop.call_later(delay, self._index)
 
     def _index(self) -> None:
         self._indexing = None
@@ -169,7 +173,7 @@ class Writer:
         try:
             store.begin()
             results = store.apply(jobs)
-            await asyncio.get_running_loop().run_in_executor(self._pool, store.commit)
+            await self._loop.run_in_executor(self._pool, store.commit)
         except Exception as exc:  # noqa: BLE001 - handed back to the job's caller
             store.rollback()
             if len(jobs) == 1:
