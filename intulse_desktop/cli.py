@@ -273,6 +273,16 @@ def cmd_register(ctx: Context) -> int:
     return 0 if all(result.ok for result in results.values()) else 1
 
 
+def read_secret(what: str) -> str:
+    """A secret from a prompt that does not echo it, or from stdin when piped; never from argv."""
+    try:
+        if sys.stdin.isatty():
+            return getpass.getpass(f"{what} (not shown as you type): ")
+        return sys.stdin.readline()
+    except EOFError:
+        return ""
+
+
 def cmd_set_api_key(ctx: Context) -> int:
     from intulse_desktop.intulse_api import ApiKeyError, check_api_key
 
@@ -280,13 +290,7 @@ def cmd_set_api_key(ctx: Context) -> int:
         ctx.secrets.set_api_key(None)
         print(f"the Intulse API key is removed from {ctx.secrets.location}")
         return 0
-    try:
-        if sys.stdin.isatty():
-            text = getpass.getpass("Intulse API key (not shown as you type): ")
-        else:
-            text = sys.stdin.readline()
-    except EOFError:
-        text = ""
+    text = read_secret("Intulse API key")
     try:
         key = check_api_key(text)
     except ApiKeyError as exc:
@@ -465,13 +469,7 @@ def cmd_hub_connect(ctx: Context) -> int:
     url = ctx.settings.with_values({"hub_url": ctx.args.url}).hub_url
     if not url:
         raise UsageError("give the hub's address, e.g. https://hub.example.com")
-    try:
-        if sys.stdin.isatty():
-            text = getpass.getpass("Hub token (not shown as you type): ")
-        else:
-            text = sys.stdin.readline()
-    except EOFError:
-        text = ""
+    text = read_secret("Hub token")
     token = text.strip()
     if not looks_like_token(token):
         raise UsageError(f"that is not a hub token (`{APP_NAME} hub add-user` on the hub makes one)")

@@ -40,16 +40,11 @@ def export_calls(
         total = store.count_calls(replace(query, limit=None, offset=0, after=None))
         progress(0, total)
 
-        def pages() -> Iterator[Any]:
-            page_query = replace(query, limit=PAGE, offset=0, after=None)
-            while True:
-                page = store.calls(page_query)
-                yield from page
-                if len(page) < PAGE:
-                    return
-                page_query = replace(page_query, after=call_sort_key(page[-1], query.sort))
-
-        return _write(target, map(call_record, pages()), CALL_FIELDS, lambda n: progress(n, total), cancel)
+        rows = _keyset(
+            lambda after: store.calls(replace(query, limit=PAGE, offset=0, after=after)),
+            lambda row: call_sort_key(row, query.sort),
+        )
+        return _write(target, map(call_record, rows), CALL_FIELDS, lambda n: progress(n, total), cancel)
     finally:
         store.close()
 
@@ -64,19 +59,21 @@ def export_messages(
     """Write every text ``Store.messages(**filters)`` selects to ``target``; returns how many."""
     store = Store(database)
     try:
-
-        def pages() -> Iterator[Any]:
-            after = None
-            while True:
-                page = store.messages(limit=PAGE, after=after, **filters)
-                yield from page
-                if len(page) < PAGE:
-                    return
-                after = message_sort_key(page[-1])
-
-        return _write(target, map(message_record, pages()), MESSAGE_FIELDS, lambda n: progress(n, None), cancel)
+        rows = _keyset(lambda after: store.messages(limit=PAGE, after=after, **filters), message_sort_key)
+        return _write(target, map(message_record, rows), MESSAGE_FIELDS, lambda n: progress(n, None), cancel)
     finally:
         store.close()
+
+
+def _keyset(read: Callable[[Any], list[Any]], after: Callable[[Any], Any]) -> Iterator[Any]:
+    """Every row, a page at a time, each page continuing after the last row of the one before."""
+    position = None
+    while True:
+        page = read(position)
+        yield from page
+        if len(page) < PAGE:
+            return
+        position = after(page[-1])
 
 
 def _write(
