@@ -153,37 +153,22 @@ async def measure(
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         desktops = Desktops(session, url)
+
+        async def run(label: str) -> list[float]:
+            ids = [f"{label}-{i}" for i in range(args.burst)]
+            return await burst(session, hook, desktops, ids, args.concurrency, args.clients)
+
         # Warm-up: the first requests pay for imports and caches on both sides.
         await desktops.connect([owner])
-        await burst(
-            session, hook, desktops, [f"warm-{i}" for i in range(args.burst)], args.concurrency, args.clients
-        )
-        baseline = burst_result(
-            await burst(
-                session,
-                hook,
-                desktops,
-                [f"one-{i}" for i in range(args.burst)],
-                args.concurrency,
-                args.clients,
-            )
-        )
+        await run("warm")
+        baseline = burst_result(await run("one"))
         await desktops.close()
         await asyncio.sleep(1)
         before = rss_kib(hub_pid)
         await desktops.connect(tokens)
         await asyncio.sleep(2)  # idle
         after = rss_kib(hub_pid)
-        loaded = burst_result(
-            await burst(
-                session,
-                hook,
-                desktops,
-                [f"many-{i}" for i in range(args.burst)],
-                args.concurrency,
-                args.clients,
-            )
-        )
+        loaded = burst_result(await run("many"))
         await desktops.close()
     return {"baseline": baseline, "loaded": loaded, "rss_before_kib": before, "rss_after_kib": after}
 

@@ -222,6 +222,37 @@ def desktop(qloop, qtbot, home, me):
     gc.collect()
 
 
+@pytest.fixture
+def web_files(qloop):
+    """Serve files on the app's own loop: call it with ``{path: (body, content_type)}``; it
+    returns the base URL, and the list of paths requested. Any other path is a 404."""
+    runners = []
+
+    def serve(bodies: dict[str, tuple[bytes, str]]) -> tuple[str, list[str]]:
+        seen: list[str] = []
+
+        async def handle(request: web.Request) -> web.Response:
+            seen.append(request.path)
+            if request.path in bodies:
+                body, kind = bodies[request.path]
+                return web.Response(body=body, content_type=kind)
+            return web.Response(status=404)
+
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", handle)
+        runner = web.AppRunner(app)
+        qloop.run_until_complete(runner.setup())
+        runners.append(runner)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        qloop.run_until_complete(web.SockSite(runner, sock).start())
+        return f"http://127.0.0.1:{sock.getsockname()[1]}", seen
+
+    yield serve
+    for runner in runners:
+        qloop.run_until_complete(runner.cleanup())
+
+
 def deliver(gui, name: str, event_type: str | None = None, **fields) -> Any:
     """What the receiver does with a webhook: store it, then publish it on the bus."""
     from datetime import datetime, timezone

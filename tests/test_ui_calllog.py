@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import socket
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from aiohttp import web
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QLabel, QPushButton
@@ -378,26 +376,11 @@ def png_bytes() -> bytes:
 
 
 @pytest.fixture
-def files(qloop):
-    """A web server on the app's loop with a photo, a voice note and a recording."""
-    bodies = {"/part.png": (png_bytes(), "image/png"), "/note.wav": (wav_bytes(), "audio/wav"),
-              "/rec.wav": (wav_bytes(), "audio/wav")}
-
-    async def handle(request):
-        if request.path in bodies:
-            body, kind = bodies[request.path]
-            return web.Response(body=body, content_type=kind)
-        return web.Response(status=404)
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    qloop.run_until_complete(runner.setup())
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    qloop.run_until_complete(web.SockSite(runner, sock).start())
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    qloop.run_until_complete(runner.cleanup())
+def files(web_files):
+    """A photo, a voice note and a recording, served on the app's loop."""
+    base, _ = web_files({"/part.png": (png_bytes(), "image/png"), "/note.wav": (wav_bytes(), "audio/wav"),
+                         "/rec.wav": (wav_bytes(), "audio/wav")})
+    return base
 
 
 def attachment(n, name, kind, url, image=False, audio=False):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
-from aiohttp import web
 from PySide6.QtMultimedia import QMediaDevices, QMediaPlayer
 
 from intulse_desktop.ui.player import show_recording
@@ -28,29 +26,11 @@ def run_until(loop, condition, timeout=10.0):
 
 
 @pytest.fixture
-def media(qloop):
-    """A web server on the app's own loop: /call.wav, /notaudio.wav (noise), anything else 404."""
-    seen = []
-
-    async def handle(request):
-        seen.append(request.path)
-        if request.path == "/call.wav":
-            return web.Response(body=WAV, content_type="audio/wav")
-        if request.path == "/notaudio.wav":
-            return web.Response(body=b"<html>this is a login page, not audio</html>" * 50, content_type="audio/wav")
-        return web.Response(status=404)
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    qloop.run_until_complete(runner.setup())
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    site = web.SockSite(runner, sock)
-    qloop.run_until_complete(site.start())
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    yield lambda path: f"{base}/{path}", seen
-    qloop.run_until_complete(runner.cleanup())
+def media(web_files):
+    """/call.wav, /notaudio.wav (noise), anything else 404; and the paths asked for."""
+    noise = b"<html>this is a login page, not audio</html>" * 50
+    base, seen = web_files({"/call.wav": (WAV, "audio/wav"), "/notaudio.wav": (noise, "audio/wav")})
+    return lambda path: f"{base}/{path}", seen
 
 
 def test_a_recording_plays_or_the_player_says_why_it_cannot(desktop, media, qloop, qtbot, record_property):

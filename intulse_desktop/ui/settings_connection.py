@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QAbstractItemView,
     QButtonGroup,
     QFormLayout,
@@ -367,22 +366,28 @@ class ConnectionPage(Page):
     # --- the secret ----------------------------------------------------------------------
 
     def _confirm_regenerate(self) -> None:
-        box = QMessageBox(
+        self._confirm(
             QMessageBox.Icon.Warning,
             "Regenerate the webhook secret?",
             "All four webhook URLs change at once. Intulse keeps posting to the old ones, and this app "
             "refuses those, until you register the webhooks again.",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            ("Regenerate", QMessageBox.ButtonRole.AcceptRole),
+            self.regenerate_secret,
         )
+
+    def _confirm(
+        self,
+        icon: QMessageBox.Icon,
+        title: str,
+        text: str,
+        button: tuple[str, QMessageBox.ButtonRole],
+        then: Callable[[], None],
+    ) -> None:
+        """Ask first, without a modal ``exec()``: ``then`` runs only if ``button`` is clicked."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Cancel, self)
         box.setTextFormat(Qt.TextFormat.PlainText)
-        regenerate = box.addButton("Regenerate", QMessageBox.ButtonRole.AcceptRole)
-
-        def answered(button: QAbstractButton) -> None:
-            if button is regenerate:
-                self.regenerate_secret()
-
-        box.buttonClicked.connect(answered)
+        yes = box.addButton(*button)
+        box.buttonClicked.connect(lambda clicked: then() if clicked is yes else None)
         self.confirm = box
         box.open()
 
@@ -496,23 +501,13 @@ class ConnectionPage(Page):
         webhook = self._selected_webhook()
         if webhook is None:
             return
-        box = QMessageBox(
+        self._confirm(
             QMessageBox.Icon.Question,
             "Delete this webhook registration?",
             f"Intulse stops posting {webhook.type} events to {redact_path(webhook.url)}.",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            ("Delete", QMessageBox.ButtonRole.DestructiveRole),
+            lambda: self._run(self.delete_webhook(webhook), "delete a webhook"),
         )
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-
-        def answered(button: QAbstractButton) -> None:
-            if button is delete:
-                self._run(self.delete_webhook(webhook), "delete a webhook")
-
-        box.buttonClicked.connect(answered)
-        self.confirm = box
-        box.open()
 
     async def delete_webhook(self, webhook: Webhook) -> None:
         assert webhook.id is not None
