@@ -93,7 +93,7 @@ def test_an_ampersand_in_a_name_is_not_a_menu_accelerator(desktop):
     assert desktop.tray.recent.actions()[0].text() == "Smith && Sons — (317) 555-0142"
 
 
-def test_without_a_tray_a_small_window_stands_in_and_gives_way_when_one_appears(desktop, qtbot, monkeypatch):
+def test_without_a_tray_a_small_window_stands_in_and_gives_way_when_one_appears(desktop, qtbot):
     available = {"now": False}
     tray = desktop.tray
     tray.icon.hide()
@@ -105,7 +105,6 @@ def test_without_a_tray_a_small_window_stands_in_and_gives_way_when_one_appears(
     window.close()  # closing it does not quit; it only gets out of the way
     assert window.isVisible() or window.isMinimized()
     available["now"] = True
-    monkeypatch.setattr(tray._retry, "interval", lambda: 10)
     tray._retry.setInterval(10)
     qtbot.waitUntil(lambda: tray.in_tray, timeout=2000)
     assert tray.window is None and not tray._retry.isActive()

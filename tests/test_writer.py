@@ -83,15 +83,17 @@ async def test_new_calls_join_the_search_index_shortly_after_many_at_a_time(writ
     assert writer.commits - commits <= 10  # a handful of index transactions, not one per call
 
 
-async def test_a_backlog_is_indexed_batch_after_batch(writer, monkeypatch):
+async def test_a_backlog_is_indexed_batch_after_batch_without_waiting_between(writer, monkeypatch):
     monkeypatch.setattr("intulse_desktop.writer.INDEX_BATCH", 4)
-    monkeypatch.setattr("intulse_desktop.writer.INDEX_DELAY", 0.05)
+    monkeypatch.setattr("intulse_desktop.writer.INDEX_DELAY", 0.4)
     await asyncio.gather(*(writer.record(started(n), False, NOW) for n in range(10)))
     waiting = "SELECT count(*) FROM call_numbers WHERE n > (SELECT upto FROM search_indexed)"
-    for _ in range(100):
-        if await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) == 0:
-            break
-        await asyncio.sleep(0.02)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) and loop.time() - start < 3:
+        await asyncio.sleep(0.01)
+    # three batches: the first after the delay, the other two at once (waiting each time: 1.2 s)
+    assert loop.time() - start < 0.9
     assert await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) == 0
 
 
