@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from intulse_desktop import APP_NAME, __version__
+from intulse_desktop.headless import stop_on_signals
 from intulse_desktop.logs import setup_logging
 from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.store import StoreError
@@ -62,16 +62,10 @@ async def main(ctx: Context) -> int:
         return 1
     tasks = Tasks(asyncio.get_running_loop())
     desktop = Desktop(service, paths, tasks, ctx.secrets, ctx.redactor)
-    stop = asyncio.Event()
+    stop = stop_on_signals()
     desktop.tray.quit_requested.connect(stop.set)
     app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
     instance.woken.connect(desktop.show_call_log)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # Windows
-            pass
     try:
         host = ctx.args.host or ctx.settings.listen_host
         port = ctx.settings.listen_port if ctx.args.port is None else ctx.args.port
