@@ -218,8 +218,14 @@ class Receiver:
         too_large = Rejected(413, f"the body is larger than {MAX_BODY} bytes")
         if request.content_length is not None and request.content_length > MAX_BODY:
             raise too_large
+        content = request.content
         try:
-            if request.content.is_eof():  # it came with the headers, as it nearly always does
+            if content.is_eof() and request.content_length is not None and hdrs.CONTENT_ENCODING not in request.headers:
+                # It came whole with the headers, as it nearly always does, and its size was
+                # checked above: take it as it lies. request.read() costs about 9 µs more,
+                # 5 % of the receiver's throughput (benchmarks/receiver.py).
+                body = content.read_nowait()
+            elif content.is_eof():  # compressed, or chunked: read() stops past client_max_size
                 body = await request.read()
             else:  # a body that trickles in is cut off
                 async with asyncio.timeout(self.body_timeout):
