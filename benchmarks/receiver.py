@@ -103,27 +103,28 @@ def serve_floor(mode: str, port: int, database: str) -> None:
         db.execute("CREATE TABLE calls (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID")
         write = "INSERT INTO calls (id, body) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET body = ?2"
     pool = ThreadPoolExecutor(1)
-    pending: list[tuple[tuple[str, bytes], asyncio.Future[None]]] = []
-    flushing: list[asyncio.Task[None]] = []
+    pending: list[tuple[tuple[str | bytes, ...], asyncio.Future[None]]] = []
+    flushing: asyncio.Task[None] | None = None
 
     async def flush() -> None:
-        nonlocal pending
+        nonlocal pending, flushing
         while pending:
             batch, pending = pending, []
             db.execute("BEGIN")
-            db.executemany(write, [row[-1:] if mode == "append" else row for row, _ in batch])
+            db.executemany(write, [row for row, _ in batch])
             await asyncio.get_running_loop().run_in_executor(pool, db.execute, "COMMIT")
             for _, done in batch:
                 done.set_result(None)
-        flushing.clear()
+        flushing = None
 
     async def hook(request: web.Request) -> web.Response:
+        nonlocal flushing
         body = request.content.read_nowait() if request.content.is_eof() else await request.read()
         call = CallCompleted.model_validate_json(body)
         done = asyncio.get_running_loop().create_future()
-        pending.append(((call.id, body), done))
-        if not flushing:
-            flushing.append(asyncio.create_task(flush()))
+        pending.append(((body,) if mode == "append" else (call.id, body), done))
+        if flushing is None:
+            flushing = asyncio.create_task(flush())
         await done
         return web.json_response({"stored": True})
 
