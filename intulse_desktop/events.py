@@ -231,7 +231,7 @@ def parse(data: Any, event_type: str | None = None) -> Event:
     if model is None:
         raise InvalidEvent(f"unknown event type {event_type!r}; expected one of {', '.join(EVENT_TYPES)}")
     try:
-        return model.model_validate(data)  # type: ignore[return-value]
+        event = model.model_validate(data)
     except ValidationError as exc:
         problems = []
         fields = []
@@ -240,3 +240,34 @@ def parse(data: Any, event_type: str | None = None) -> Event:
             fields.append(field)
             problems.append(f"{field}: {error['msg']}")
         raise InvalidEvent(f"invalid {event_type}: " + "; ".join(problems), tuple(fields)) from None
+    field = _unstorable_text(event)
+    if field is not None:
+        raise InvalidEvent(
+            f"invalid {event_type}: {field}: an unpaired surrogate (a lone \\ud800-\\udfff escape) is not text",
+            (field,),
+        )
+    return event  # type: ignore[return-value]
+
+
+def _unstorable_text(model: BaseModel, prefix: str = "") -> str | None:
+    """The field holding text UTF-8 cannot encode, if any.
+
+    JSON lets a string escape half a surrogate pair (``"\\ud800"``) and Python decodes
+    it, but no UTF-8 file or database can hold the result: left in, it would fail
+    the write, not the request.
+    """
+    for name, value in model.__dict__.items():
+        if type(value) is str:
+            if value.isascii():
+                continue
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return prefix + (type(model).model_fields[name].alias or name)
+        elif type(value) is list:
+            alias = type(model).model_fields[name].alias or name
+            for i, item in enumerate(value):
+                found = _unstorable_text(item, f"{prefix}{alias}.{i}.")
+                if found is not None:
+                    return found
+    return None

@@ -17,6 +17,7 @@ from intulse_desktop.events import (
     normalize_state,
     parse,
 )
+from intulse_desktop.store import Store
 
 from .conftest import payload
 
@@ -186,8 +187,9 @@ def test_unrecognisable_shape_says_to_use_a_typed_url():
         parse({"Hello": "world"})
 
 
+any_text = st.text(st.characters(exclude_categories=()))  # lone surrogates too, as JSON can escape them
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | any_text,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=6),
     max_leaves=30,
 )
@@ -207,3 +209,35 @@ def test_no_json_body_makes_the_parser_raise_anything_but_invalid_event(body, ev
         parse(body, event_type)
     except InvalidEvent:
         pass
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory):
+    store = Store(tmp_path_factory.mktemp("log") / "log.sqlite3")
+    yield store
+    store.close()
+
+
+def _with_any_text(value, draw):
+    """The sample with every text but times and direction drawn anew."""
+    if isinstance(value, dict):
+        return {
+            key: item if key.endswith("Utc") or key == "Direction" else _with_any_text(item, draw)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_with_any_text(item, draw) for item in value]
+    return draw(any_text) if isinstance(value, str) else value
+
+
+@settings(max_examples=200, deadline=None)
+@given(event_type=st.sampled_from(EVENT_TYPES), data=st.data())
+def test_what_the_parser_accepts_can_be_stored(log, event_type, data):
+    body = json.loads(json.dumps(_with_any_text(payload(event_type), data.draw)))
+    try:
+        event = parse(body, event_type)
+    except InvalidEvent:
+        return
+    [result] = log.run_batch([lambda store: store.record(event, False, datetime.now(UTC))])
+    assert not isinstance(result, Exception), result
+

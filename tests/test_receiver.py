@@ -223,6 +223,20 @@ async def test_missing_and_wrong_fields_are_422_naming_them(client, stored):
     assert nothing_stored(stored)
 
 
+async def test_an_unpaired_surrogate_is_422_naming_the_field_and_a_pair_is_stored(client, stored):
+    # Python's json module decodes a lone "\\ud800" escape into text no database can hold.
+    body = json.dumps(payload("CallStarted") | {"RemotePartyName": "\ud800 PLUMBING"})
+    response = await client.post(hook("CallStarted"), data=body, headers=JSON)
+    assert response.status == 422
+    assert (await response.json())["fields"] == ["RemotePartyName"]
+    assert nothing_stored(stored)
+
+    body = json.dumps(payload("CallStarted") | {"RemotePartyName": "\U0001f527 PLUMBING"})  # escaped as a pair
+    assert "\\ud83d\\udd27" in body
+    assert (await client.post(hook("CallStarted"), data=body, headers=JSON)).status == 200
+    assert stored()[0][0].remote_party_name == "\U0001f527 PLUMBING"
+
+
 async def test_a_shape_that_cannot_be_recognised_is_422(client, stored):
     response = await client.post(hook(), json={"Hello": "there"})
     assert response.status == 422
