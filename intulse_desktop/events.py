@@ -75,6 +75,7 @@ def _none_as_empty(value: Any) -> Any:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what SQLite can store; a larger one is a 422
 Text = Annotated[str, BeforeValidator(_none_as_empty)]
 Direction = Annotated[
     Literal["inbound", "outbound"],
@@ -139,8 +140,8 @@ class _Call(_Payload):
     direction: Direction
     start_utc: UtcDatetime
     linked_id: Text = ""
-    client_id: int | None = None
-    user_id: int | None = None
+    client_id: Int64 | None = None
+    user_id: Int64 | None = None
     user_display_name: Text = ""
     remote_party_name: Text = ""
     remote_party_number: Text = ""
@@ -156,7 +157,7 @@ class CallCompleted(_Call):
     answer_utc: UtcDatetime | None = Field(
         default=None, validation_alias=AliasChoices("AnswertUtc", "AnswerUtc", "answer_utc")
     )
-    duration_in_seconds: int | None = Field(default=None, ge=0)
+    duration_in_seconds: Annotated[Int64, Field(ge=0)] | None = None
     recording: str | None = None
 
     @property
@@ -167,19 +168,19 @@ class CallCompleted(_Call):
 
 
 class Attachment(_Payload):
-    id: int | None = None
+    id: Int64 | None = None
     is_image: bool = False
     is_audio: bool = False
     mime_type: Text = ""
     name: Text = ""
-    size_in_bytes: int | None = None
+    size_in_bytes: Int64 | None = None
     url: Text = ""
 
 
 class TextMessageReceived(_Payload):
     TYPE: ClassVar[str] = "TextMessageReceived"
 
-    id: int | None = None
+    id: Int64 | None = None
     from_: str = Field(alias="From")
     to: str
     body: Text = ""

@@ -154,6 +154,9 @@ class Receiver:
             return await self._hook(request)
         except Rejected as rejected:
             return rejected.response()
+        except Exception:  # a bug of ours: still an answer with a reason, and the sender may retry
+            log.exception("a delivery failed")
+            return Rejected(500, "the receiver failed on this delivery; its log says why").response()
         finally:
             self._in_flight -= 1
             if not self._in_flight:

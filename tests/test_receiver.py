@@ -237,6 +237,34 @@ async def test_an_unpaired_surrogate_is_422_naming_the_field_and_a_pair_is_store
     assert stored()[0][0].remote_party_name == "\U0001f527 PLUMBING"
 
 
+@pytest.mark.parametrize(
+    ("event_type", "field", "value"),
+    [
+        ("CallCompleted", "UserId", 2**63),
+        ("CallCompleted", "ClientId", -(2**63) - 1),
+        ("CallCompleted", "DurationInSeconds", 10**30),
+        ("TextMessageReceived", "Id", 2**64),
+    ],
+)
+async def test_a_number_past_64_bits_is_422_naming_the_field(client, stored, event_type, field, value):
+    response = await client.post(hook(event_type), json=payload(event_type) | {field: value})
+    assert response.status == 422
+    assert (await response.json())["fields"] == [field]
+    assert nothing_stored(stored)
+
+
+async def test_a_failure_of_ours_is_a_500_with_a_json_reason(client, stored, monkeypatch, caplog):
+    def broken(self, event):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Matcher, "is_mine", broken)
+    response = await client.post(hook("CallStarted"), json=payload("CallStarted"))
+    assert response.status == 500
+    assert "log" in (await response.json())["error"]
+    assert "a bug" in caplog.text
+    assert nothing_stored(stored)
+
+
 async def test_a_shape_that_cannot_be_recognised_is_422(client, stored):
     response = await client.post(hook(), json={"Hello": "there"})
     assert response.status == 422
