@@ -520,14 +520,38 @@ def _port(text: str) -> int:
     return port
 
 
-def _positive(text: str) -> int:
+INT64_MAX = 2**63 - 1  # what SQLite stores
+
+
+def _int64(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise argparse.ArgumentTypeError(f"must be at most {INT64_MAX} either way")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _int64(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+PATH_ARGUMENTS = {"data_dir", "certfile", "keyfile"}  # a file name may be any bytes
+
+
+def _not_text(args: argparse.Namespace) -> str | None:
+    """The first argument holding bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    for name, value in vars(args).items():
+        if isinstance(value, str) and name not in PATH_ARGUMENTS:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return name
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -609,7 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = actions.add_parser("add-user", parents=[common], help="add a desktop user; prints its token once")
     a.add_argument("--extension", required=True, metavar="X", help="the user's extension")
     a.add_argument("--numbers", metavar="N[,N…]", help="the user's phone numbers (texts to them are theirs)")
-    a.add_argument("--user-id", type=int, metavar="N", help="their Intulse user id (their calls on any extension)")
+    a.add_argument("--user-id", type=_int64, metavar="N", help="their Intulse user id (their calls on any extension)")
     a.add_argument("--name", metavar="TEXT", help="a name, for list-users")
     a.add_argument(
         "--presence", metavar="all|X[,X…]", help="whose presence they see besides their own: all, or extensions"
@@ -619,7 +643,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print JSON")
     a = actions.add_parser("remove-user", parents=[common], help="remove a user: its token stops working at once")
     which = a.add_mutually_exclusive_group(required=True)
-    which.add_argument("--id", type=int, metavar="N", help="the user's id (list-users)")
+    which.add_argument("--id", type=_int64, metavar="N", help="the user's id (list-users)")
     which.add_argument("--extension", metavar="X", help="every user with this extension")
     a = actions.add_parser(
         "connect", parents=[common], help="on a desktop: receive from this hub (asks for the token; checks it first)"
@@ -632,6 +656,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.verbose = getattr(args, "verbose", False)
+    not_text = _not_text(args)
+    if not_text:
+        parser.error(f"the {not_text.replace('_', '-')} given is not UTF-8 text")
     if args.command and (args.headless or args.host or args.port is not None):
         parser.error("--headless, --host and --port go without a command")
     hub_action = getattr(args, "hub_action", None)

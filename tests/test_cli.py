@@ -96,6 +96,12 @@ def test_data_dir_option_works_before_and_after_the_command(capsys, tmp_path):
         ["frobnicate"],
         ["--port", "70000"],
         ["calls", "--headless"],
+        ["calls", "--limit", str(2**63)],
+        ["calls", "--search", "a\udcffb"],  # a byte that is not UTF-8, as Python passes it on
+        ["config", "set", "public_url", "https://\udcff.example.com"],
+        ["hub", "add-user", "--extension", "204", "--user-id", str(2**63)],
+        ["hub", "add-user", "--extension", "204", "--name", "a\udcffb"],
+        ["hub", "remove-user", "--id", str(-(2**63) - 1)],
     ],
 )
 def test_bad_usage_is_one_line_and_exit_code_2(capsys, argv):
