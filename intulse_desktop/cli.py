@@ -523,20 +523,26 @@ def _port(text: str) -> int:
 INT64_MAX = 2**63 - 1  # what SQLite stores
 
 
-def _int64(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _int64(text: str) -> int:
+    value = _whole_number(text)
     if not -INT64_MAX - 1 <= value <= INT64_MAX:
-        raise argparse.ArgumentTypeError(f"must be at most {INT64_MAX} either way")
+        raise argparse.ArgumentTypeError(f"must be between {-INT64_MAX - 1} and {INT64_MAX}")
     return value
 
 
 def _positive(text: str) -> int:
-    value = _int64(text)
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
+    if value > INT64_MAX:
+        raise argparse.ArgumentTypeError(f"must be at most {INT64_MAX}")
     return value
 
 
