@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from intulse_desktop import APP_NAME, __version__
-from intulse_desktop.events import EVENT_TYPES
+from intulse_desktop.events import EVENT_TYPES, INT64_MAX
 from intulse_desktop.export import (
     MESSAGE_FIELDS,
     call_record,
@@ -26,7 +26,7 @@ from intulse_desktop.export import (
     write_csv,
     write_json,
 )
-from intulse_desktop.formatting import format_duration, local_time, printable
+from intulse_desktop.formatting import format_duration, is_utf8, local_time, printable
 from intulse_desktop.logs import Redactor, redact_path, setup_logging
 from intulse_desktop.matching import format_number
 from intulse_desktop.paths import Paths
@@ -520,9 +520,6 @@ def _port(text: str) -> int:
     return port
 
 
-INT64_MAX = 2**63 - 1  # what SQLite stores
-
-
 def _whole_number(text: str) -> int:
     try:
         return int(text)
@@ -550,13 +547,10 @@ PATH_ARGUMENTS = {"data_dir", "certfile", "keyfile"}  # a file name may be any b
 
 
 def _not_text(args: argparse.Namespace) -> str | None:
-    """The first argument holding bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    """The first argument holding bytes that are not UTF-8."""
     for name, value in vars(args).items():
-        if isinstance(value, str) and name not in PATH_ARGUMENTS:
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return name
+        if isinstance(value, str) and name not in PATH_ARGUMENTS and not is_utf8(value):
+            return name
     return None
 
 

@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_pascal
 
+from intulse_desktop.formatting import is_utf8
+
 EVENT_TYPES = ("CallStarted", "CallCompleted", "ExtensionUpdated", "TextMessageReceived")
 
 STATES = ("idle", "ringing", "in_use", "busy", "on_hold", "unavailable", "unknown")
@@ -75,7 +77,8 @@ def _none_as_empty(value: Any) -> Any:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
-Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what SQLite can store; a larger one is a 422
+INT64_MAX = 2**63 - 1  # SQLite's largest integer
+Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX)]  # a larger number is a 422, not a failed write
 Text = Annotated[str, BeforeValidator(_none_as_empty)]
 Direction = Annotated[
     Literal["inbound", "outbound"],
@@ -251,19 +254,11 @@ def parse(data: Any, event_type: str | None = None) -> Event:
 
 
 def _unstorable_text(model: BaseModel, prefix: str = "") -> str | None:
-    """The field holding text UTF-8 cannot encode, if any.
-
-    JSON lets a string escape half a surrogate pair (``"\\ud800"``) and Python decodes
-    it, but no UTF-8 file or database can hold the result: left in, it would fail
-    the write, not the request.
-    """
+    """The field holding text UTF-8 cannot encode (see ``is_utf8``), if any: left in, it
+    would fail the write, not the request."""
     for name, value in model.__dict__.items():
         if type(value) is str:
-            if value.isascii():
-                continue
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
+            if not is_utf8(value):
                 return prefix + (type(model).model_fields[name].alias or name)
         elif type(value) is list:
             alias = type(model).model_fields[name].alias or name

@@ -23,6 +23,18 @@ def local_time_short(value: datetime) -> str:
     return local.strftime("%H:%M") if local.date() == datetime.now().astimezone().date() else local_time(value)
 
 
+def is_utf8(text: str) -> bool:
+    """False for text holding lone surrogates, which no UTF-8 file or database can hold: JSON's
+    ``"\\ud800"`` escape decodes to one, and Python keeps bytes it could not decode as them."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def printable(text: str) -> str:
     """Untrusted text made safe for a terminal: no escape sequences, no line breaks."""
     if text.isprintable():
