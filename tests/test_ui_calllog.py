@@ -274,6 +274,18 @@ def test_a_live_call_placed_in_a_sorted_view(desktop):
     assert [c.remote_party_name for c in window.selected_calls()] == ["Charlie"]
 
 
+def test_a_closed_log_reads_nothing_per_delivery_and_catches_up_when_opened_again(desktop):
+    add(desktop, call(1, timedelta(minutes=5)))
+    window = open_log(desktop)
+    window.close()
+    deliver(desktop, "CallStarted", StartUtc=NOW.isoformat())
+    deliver(desktop, "TextMessageReceived")
+    assert ids(window) == ["call-1"]  # a window nobody sees is left as it was
+    window = open_log(desktop)
+    assert ids(window) == ["1764130211.5512", "call-1"]
+    assert window.status.text().startswith("2 calls")
+
+
 # --- seen ----------------------------------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ from PySide6.QtGui import (
     QPainter,
     QPixmap,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -520,6 +521,7 @@ class CallLogWindow(QWidget):
         self.calls = CallsModel(desktop.store, region, desktop.settings.matcher())
         self.texts = TextsModel(desktop.store, region)
         self.last_export: asyncio.Task[None] | None = None
+        self._stale = False  # news came while the window was closed: read again when shown
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name or number")
@@ -700,8 +702,20 @@ class CallLogWindow(QWidget):
 
     # --- live ------------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.calls.matcher = self.desktop.settings.matcher()
+            self.calls.reload()
+            if self.texts.filters:  # the texts tab has been shown
+                self.texts.reload()
+
     def _on_delivery(self, delivery: Delivery) -> None:
         if not delivery.is_new:
+            return
+        if not self.isVisible():  # closed, not gone: no reading for a window nobody sees
+            self._stale = True
             return
         event = delivery.event
         if isinstance(event, CallStarted | CallCompleted):
@@ -710,6 +724,9 @@ class CallLogWindow(QWidget):
             self.texts.live(event.key)
 
     def _on_changed(self) -> None:
+        if not self.isVisible():
+            self._stale = True
+            return
         self.calls.refresh(self.desktop.settings.matcher())
         self._show_status()
 
