@@ -251,6 +251,16 @@ def test_do_not_disturb_set_from_the_tray_meanwhile_is_kept(desktop, dialog, qtb
     assert saved(desktop).do_not_disturb and saved(desktop).extension == "301"
 
 
+def test_a_closed_dialog_does_not_check_its_fields_on_every_change(desktop, dialog, monkeypatch):
+    checks = []
+    monkeypatch.setattr(dialog, "validate", lambda: checks.append(1))
+    desktop.changed.emit()
+    assert checks == [1]
+    dialog.close()
+    desktop.changed.emit()
+    assert checks == [1]
+
+
 def test_a_new_port_rebinds_the_receiver_without_a_restart(desktop, port, dialog, qtbot, qloop):
     new = closed_port()
     dialog.connection.port.setText(str(new))

@@ -78,7 +78,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
 
-        desktop.changed.connect(self.validate)  # e.g. do-not-disturb from the tray: keep it, not ours
+        desktop.changed.connect(self._changed)
         desktop.delivered.connect(self._delivered)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -189,6 +189,10 @@ class SettingsDialog(QDialog):
             self.hide()
 
     # --- live ----------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        if self.isVisible():  # e.g. do-not-disturb from the tray: keep it, not ours; shown again, load() checks
+            self.validate()
 
     def _delivered(self, delivery: Delivery) -> None:
         if self.isVisible():
