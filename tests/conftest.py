@@ -94,13 +94,13 @@ class FakeIntulse:
     """Both Intulse APIs: ``/webhooks`` (REST) and ``/api/call/`` (dashboard).
 
     ``listing`` is what ``GET /webhooks`` returns; ``answers`` overrides the
-    answer to ``(method, path)`` with ``(status, body)``; paths in ``hang``
+    answer to ``(method, path)`` with ``(status, body[, headers])``; paths in ``hang``
     never answer (until the test ends).
     """
 
     requests: list[Recorded] = field(default_factory=list)
     listing: Any = field(default_factory=list)
-    answers: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    answers: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
     hang: set[tuple[str, str]] = field(default_factory=set)
     release: asyncio.Event = field(default_factory=asyncio.Event)
     url: str = ""
@@ -133,8 +133,8 @@ class FakeIntulse:
         if key in self.hang:
             await self.release.wait()
         if key in self.answers:
-            status, body = self.answers[key]
-            return web.Response(status=status, text=body)
+            status, body, *headers = self.answers[key]
+            return web.Response(status=status, text=body, headers=headers[0] if headers else None)
         return await handler(request)
 
     def made(self, method: str, path: str | None = None) -> list[Recorded]:

@@ -95,7 +95,8 @@ def test_data_dir_option_works_before_and_after_the_command(capsys, tmp_path):
         ["send-test", "CallRinging"],
         ["frobnicate"],
         ["--port", "70000"],
-        ["calls", "--headless"],
+        ["--headless", "calls"],
+        ["--port", "9000", "calls"],
         ["calls", "--limit", str(2**63)],
         ["calls", "--search", "a\udcffb"],  # a byte that is not UTF-8, as Python passes it on
         ["config", "set", "public_url", "https://\udcff.example.com"],

@@ -156,11 +156,12 @@ async def test_a_refused_connection_is_named():
 
 async def test_a_redirect_is_not_followed_so_the_key_stays_put(fake_intulse):
     fake_intulse.answers[("GET", "/webhooks")] = (404, "")
-    fake_intulse.answers[("POST", "/webhooks")] = (307, "")
+    fake_intulse.answers[("POST", "/webhooks")] = (307, "", {"Location": f"{fake_intulse.url}/elsewhere"})
     async with client(fake_intulse) as api:
         result = (await api.register({"CallStarted": URLS["CallStarted"]}))["CallStarted"]
     assert result.kind is Kind.REDIRECTED
     assert len(fake_intulse.made("POST")) == 1
+    assert not fake_intulse.made("POST", "/elsewhere")
 
 
 # --- list and delete -----------------------------------------------------------------------
