@@ -58,7 +58,7 @@ class DeliveryResult:
 async def check_delivery(settings: Settings, secret: str, *, timeout: float = TIMEOUT) -> DeliveryResult:
     """Post a test to the public webhook URL (the local one if none is set) and judge the answer."""
     from_outside = settings.public_url is not None
-    url = webhook_urls(settings.public_url or settings.local_url(), secret)[TEST_TYPE]
+    url = webhook_urls(settings.base_url(), secret)[TEST_TYPE]
     nonce = secrets.token_urlsafe(16)
     payload = sample(TEST_TYPE, settings.extension or "204")
     shown = redact_path(url)

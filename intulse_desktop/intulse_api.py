@@ -27,6 +27,7 @@ import aiohttp
 
 from intulse_desktop.formatting import printable
 from intulse_desktop.logs import redact_path
+from intulse_desktop.matching import digits
 from intulse_desktop.sender import NETWORK_ERRORS, USER_AGENT, Failure, classify
 from intulse_desktop.settings import (
     DEFAULT_API_URL,
@@ -127,10 +128,6 @@ def resolve_api_url(settings: Settings) -> str:
         return http_url(override)
     except ValueError as exc:
         raise SettingsError(f"{API_URL_ENV}: {exc}") from None
-
-
-def digits_only(number: str) -> str:
-    return "".join(c for c in number if c in "0123456789")
 
 
 class IntulseApi:
@@ -239,7 +236,7 @@ class IntulseApi:
 
     async def call(self, extension: str, number: str) -> ApiResult:
         """Ring ``extension``, then dial ``number`` (sent as digits only) from it."""
-        extension, target = extension.strip(), digits_only(number)
+        extension, target = extension.strip(), digits(number)
         if not extension:
             return ApiResult(False, Kind.REJECTED, "no extension to call from: set my extension first")
         if not target:

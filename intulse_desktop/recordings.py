@@ -155,8 +155,6 @@ class Fetcher:
                     return await self._save(response, url, progress)
                 finally:
                     response.release()
-        except FetchError:
-            raise
         except TimeoutError:
             raise FetchError(f"{host} did not answer in time. Try again, or open the recording in the browser.") from None
         except aiohttp.ClientConnectorError:
