@@ -1,21 +1,19 @@
 """Export what the call log window shows (its search, filters and order) to a CSV file.
 
 Runs in a worker thread on a connection of its own, so a million rows never
-hold up the window; reads in keyset pages, so memory stays flat; writes beside
-the target and renames at the end, so a cancelled or failed export leaves no
-half file behind.
+hold up the window; reads in keyset pages, so memory stays flat; writes through
+``atomic.replacing``, so a cancelled or failed export leaves no half file behind.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from intulse_desktop.atomic import replacing
 from intulse_desktop.export import MESSAGE_FIELDS, call_record, message_record, write_csv
 from intulse_desktop.store import CALL_FIELDS, CallQuery, Store, call_sort_key, message_sort_key
 
@@ -95,13 +93,7 @@ def _write(
             if written % PROGRESS_EVERY == 0:
                 progress(written)
 
-    fd, part = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            write_csv(watched(), fields, out)
-        os.replace(part, target)
-    except BaseException:
-        Path(part).unlink(missing_ok=True)
-        raise
+    with replacing(target) as out:
+        write_csv(watched(), fields, out)
     progress(written)
     return written
