@@ -40,7 +40,11 @@ def new_webhook_secret() -> str:
 
 
 def keyring_available() -> bool:
-    backend = keyring.get_keyring()
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:  # noqa: BLE001 - e.g. PYTHON_KEYRING_BACKEND names nothing that loads
+        log.warning("the system keyring cannot be loaded (%s: %s)", type(exc).__name__, exc)
+        return False
     return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 1) > 0
 
 

@@ -59,6 +59,18 @@ def test_without_a_keyring_secrets_go_to_a_private_file_and_the_user_is_told_onc
     assert SecretStore(paths).api_key() == "key-123"
 
 
+def test_a_keyring_that_cannot_be_loaded_is_said_and_secrets_go_to_the_private_file(paths, monkeypatch, caplog):
+    def unloadable():
+        raise ValueError("Empty module name")  # what keyring says to PYTHON_KEYRING_BACKEND=""
+
+    monkeypatch.setattr(keyring, "get_keyring", unloadable)
+    store = SecretStore(paths)
+    store.set_api_key("key-123")
+    assert "cannot be loaded (ValueError: Empty module name)" in caplog.text
+    assert stat.S_IMODE(paths.secrets_file.stat().st_mode) == 0o600
+    assert SecretStore(paths).api_key() == "key-123"
+
+
 def test_with_a_keyring_secrets_never_touch_the_file(paths, monkeypatch):
     backend = MemoryKeyring()
     monkeypatch.setattr(keyring, "get_keyring", lambda: backend)
