@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import getpass
 import json
 import logging
@@ -30,7 +31,6 @@ from intulse_desktop.formatting import format_duration, is_utf8, local_time, pri
 from intulse_desktop.logs import Redactor, redact_path, setup_logging
 from intulse_desktop.matching import format_number
 from intulse_desktop.paths import Paths
-from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import API_KEY_ENV, SecretsError, SecretStore
 from intulse_desktop.settings import Settings, SettingsError
 from intulse_desktop.store import CALL_FIELDS, CallQuery, CallRow, MessageRow, Store, StoreError
@@ -55,7 +55,11 @@ class Context:
         self.redactor = redactor
         self.paths = Paths.resolve(getattr(args, "data_dir", None))
         self.settings = Settings.load(self.paths.settings_file)
-        self.secrets = SecretStore(self.paths)
+
+    @functools.cached_property
+    def secrets(self) -> SecretStore:
+        """Opened when a command needs it: finding the keyring takes a while."""
+        return SecretStore(self.paths)
 
     def webhook_secret(self) -> str:
         secret = self.secrets.webhook_secret()
@@ -113,6 +117,8 @@ def cmd_gui(ctx: Context) -> int:
 
 
 def cmd_webhook_url(ctx: Context) -> int:
+    from intulse_desktop.receiver import webhook_urls  # aiohttp: only for the commands that need it
+
     urls = webhook_urls(ctx.settings.base_url(), ctx.webhook_secret())
     if ctx.args.json:
         print(json.dumps(urls, indent=2))
@@ -228,6 +234,7 @@ def cmd_presence(ctx: Context) -> int:
 
 
 def cmd_send_test(ctx: Context) -> int:
+    from intulse_desktop.receiver import webhook_urls
     from intulse_desktop.samples import sample
     from intulse_desktop.sender import post_json
 
@@ -245,6 +252,7 @@ def cmd_send_test(ctx: Context) -> int:
 
 def cmd_register(ctx: Context) -> int:
     from intulse_desktop.intulse_api import ApiKeyError, ApiResult, IntulseApi
+    from intulse_desktop.receiver import webhook_urls
 
     settings = ctx.settings
     if ctx.args.public_url is not None:
