@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_pascal
+from pydantic_core import PydanticCustomError
 
 from intulse_desktop.formatting import is_utf8
 
@@ -76,10 +77,20 @@ def _none_as_empty(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _storable(value: str) -> str:
+    """Text a UTF-8 log can hold: JSON's lone "\\ud800" escape, left in, would fail the write."""
+    if not is_utf8(value):
+        raise PydanticCustomError(
+            "unpaired_surrogate", "an unpaired surrogate (a lone \\ud800-\\udfff escape) is not text"
+        )
+    return value
+
+
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 INT64_MAX = 2**63 - 1  # SQLite's largest integer
 Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX)]  # a larger number is a 422, not a failed write
-Text = Annotated[str, BeforeValidator(_none_as_empty)]
+Str = Annotated[str, AfterValidator(_storable)]
+Text = Annotated[Str, BeforeValidator(_none_as_empty)]
 Direction = Annotated[
     Literal["inbound", "outbound"],
     BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
@@ -127,7 +138,7 @@ class _Payload(BaseModel):
 class ExtensionUpdated(_Payload):
     TYPE: ClassVar[str] = "ExtensionUpdated"
 
-    extension: str
+    extension: Str
     status: Text
     connected_line_name: Text = ""
     connected_line_number: Text = ""
@@ -138,7 +149,7 @@ class ExtensionUpdated(_Payload):
 
 
 class _Call(_Payload):
-    id: str = Field(min_length=1)
+    id: Str = Field(min_length=1)
     extension: Text
     direction: Direction
     start_utc: UtcDatetime
@@ -161,7 +172,7 @@ class CallCompleted(_Call):
         default=None, validation_alias=AliasChoices("AnswertUtc", "AnswerUtc", "answer_utc")
     )
     duration_in_seconds: Annotated[Int64, Field(ge=0)] | None = None
-    recording: str | None = None
+    recording: Str | None = None
 
     @property
     def outcome(self) -> str:
@@ -184,8 +195,8 @@ class TextMessageReceived(_Payload):
     TYPE: ClassVar[str] = "TextMessageReceived"
 
     id: Int64 | None = None
-    from_: str = Field(alias="From")
-    to: str
+    from_: Str = Field(alias="From")
+    to: Str
     body: Text = ""
     created_utc: UtcDatetime
     attachments: Annotated[list[Attachment], BeforeValidator(lambda v: [] if v is None else v)] = []
@@ -235,7 +246,7 @@ def parse(data: Any, event_type: str | None = None) -> Event:
     if model is None:
         raise InvalidEvent(f"unknown event type {event_type!r}; expected one of {', '.join(EVENT_TYPES)}")
     try:
-        event = model.model_validate(data)
+        return model.model_validate(data)  # type: ignore[return-value]
     except ValidationError as exc:
         problems = []
         fields = []
@@ -244,26 +255,3 @@ def parse(data: Any, event_type: str | None = None) -> Event:
             fields.append(field)
             problems.append(f"{field}: {error['msg']}")
         raise InvalidEvent(f"invalid {event_type}: " + "; ".join(problems), tuple(fields)) from None
-    field = _unstorable_text(event)
-    if field is not None:
-        raise InvalidEvent(
-            f"invalid {event_type}: {field}: an unpaired surrogate (a lone \\ud800-\\udfff escape) is not text",
-            (field,),
-        )
-    return event  # type: ignore[return-value]
-
-
-def _unstorable_text(model: BaseModel, prefix: str = "") -> str | None:
-    """The field holding text UTF-8 cannot encode (see ``is_utf8``), if any: left in, it
-    would fail the write, not the request."""
-    for name, value in model.__dict__.items():
-        if type(value) is str:
-            if not is_utf8(value):
-                return prefix + (type(model).model_fields[name].alias or name)
-        elif type(value) is list:
-            alias = type(model).model_fields[name].alias or name
-            for i, item in enumerate(value):
-                found = _unstorable_text(item, f"{prefix}{alias}.{i}.")
-                if found is not None:
-                    return found
-    return None

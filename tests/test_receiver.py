@@ -231,6 +231,12 @@ async def test_an_unpaired_surrogate_is_422_naming_the_field_and_a_pair_is_store
     assert (await response.json())["fields"] == ["RemotePartyName"]
     assert nothing_stored(stored)
 
+    text = payload("TextMessageReceived")
+    text["Attachments"][0]["Name"] = "photo\udc00.jpg"
+    response = await client.post(hook("TextMessageReceived"), data=json.dumps(text), headers=JSON)
+    assert (response.status, (await response.json())["fields"]) == (422, ["Attachments.0.Name"])
+    assert nothing_stored(stored)
+
     body = json.dumps(payload("CallStarted") | {"RemotePartyName": "\U0001f527 PLUMBING"})  # escaped as a pair
     assert "\\ud83d\\udd27" in body
     assert (await client.post(hook("CallStarted"), data=body, headers=JSON)).status == 200
