@@ -218,9 +218,8 @@ class Receiver:
             mime = request.content_type
             if mime not in JSON_TYPES and not mime.endswith("+json"):
                 raise Rejected(415, f"the body must be JSON (Content-Type: application/json), not {mime}")
-        too_large = Rejected(413, f"the body is larger than {MAX_BODY} bytes")
         if request.content_length is not None and request.content_length > MAX_BODY:
-            raise too_large
+            raise _too_large()
         content = request.content
         plain = request.content_length is not None and hdrs.CONTENT_ENCODING not in request.headers
         try:
@@ -229,13 +228,11 @@ class Receiver:
                 # checked above: take it as it lies. request.read() costs about 9 µs more,
                 # 5 % of the receiver's throughput (benchmarks/receiver.py).
                 body = content.read_nowait()
-            elif content.is_eof():  # compressed, or chunked: read() stops past client_max_size
-                body = await request.read()
-            else:  # a body that trickles in is cut off
-                async with asyncio.timeout(self.body_timeout):
-                    body = await request.read()  # stops past client_max_size
+            else:  # compressed, chunked or still arriving: read() stops past client_max_size
+                async with asyncio.timeout(self.body_timeout):  # and a body that trickles is cut off
+                    body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            raise too_large from None
+            raise _too_large() from None
         except TimeoutError:
             raise Rejected(408, f"the body did not arrive within {self.body_timeout:g} seconds") from None
         try:
@@ -250,6 +247,10 @@ class Receiver:
             raise Rejected(400, "the body is nested too deeply") from None
         except ValueError as exc:
             raise Rejected(400, f"the body is not valid JSON: {exc}") from None
+
+
+def _too_large() -> Rejected:
+    return Rejected(413, f"the body is larger than {MAX_BODY} bytes")
 
 
 def _method_not_allowed(allowed: str) -> Rejected:
