@@ -198,14 +198,16 @@ def test_one_line_per_event_and_the_secret_in_no_output(headless):
     lines = [line for line in server.out if line.strip()]
     assert len(lines) == 2
     assert "CallStarted 1764130211.5512" in lines[0] and "TextMessageReceived 90211" in lines[1]
+    assert "Running 10 minutes late" in lines[1]  # -v: the text's body too
     assert server.secret not in server.output()
     assert "/hooks/<secret>/" in server.output()
 
 
 def test_message_bodies_are_printed_only_when_verbose(headless):
     quiet = headless()
-    asyncio.run(_post(quiet.url("TextMessageReceived"), payload("TextMessageReceived")))
+    assert asyncio.run(_post(quiet.url("TextMessageReceived"), payload("TextMessageReceived"))) == 200
     quiet.stop()
+    assert "TextMessageReceived 90211" in quiet.output()
     assert "Running 10 minutes late" not in quiet.output()
 
 
