@@ -35,7 +35,6 @@ class Service:
         settings: Settings,
         secret: str,
         *,
-        body_timeout: float | None = None,
         journal: bool = False,
     ) -> None:
         self.paths = paths
@@ -43,8 +42,6 @@ class Service:
         self.bus = Bus()
         self.writer = Writer(paths.database, settings.default_region, journal=journal)
         self.receiver = Receiver(self.writer, self.bus, secret, settings.matcher())
-        if body_timeout is not None:
-            self.receiver.body_timeout = body_timeout
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.address: tuple[str, int] | None = None

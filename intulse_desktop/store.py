@@ -660,12 +660,6 @@ class Store:
             ).rowcount
         return changed
 
-    def mark_missed_seen(self, mine: Matcher) -> int:
-        where, params = self._mine_clause(mine, by_unseen=True)
-        return self._db.execute(
-            f"UPDATE calls SET seen = 1 WHERE outcome = 'missed' AND seen = 0 AND {where}", params
-        ).rowcount
-
     def prune(self, before: datetime, limit: int = 500) -> int:
         """Delete up to ``limit`` calls and ``limit`` texts (with their attachments) from
         before ``before``, oldest first; returns how many went. Small batches keep each

@@ -198,7 +198,7 @@ def test_unseen_missed_calls_are_counted_for_me_and_marked_seen(store):
     assert store.unseen_missed_count(ME) == 2
     store.run_batch([lambda s: s.mark_seen(["call-3"])])
     assert store.unseen_missed_count(ME) == 1
-    store.run_batch([lambda s: s.mark_missed_seen(ME)])
+    store.run_batch([lambda s: s.mark_seen(["1764130502.5601"])])
     assert store.unseen_missed_count(ME) == 0
     assert store.unseen_missed_count(Matcher.create("205", None, [], "US")) == 1
 

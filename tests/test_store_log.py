@@ -315,5 +315,5 @@ def test_counting_unseen_missed_calls_reads_only_them(store):
     ).fetchall()
     assert "USING INDEX calls_unseen_missed" in str(plan)
     assert store.unseen_missed_count(mine) == 1
-    store.run_batch([lambda s: s.mark_missed_seen(mine)])
+    store.run_batch([lambda s: s.mark_seen(["call-1"])])
     assert store.unseen_missed_count(mine) == 0
