@@ -503,7 +503,8 @@ class Store:
         elif isinstance(event, CallStarted):
             is_new, key = self._record_started(event), event.id
         elif isinstance(event, TextMessageReceived):
-            is_new, key = self._record_text(event), event.key
+            key = event.key  # a hash for the older shape: made once
+            is_new = self._record_text(event, key)
         else:
             is_new, key = self._record_presence(event, received), event.extension
         self.log_delivery(received, event.TYPE, 200, stored=True, is_new=is_new, is_mine=is_mine, event_key=key)
@@ -574,8 +575,7 @@ class Store:
         self._db.execute("UPDATE search_indexed SET upto = ?", (last[0],))
         return last[1]
 
-    def _record_text(self, text: TextMessageReceived) -> bool:
-        key = text.key
+    def _record_text(self, text: TextMessageReceived, key: str) -> bool:
         cursor = self._db.execute(
             "INSERT INTO messages (key, id, from_number, to_number, from_key, to_key, body, created_utc) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
