@@ -41,15 +41,21 @@ async def test_pruning_without_retention_keeps_everything(writer):
 
 
 async def test_keep_pruned_prunes_again_each_period(writer):
-    calls = []
-    task = asyncio.get_running_loop().create_task(keep_pruned(writer, 30, lambda: calls.append(1), every=0.05))
+    pruned = []
+
+    async def until_pruned(times):
+        for _ in range(100):
+            if len(pruned) == times:
+                return
+            await asyncio.sleep(0.01)
+
     await record_calls(writer, [40])
-    for _ in range(100):
-        if calls:
-            break
-        await asyncio.sleep(0.01)
+    task = asyncio.get_running_loop().create_task(keep_pruned(writer, 30, lambda: pruned.append(1), every=0.05))
+    await until_pruned(1)
+    await record_calls(writer, [40])  # after the first prune: only a second one finds it
+    await until_pruned(2)
     task.cancel()
-    assert calls == [1] and await ids(writer) == []
+    assert pruned == [1, 1] and await ids(writer) == []
 
 
 async def test_a_prune_that_cannot_write_is_tried_again_next_time(writer, caplog):

@@ -133,7 +133,7 @@ def test_presence_keeps_the_latest_state_with_its_time(store):
     assert [p.extension for p in store.presence()] == ["204", "205"]
 
 
-def test_deliveries_are_bounded_and_hold_no_secret(store):
+def test_deliveries_are_bounded_and_newest_first(store):
     store.run_batch(
         [lambda s, i=i: s.log_delivery(NOW, "CallStarted", 422, detail=f"bad {i}") for i in range(MAX_DELIVERIES + 20)]
     )
