@@ -199,7 +199,9 @@ def main() -> None:
         urlsplit(json.loads(urls)["CallCompleted"]).path,
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    stored = sqlite3.connect(home / "calllog.sqlite3").execute("SELECT count(*) FROM calls").fetchone()[0]
+    from intulse_desktop.paths import Paths
+
+    stored = sqlite3.connect(Paths.resolve(home).database).execute("SELECT count(*) FROM calls").fetchone()[0]
     shutil.rmtree(work)
 
     def line(name: str, figures: dict[str, float]) -> str:
@@ -215,6 +217,8 @@ def main() -> None:
     print(f"p99 latency          : {result['p99_ms']:.1f} ms (target < 50 ms)")
     print(f"acknowledged / stored: {result['ok']} / {stored} ({'all stored' if stored >= result['ok'] else 'LOST EVENTS'})")
     print(f"socket errors        : {result['socket_errors']}")
+    if stored < result["ok"]:
+        raise SystemExit("acknowledged events were lost")
 
 
 if __name__ == "__main__":
