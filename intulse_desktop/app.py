@@ -67,8 +67,7 @@ async def main(ctx: Context) -> int:
     app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
     instance.woken.connect(desktop.show_call_log)
     try:
-        host = ctx.args.host or ctx.settings.listen_host
-        port = ctx.settings.listen_port if ctx.args.port is None else ctx.args.port
+        host, port = ctx.listen_address(ctx.args.host, ctx.args.port)
         try:
             if ctx.settings.receive_from == "hub":
                 await desktop.receive_from_hub()  # the receiver stays off

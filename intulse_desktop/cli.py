@@ -31,7 +31,7 @@ from intulse_desktop.formatting import format_duration, is_utf8, local_time, pri
 from intulse_desktop.logs import Redactor, redact_path, setup_logging
 from intulse_desktop.matching import format_number
 from intulse_desktop.paths import Paths
-from intulse_desktop.secrets import API_KEY_ENV, SecretsError, SecretStore
+from intulse_desktop.secrets import API_KEY_ENV, HUB_TOKEN, SecretsError, SecretStore
 from intulse_desktop.settings import Settings, SettingsError
 from intulse_desktop.store import CALL_FIELDS, CallQuery, CallRow, MessageRow, Store, StoreError
 
@@ -61,6 +61,10 @@ class Context:
         """Opened when a command needs it: finding the keyring takes a while."""
         return SecretStore(self.paths)
 
+    def listen_address(self, host: str | None, port: int | None) -> tuple[str, int]:
+        """Where to listen: the command line's choice, else the settings'."""
+        return host or self.settings.listen_host, self.settings.listen_port if port is None else port
+
     def webhook_secret(self) -> str:
         secret = self.secrets.webhook_secret()
         self.redactor.add(secret)
@@ -68,8 +72,6 @@ class Context:
 
     def hub_connection(self) -> tuple[str, str]:
         """The office hub's URL and this desktop's token, for ``receive_from = hub``."""
-        from intulse_desktop.secrets import HUB_TOKEN
-
         token = self.secrets.get(HUB_TOKEN)
         if not self.settings.hub_url or not token:
             raise UsageError(
@@ -100,8 +102,7 @@ def cmd_headless(ctx: Context) -> int:
     from intulse_desktop import headless
     from intulse_desktop.service import ReceiverError, Service
 
-    host = ctx.args.host or ctx.settings.listen_host
-    port = ctx.settings.listen_port if ctx.args.port is None else ctx.args.port
+    host, port = ctx.listen_address(ctx.args.host, ctx.args.port)
     hub = ctx.hub_connection() if ctx.settings.receive_from == "hub" else None
     service = Service(ctx.paths.ensure(), ctx.settings, ctx.webhook_secret())
     try:
@@ -355,8 +356,7 @@ def cmd_hub(ctx: Context) -> int:
     from intulse_desktop import hub
     from intulse_desktop.service import ReceiverError, Service
 
-    host = ctx.args.hub_host or ctx.settings.listen_host
-    port = ctx.settings.listen_port if ctx.args.hub_port is None else ctx.args.hub_port
+    host, port = ctx.listen_address(ctx.args.hub_host, ctx.args.hub_port)
     ssl_context = _server_tls(ctx.args.certfile, ctx.args.keyfile)
     users = _hub_users(ctx)
     service = Service(ctx.paths, ctx.settings, ctx.webhook_secret(), journal=True)
@@ -442,8 +442,9 @@ def cmd_hub_list_users(ctx: Context) -> int:
         users.close()
     if ctx.args.json:
         print(json.dumps([user.describe() for user in rows], indent=2))
-    for user in [] if ctx.args.json else rows:
-        print(f"{user.id:>4}  {_user_line(user)}")
+    else:
+        for user in rows:
+            print(f"{user.id:>4}  {_user_line(user)}")
     return 0
 
 
@@ -472,7 +473,6 @@ def cmd_hub_connect(ctx: Context) -> int:
 
     from intulse_desktop.hub_client import Rejected, check
     from intulse_desktop.hub_users import looks_like_token
-    from intulse_desktop.secrets import HUB_TOKEN
 
     url = ctx.settings.with_values({"hub_url": ctx.args.url}).hub_url
     if not url:
