@@ -240,8 +240,8 @@ def cmd_send_test(ctx: Context) -> int:
     from intulse_desktop.sender import post_json
 
     settings = ctx.settings
-    extension = ctx.args.extension or settings.extension or "204"
-    to = ctx.args.to or (settings.my_numbers[0] if settings.my_numbers else "+13175550100")
+    extension = ctx.args.extension or settings.extension
+    to = ctx.args.to or next(iter(settings.my_numbers), None)
     url = webhook_urls(settings.base_url(), ctx.webhook_secret())[ctx.args.event]
     shown = redact_path(url)
     status, body = asyncio.run(post_json(url, sample(ctx.args.event, extension, to)))

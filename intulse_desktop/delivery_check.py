@@ -60,7 +60,7 @@ async def check_delivery(settings: Settings, secret: str, *, timeout: float = TI
     from_outside = settings.public_url is not None
     url = webhook_urls(settings.base_url(), secret)[TEST_TYPE]
     nonce = secrets.token_urlsafe(16)
-    payload = sample(TEST_TYPE, settings.extension or "204")
+    payload = sample(TEST_TYPE, settings.extension)
     shown = redact_path(url)
 
     def result(

@@ -17,7 +17,10 @@ TEST_CALLER = "Intulse Desktop test"
 TEST_NUMBER = "+13175550142"
 
 
-def sample(event_type: str, extension: str = "204", to: str = "+13175550100") -> dict[str, Any]:
+def sample(event_type: str, extension: str | None = None, to: str | None = None) -> dict[str, Any]:
+    """``extension`` and ``to`` default to made-up ones when none (or "") is given."""
+    extension = extension or "204"
+    to = to or "+13175550100"
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}; expected one of {', '.join(EVENT_TYPES)}")
     now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
