@@ -8,6 +8,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from intulse_desktop import APP_NAME, __version__
+from intulse_desktop.autostart import DISPLAY_NAME
 
 PACKAGING = Path(__file__).resolve().parent.parent / "packaging"
 
@@ -44,6 +45,8 @@ def test_windows_installer_is_per_user_and_offers_start_at_sign_in() -> None:
     assert "PrivilegesRequired=lowest" in script
     assert r'Subkey: "Software\Microsoft\Windows\CurrentVersion\Run"' in script
     assert f"{APP_NAME}.exe" in script
+    # the value Settings' "start at login" reads and writes, so the two agree on one entry
+    assert f'#define AppName "{DISPLAY_NAME}"' in script and 'ValueName: "{#AppName}"' in script
 
 
 def test_generated_icons_are_committed_for_every_installer() -> None:
