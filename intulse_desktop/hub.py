@@ -254,7 +254,7 @@ class Hub:
             if last is None:
                 break
             for entry in entries:
-                if entry.seq > desktop.sent and desktop.sees(entry.event):
+                if desktop.sees(entry.event):
                     desktop.sent = entry.seq
                     await desktop.ws.send_str(entry.message)
             desktop.sent = max(desktop.sent, last)

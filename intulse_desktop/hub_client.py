@@ -31,6 +31,7 @@ import aiohttp
 from intulse_desktop.bus import Bus, Delivery
 from intulse_desktop.events import Event, InvalidEvent, parse
 from intulse_desktop.matching import Matcher
+from intulse_desktop.sender import NETWORK_ERRORS, Failure, classify
 from intulse_desktop.store import Store, StoreError
 from intulse_desktop.writer import Writer
 
@@ -280,14 +281,12 @@ async def _hello(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "the hub did not answer in time"
-    if isinstance(exc, aiohttp.ClientSSLError):
-        return f"the hub's certificate is not trusted: {exc}"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        if isinstance(exc.os_error, ConnectionRefusedError):
-            return "cannot reach the hub: nothing answers at its address (is it running?)"
-        return f"cannot reach the hub: {exc.os_error.strerror or exc}"
     if isinstance(exc, StoreError):
         return str(exc)
+    if isinstance(exc, NETWORK_ERRORS):
+        failure = classify(exc, CONNECT_TIMEOUT)
+        if failure.kind is Failure.REFUSED:
+            return "cannot reach the hub: nothing answers at its address (is it running?)"
+        if failure.kind is not Failure.OTHER:
+            return f"cannot reach the hub: {failure.detail}"
     return f"the connection to the hub failed: {exc or type(exc).__name__}"

@@ -9,6 +9,7 @@ import pytest
 
 from intulse_desktop import hub as hub_module
 from intulse_desktop import hub_client
+from intulse_desktop import store as store_module
 from intulse_desktop.hub_client import stream_url
 from intulse_desktop.hub_users import Users
 from intulse_desktop.store import Store
@@ -140,6 +141,61 @@ async def test_an_offline_desktop_catches_up_without_loss_or_repeats(hub, desks)
     assert all(d.is_new for d in a.got)
 
 
+async def test_catching_up_from_older_than_the_ring_reads_the_journal_a_page_at_a_time(
+    hub, desks, monkeypatch
+):
+    monkeypatch.setattr(hub_module, "RING", 2)  # only the newest 2-4 entries in memory
+    monkeypatch.setattr(hub_module, "PAGE", 2)
+    a, b = desks
+    await a.quit()
+    for n in range(1, 8):
+        await hub.post("CallStarted", **call(n, "204"))
+        await hub.post("CallStarted", **call(100 + n, "205"))
+    await b.until(lambda: len(b.got) == 7)
+    assert hub.hub._ring[0].seq > 1  # a's cursor (#0) is older than anything in memory
+    await a.connect(hub.url(), a.token)
+    await a.until(lambda: a.client.state == "connected")
+    await hub.post("CallStarted", **call(8, "204"))  # live, after catching up
+    await a.until(lambda: "CallStarted:call-8" in a.ids())
+    assert a.ids() == [f"CallStarted:call-{n}" for n in range(1, 9)]
+
+
+async def test_a_cursor_from_another_hubs_journal_gets_what_comes_next_not_this_hubs_past(hub, tmp_path):
+    for n in (1, 2, 3):
+        await hub.post("CallStarted", **call(n, "204"))
+    _, token = hub.add("204")
+    desk = Desk(tmp_path / "moved", "204")
+    store = Store(desk.paths.database)  # this desktop was served by another hub, up to its #1
+    try:
+        store.set_hub_cursor("another-hubs-journal", 1)
+    finally:
+        store.close()
+    await desk.connect(hub.url(), token)
+    await desk.until(lambda: desk.client.state == "connected")
+    await hub.post("CallStarted", **call(4, "204"))
+    await desk.until(lambda: "CallStarted:call-4" in desk.ids())
+    assert desk.ids() == ["CallStarted:call-4"]
+    await desk.quit()
+
+
+async def test_a_desktop_away_longer_than_the_journal_reaches_gets_what_remains_and_a_warning(
+    hub, desks, monkeypatch, caplog
+):
+    monkeypatch.setattr(store_module, "MAX_JOURNAL", 2)  # the journal keeps the newest 2 entries
+    a, _ = desks
+    await hub.post("CallStarted", **call(1, "204"))
+    await a.until(lambda: len(a.got) == 1)
+    await a.quit()
+    for n in range(2, 7):
+        await hub.post("CallStarted", **call(n, "204"))
+    await a.connect(hub.url(), a.token)
+    await a.until(lambda: a.client.state == "connected")
+    await hub.post("CallStarted", **call(7, "204"))  # live, after catching up: nothing repeated before it
+    await a.until(lambda: "CallStarted:call-7" in a.ids())
+    assert a.ids() == ["CallStarted:call-1", "CallStarted:call-5", "CallStarted:call-6", "CallStarted:call-7"]
+    assert "no longer reaches back" in caplog.text
+
+
 async def test_a_burst_larger_than_the_live_queue_arrives_whole_and_once(hub, desks, monkeypatch):
     monkeypatch.setattr(hub_module, "MAX_QUEUE", 2)
     a, _ = desks
@@ -255,6 +311,14 @@ async def test_a_desktop_keeps_trying_while_the_hub_is_down(tmp_path, unused_tcp
     assert "cannot reach the hub" in desk.client.detail
     await desk.quit()
     assert desk.client.state == "stopped"
+
+
+async def test_a_hub_name_that_does_not_resolve_is_named(tmp_path):
+    desk = Desk(tmp_path / "a", "204")
+    await desk.connect("http://hub.example.invalid", "ihub_AAAAAAAAAAAA.whatever")
+    await desk.until(lambda: "reconnecting" in desk.states)
+    assert "cannot reach the hub: the name hub.example.invalid does not resolve" in desk.client.detail
+    await desk.quit()
 
 
 def test_a_call_caught_up_later_does_not_ring_but_a_missed_one_still_pops(me):

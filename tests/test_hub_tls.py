@@ -51,29 +51,37 @@ async def test_a_desktop_receives_over_wss_from_a_hub_with_a_certificate(tmp_pat
     certfile, keyfile = certificate
     hub = HubRunner(tmp_path / "hub")
     await hub.start(ssl_context=_server_tls(str(certfile), str(keyfile)))
-    _, token = hub.add("204")
-    trusting = ssl.create_default_context(cafile=str(certfile))
-    desk = Desk(tmp_path / "a", "204")
-    await desk.connect(hub.url("https"), token, ssl_context=trusting)
-    await desk.until(lambda: desk.client.state == "connected")
-    await hub.post_tls("ExtensionUpdated", trusting, Status="BUSY")
-    await desk.until(lambda: len(desk.got) == 1)
-    await desk.quit()
-    await hub.stop()
-    hub.users.close()
+    try:
+        _, token = hub.add("204")
+        trusting = ssl.create_default_context(cafile=str(certfile))
+        desk = Desk(tmp_path / "a", "204")
+        await desk.connect(hub.url("https"), token, ssl_context=trusting)
+        try:
+            await desk.until(lambda: desk.client.state == "connected")
+            await hub.post_tls("ExtensionUpdated", trusting, Status="BUSY")
+            await desk.until(lambda: len(desk.got) == 1)
+        finally:
+            await desk.quit()
+    finally:
+        await hub.stop()
+        hub.users.close()
 
 
 async def test_a_desktop_does_not_trust_an_unknown_certificate(tmp_path, certificate):
     hub = HubRunner(tmp_path / "hub")
     await hub.start(ssl_context=_server_tls(*map(str, certificate)))
-    _, token = hub.add("204")
-    desk = Desk(tmp_path / "a", "204")
-    await desk.connect(hub.url("https"), token)  # the system's trust store: self-signed is refused
-    await desk.until(lambda: desk.client.state == "reconnecting")
-    assert "certificate" in desk.client.detail
-    await desk.quit()
-    await hub.stop()
-    hub.users.close()
+    try:
+        _, token = hub.add("204")
+        desk = Desk(tmp_path / "a", "204")
+        await desk.connect(hub.url("https"), token)  # the system's trust store: self-signed is refused
+        try:
+            await desk.until(lambda: desk.client.state == "reconnecting")
+            assert "certificate" in desk.client.detail
+        finally:
+            await desk.quit()
+    finally:
+        await hub.stop()
+        hub.users.close()
 
 
 def test_a_certificate_that_cannot_be_used_is_a_usage_error(tmp_path):
