@@ -95,11 +95,13 @@ class Matcher:
     def owns_number(self, number: str) -> bool:
         return number_key(number, self.region) in self.numbers
 
+    def owns_call(self, extension: str, user_id: int | None) -> bool:
+        """A call is mine if it is on my extension or it is my user's (a known user id)."""
+        return self.owns_extension(extension) or (self.user_id is not None and user_id == self.user_id)
+
     def is_mine(self, event: Event) -> bool:
         if isinstance(event, CallStarted | CallCompleted):
-            return self.owns_extension(event.extension) or (
-                self.user_id is not None and event.user_id == self.user_id
-            )
+            return self.owns_call(event.extension, event.user_id)
         if isinstance(event, ExtensionUpdated):
             return self.owns_extension(event.extension)
         if isinstance(event, TextMessageReceived):

@@ -65,6 +65,14 @@ def test_no_extension_set_matches_no_extension():
     assert not nobody.is_mine(parse(payload("CallStarted") | {"Extension": ""}, "CallStarted"))
 
 
+def test_a_stored_call_is_mine_by_extension_or_user_id(me):
+    assert me.owns_call("204", None) and me.owns_call(" 204 ", 12)
+    assert me.owns_call("999", 77)
+    assert not me.owns_call("205", 12) and not me.owns_call("205", None)
+    assert not Matcher.create("204", None, [], "US").owns_call("999", None)  # no user id: None is no match
+    assert not Matcher.create("", None, [], "US").owns_call("", None)  # no extension set: none is mine
+
+
 @pytest.mark.parametrize("to", ["+13175550100", "13175550100", "(317) 555-0100", "317-555-0100"])
 def test_my_texts_by_number_in_any_spelling(me, to):
     assert me.is_mine(parse(payload("TextMessageReceived") | {"To": to}))

@@ -445,6 +445,7 @@ def test_a_recording_plays_from_the_log_and_from_caller_details(desktop, files):
     player = desktop.windows["player"]
     assert player.isVisible() and player.title.text() == "ACME PLUMBING"
     assert player.subtitle.text().startswith("(317) 555-0142 · ") and player.subtitle.text().endswith(" · 3:04")
+    subtitle = player.subtitle.text()
     run_until(asyncio.get_event_loop(), lambda: player.file is not None)
     player.close()
     window.open_caller(window.calls.rows[0])
@@ -454,6 +455,7 @@ def test_a_recording_plays_from_the_log_and_from_caller_details(desktop, files):
     assert details.play_button.isEnabled()
     details.play_button.click()
     assert player.isVisible() and player.url == f"{files}/rec.wav"
+    assert player.subtitle.text() == subtitle  # one subtitle, wherever it is played from
 
 
 def test_texts_are_searched_and_dated_like_calls(desktop, qtbot):

@@ -74,7 +74,7 @@ from intulse_desktop.matching import Matcher, format_number
 from intulse_desktop.recordings import FetchError
 from intulse_desktop.store import CallQuery, CallRow, MessageRow, Store, call_sort_key, message_sort_key
 from intulse_desktop.ui.cards import plain_label
-from intulse_desktop.ui.player import caller_title, recording_fetcher, show_recording
+from intulse_desktop.ui.player import recording_fetcher, show_recording
 from intulse_desktop.view_export import ExportCancelled, export_calls, export_messages
 
 if TYPE_CHECKING:
@@ -277,8 +277,7 @@ class CallsModel(_PagedModel):
         """A missed call of mine that nobody has looked at yet."""
         if call.outcome != "missed" or call.seen:
             return False
-        mine = self.matcher
-        return mine.owns_extension(call.extension) or (mine.user_id is not None and call.user_id == mine.user_id)
+        return self.matcher.owns_call(call.extension, call.user_id)
 
     def mark_seen(self, ids: set[str]) -> None:
         for i, call in enumerate(self.rows):
@@ -445,9 +444,7 @@ class MessagePane(QWidget):
             self.body.clear()
             return
         region = self._desktop.settings.default_region
-        known = self._desktop.store.calls_with(message.from_, 1)
-        name = known[0].remote_party_name.strip() if known else ""
-        sender = " · ".join(filter(None, [name, format_number(message.from_, region)]))
+        _, sender = self._desktop.text_sender(message.from_)
         self.heading.setText(f"From {sender} to {format_number(message.to, region)} · {human_time(message.created_utc)}")
         self.body.setPlainText(message.body)
         for attachment in message.attachments:
@@ -773,13 +770,7 @@ class CallLogWindow(QWidget):
         self.desktop.show_caller(call.remote_party_number, call.remote_party_name)
 
     def play(self, call: CallRow) -> None:
-        if not call.recording:
-            return
-        region = self.desktop.settings.default_region
-        details = [format_number(call.remote_party_number, region), human_time(call.start_utc)]
-        if call.duration_seconds:
-            details.append(format_duration(call.duration_seconds))
-        show_recording(self.desktop, call.recording, caller_title(call, region), " · ".join(filter(None, details)))
+        self.desktop.play_recording(call)
 
     def _context_menu(self, position: QPoint) -> None:
         index = self.calls_view.indexAt(position)

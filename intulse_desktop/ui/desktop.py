@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
-from intulse_desktop.formatting import local_time, local_time_short
+from intulse_desktop.formatting import format_duration, human_time, local_time_short
 from intulse_desktop.hub_client import HubClient
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.logs import Redactor
@@ -169,14 +169,18 @@ class Desktop(QObject):
 
     def _show_text(self, text: TextMessageReceived) -> None:
         region = self.settings.default_region
-        known = self.store.calls_with(text.from_, 1)
-        name = known[0].remote_party_name.strip() if known else ""
-        number = format_number(text.from_, region)
-        sender = f"{name} · {number}" if name else number
+        name, sender = self.text_sender(text.from_)
         card = TextCard(text, sender, f"To {format_number(text.to, region)}", self.actions(text.from_, name))
         card.clicked.connect(lambda: self._card_clicked(card, text.from_, name))
         card.expire_in(self._card_ms())
         self.cards.show(card)
+
+    def text_sender(self, number: str) -> tuple[str, str]:
+        """Who sent a text from ``number``: the name of the last call with it (texts carry no
+        name; "" if none), and the sender as shown, "name · number" or just the number."""
+        known = self.store.calls_with(number, 1)
+        name = known[0].remote_party_name.strip() if known else ""
+        return name, " · ".join(filter(None, [name, format_number(number, self.settings.default_region)]))
 
     def _card_ms(self) -> int | None:
         seconds = self.settings.card_seconds
@@ -248,12 +252,17 @@ class Desktop(QObject):
         self.details.show_number(number, name)
 
     def play_recording(self, call: CallRow) -> None:
+        """Play a call's recording (from the call log and from caller details alike);
+        the subtitle is "number · when · duration"."""
         from intulse_desktop.ui.player import caller_title, show_recording
 
-        if call.recording:
-            region = self.settings.default_region
-            subtitle = f"{format_number(call.remote_party_number, region)} · {local_time(call.start_utc)}"
-            show_recording(self, call.recording, caller_title(call, region), subtitle)
+        if not call.recording:
+            return
+        region = self.settings.default_region
+        details = [format_number(call.remote_party_number, region), human_time(call.start_utc)]
+        if call.duration_seconds:
+            details.append(format_duration(call.duration_seconds))
+        show_recording(self, call.recording, caller_title(call, region), " · ".join(filter(None, details)))
 
     def keep_pruned(self) -> None:
         """Delete what is older than ``retention_days`` (if set): now, then daily, in the background."""
