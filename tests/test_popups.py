@@ -3,6 +3,7 @@ and what "Recent deliveries" says about each delivery line."""
 
 from __future__ import annotations
 
+import time as clock
 from datetime import UTC, datetime, time
 
 import pytest
@@ -149,9 +150,20 @@ def test_the_same_start_and_end_is_the_whole_day():
     assert not in_quiet_hours(settings, at("mon", 0)) and not in_quiet_hours(settings, at("fri", 23, 59))
 
 
-def test_quiet_hours_are_judged_by_local_time_of_arrival():
+@pytest.fixture
+def indianapolis(monkeypatch):
+    """Local time five hours behind UTC in January, so UTC and local time of day differ."""
+    monkeypatch.setenv("TZ", "America/Indiana/Indianapolis")
+    clock.tzset()
+    yield
+    monkeypatch.undo()
+    clock.tzset()
+
+
+def test_quiet_hours_are_judged_by_local_time_of_arrival(indianapolis):
     settings = quiet(quiet_start=time(9), quiet_end=time(17))
     arrived = at("wed", 12).astimezone(UTC)  # the delivery carries UTC
+    assert arrived.hour == 17  # 12:00 local is 17:00 UTC: outside 9–17 if UTC were read as local
     assert decide(delivery("CallStarted", arrived), settings).reason == "quiet hours"
 
 

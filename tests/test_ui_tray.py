@@ -67,13 +67,10 @@ def test_a_receiver_problem_is_shown_distinctly(desktop):
     assert desktop.tray.icon.icon().pixmap(32, 32).toImage() == tray_icon("receiver_problem").pixmap(32, 32).toImage()
 
 
-def test_left_click_opens_the_call_log(desktop, monkeypatch):
-    opened = []
-    monkeypatch.setattr(desktop, "show_call_log", lambda: opened.append(True))
-    desktop.tray.open_log.disconnect()
-    desktop.tray.open_log.connect(desktop.show_call_log)
+def test_left_click_opens_the_call_log(desktop):
+    assert "log" not in desktop.windows
     desktop.tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
-    assert opened == [True]
+    assert desktop.windows["log"].isVisible()
 
 
 def test_recent_callers_lists_my_last_callers_and_opens_details(desktop):
