@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from datetime import time
 
 import pytest
 
@@ -82,15 +83,72 @@ def test_unknown_keys_from_a_newer_version_are_ignored(path):
         ("my_numbers", "12", "my_numbers"),
         ("default_region", "XX", "default_region"),
         ("listen_port", "0", "listen_port"),
+        ("listen_port", "http", "listen_port: enter a whole number"),
+        ("listen_port", "70000", "listen_port: must be at most 65535"),
         ("listen_host", "not a host!", "listen_host"),
         ("public_url", "ftp://example.com", "public_url"),
-        ("extension", "20 4", "extension"),
+        ("extension", "20 4", "extension: an extension is up to 32 letters"),
         ("user_id", "abc", "user_id"),
+        ("quiet_start", "7pm", "quiet_start: enter a time as HH:MM"),
+        ("quiet_days", "funday", "quiet_days"),
+        ("card_seconds", "0", "card_seconds: must be at least 1"),
+        ("card_corner", "middle", "card_corner"),
+        ("call_back_method", "pigeon", "call_back_method"),
     ],
 )
-def test_invalid_text_values_name_the_key(key, text, message):
+def test_invalid_text_values_name_the_key_and_say_why(key, text, message):
     with pytest.raises(SettingsError, match=message):
         Settings().with_text(key, text)
+
+
+# --- notifications: quiet hours, break-through numbers, cards -----------------------------
+
+
+def test_break_through_numbers_are_stored_as_e164_once():
+    settings = Settings(breakthrough_numbers=["(317) 555-0142", "+13175550142", "+44 20 7946 0958"])
+    assert settings.breakthrough_numbers == ["+13175550142", "+442079460958"]
+
+
+def test_a_bad_break_through_number_names_the_setting():
+    with pytest.raises(SettingsError, match=r"breakthrough_numbers: '12' is not a phone number"):
+        Settings().with_values({"breakthrough_numbers": ["12"]})
+
+
+def test_quiet_days_are_kept_in_week_order_and_read_from_text():
+    assert Settings().with_text("quiet_days", "sun, mon,sat").quiet_days == ["mon", "sat", "sun"]
+
+
+def test_quiet_hours_need_a_day():
+    with pytest.raises(SettingsError, match="quiet_days: choose at least one day"):
+        Settings().with_values({"quiet_hours": True, "quiet_days": []})
+
+
+def test_quiet_times_are_written_and_read_as_hh_mm(tmp_path):
+    settings = Settings().with_text("quiet_start", "19:30")
+    assert settings.quiet_start == time(19, 30) and settings.text_of("quiet_start") == "19:30"
+    settings.save(tmp_path / "s.json")
+    assert '"quiet_start": "19:30"' in (tmp_path / "s.json").read_text()
+    assert Settings.load(tmp_path / "s.json").quiet_start == time(19, 30)
+
+
+def test_a_card_that_stays_until_dismissed_is_an_empty_card_time():
+    assert Settings().with_text("card_seconds", "").card_seconds is None
+
+
+def test_try_values_gives_each_problem_its_setting():
+    settings, problems = Settings().try_values({"listen_port": "0", "extension": "a b", "my_numbers": []})
+    assert settings is None
+    assert problems == {
+        "listen_port": "must be at least 1",
+        "extension": "an extension is up to 32 letters, digits, *, #, _, . or -",
+    }
+
+
+def test_try_values_puts_a_check_across_settings_on_the_setting_it_names():
+    assert Settings().try_values({"my_numbers": ["12"]}) == (
+        None,
+        {"my_numbers": "'12' is not a phone number"},
+    )
 
 
 def test_text_values_are_parsed_by_type():
