@@ -59,16 +59,14 @@ class Context:
     @functools.cached_property
     def secrets(self) -> SecretStore:
         """Opened when a command needs it: finding the keyring takes a while."""
-        return SecretStore(self.paths)
+        return SecretStore(self.paths, self.redactor)
 
     def listen_address(self, host: str | None, port: int | None) -> tuple[str, int]:
         """Where to listen: the command line's choice, else the settings'."""
         return host or self.settings.listen_host, self.settings.listen_port if port is None else port
 
     def webhook_secret(self) -> str:
-        secret = self.secrets.webhook_secret()
-        self.redactor.add(secret)
-        return secret
+        return self.secrets.webhook_secret()
 
     def hub_connection(self) -> tuple[str, str]:
         """The office hub's URL and this desktop's token, for ``receive_from = hub``."""
@@ -77,7 +75,6 @@ class Context:
             raise UsageError(
                 f"receive_from is hub, but there is no hub address or token: run `{APP_NAME} hub connect URL`"
             )
-        self.redactor.add(token)
         return self.settings.hub_url, token
 
     def store(self) -> Store:
@@ -91,7 +88,6 @@ class Context:
                 f"no Intulse API key: set {API_KEY_ENV} in the environment, or store one with "
                 f"`{APP_NAME} set-api-key` (it asks for the key, or reads it from stdin)"
             )
-        self.redactor.add(key)
         return key
 
 

@@ -20,6 +20,7 @@ from keyring.backends import fail
 
 from intulse_desktop import APP_NAME
 from intulse_desktop.atomic import write_atomic
+from intulse_desktop.logs import Redactor
 from intulse_desktop.paths import Paths
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,10 @@ def keyring_available() -> bool:
 
 
 class SecretStore:
-    def __init__(self, paths: Paths, use_keyring: bool | None = None) -> None:
+    """Every secret read or written here is added to ``redactor``, so none can reach a log line."""
+
+    def __init__(self, paths: Paths, redactor: Redactor | None = None, use_keyring: bool | None = None) -> None:
+        self.redactor = redactor if redactor is not None else Redactor()
         self._file = paths.secrets_file
         # A --data-dir instance keeps its own secrets apart from the user's real ones.
         self._suffix = f"@{paths.config_dir}" if paths.overridden else ""
@@ -74,7 +78,11 @@ class SecretStore:
         return value
 
     def api_key(self) -> str | None:
-        return os.environ.get(API_KEY_ENV) or self.get(API_KEY)
+        key = os.environ.get(API_KEY_ENV)
+        if key:
+            self.redactor.add(key)
+            return key
+        return self.get(API_KEY)
 
     def set_api_key(self, value: str | None) -> None:
         if value:
@@ -85,6 +93,11 @@ class SecretStore:
     # --- storage -------------------------------------------------------------------------
 
     def get(self, name: str) -> str | None:
+        value = self._read(name)
+        self.redactor.add(value)
+        return value
+
+    def _read(self, name: str) -> str | None:
         if self._use_keyring:
             try:
                 return keyring.get_password(APP_NAME, name + self._suffix)
@@ -93,6 +106,7 @@ class SecretStore:
         return self._read_file().get(name)
 
     def set(self, name: str, value: str) -> None:
+        self.redactor.add(value)
         if self._use_keyring:
             try:
                 keyring.set_password(APP_NAME, name + self._suffix, value)

@@ -7,6 +7,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from intulse_desktop.logs import REDACTED
 from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretsError, SecretStore
 
@@ -98,3 +99,17 @@ def test_a_damaged_secrets_file_is_a_clear_error(paths):
     paths.secrets_file.write_text("{not json")
     with pytest.raises(SecretsError, match="damaged"):
         SecretStore(paths).webhook_secret()
+
+
+def test_every_secret_read_or_stored_is_redacted_from_logs(paths, monkeypatch):
+    store = SecretStore(paths)
+    secret = store.webhook_secret()
+    store.set_api_key("key-from-the-keyring-123")
+    fresh = SecretStore(paths)
+    fresh.webhook_secret()
+    monkeypatch.setenv("INTULSE_API_KEY", "key-from-the-environment-456")
+    fresh.api_key()
+    line = f"{secret} key-from-the-keyring-123 key-from-the-environment-456"
+    assert store.redactor(line).count(secret) == 0
+    assert "key-from-the-keyring-123" not in store.redactor(line)
+    assert fresh.redactor(line) == f"{REDACTED} key-from-the-keyring-123 {REDACTED}"
