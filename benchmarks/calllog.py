@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -38,15 +38,108 @@ sys.path.insert(0, str(ROOT))
 from intulse_desktop.matching import digits, number_key
 from intulse_desktop.store import MIGRATIONS, CallQuery, Store, to_db_time
 
-FIRST = ("James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
-         "Joseph Jessica Thomas Sarah Charles Karen Dana Kim Luis Ana Wei Priya Omar Fatima Sven Ingrid").split()
-LAST = ("Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez "
-        "Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Nguyen Patel Chen Okafor Schmidt Rossi").split()
-BUSINESSES = ["ACME PLUMBING", "INDY AUTO GLASS", "CIRCLE CITY DENTAL", "WIRELESS CALLER", "CARMEL VET CLINIC",
-              "FISHERS HVAC", "BROAD RIPPLE BAKERY", "MONON LAW GROUP", "TOLL FREE CALLER", "ST VINCENT BILLING"]
+FIRST = [
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Dana",
+    "Kim",
+    "Luis",
+    "Ana",
+    "Wei",
+    "Priya",
+    "Omar",
+    "Fatima",
+    "Sven",
+    "Ingrid",
+]
+LAST = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Nguyen",
+    "Patel",
+    "Chen",
+    "Okafor",
+    "Schmidt",
+    "Rossi",
+]
+BUSINESSES = [
+    "ACME PLUMBING",
+    "INDY AUTO GLASS",
+    "CIRCLE CITY DENTAL",
+    "WIRELESS CALLER",
+    "CARMEL VET CLINIC",
+    "FISHERS HVAC",
+    "BROAD RIPPLE BAKERY",
+    "MONON LAW GROUP",
+    "TOLL FREE CALLER",
+    "ST VINCENT BILLING",
+]
 AREAS = ["317", "463", "765", "812", "212", "312", "415"]
-WORDS = ("running late see the invoice attached photo of the part can you call me back thanks tomorrow "
-         "morning works is the estimate ready pickup at noon").split()
+WORDS = [
+    "running",
+    "late",
+    "see",
+    "the",
+    "invoice",
+    "attached",
+    "photo",
+    "of",
+    "the",
+    "part",
+    "can",
+    "you",
+    "call",
+    "me",
+    "back",
+    "thanks",
+    "tomorrow",
+    "morning",
+    "works",
+    "is",
+    "the",
+    "estimate",
+    "ready",
+    "pickup",
+    "at",
+    "noon",
+]
 MY_NUMBERS = ["+13175550100", "+13175550101", "+13175550102"]
 NEEDLE = ("Dana Whitfield", "+13175550142")  # typed in the search box, one character at a time
 RARE = "Zoë Okonkwo-Barnes"  # a name with a handful of calls
@@ -57,7 +150,13 @@ def callers(rnd: random.Random, count: int) -> list[tuple[str, str, str, str]]:
     pool = []
     for _ in range(count):
         roll = rnd.random()
-        name = rnd.choice(BUSINESSES) if roll < 0.15 else "" if roll < 0.25 else f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
+        name = (
+            rnd.choice(BUSINESSES)
+            if roll < 0.15
+            else ""
+            if roll < 0.25
+            else f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
+        )
         national = f"{rnd.choice(AREAS)}555{rnd.randrange(0, 10000):04d}"
         number = rnd.choice([f"+1{national}", national, f"1{national}"])
         pool.append((name, number, number_key(number), digits(number)))
@@ -74,7 +173,7 @@ def fill(path: Path, calls: int, texts: int, seed: int = 7) -> None:
     db.execute("PRAGMA journal_mode = WAL")
     db.executescript(MIGRATIONS[0])
     db.execute("PRAGMA user_version = 1")
-    end = datetime.now(timezone.utc).replace(microsecond=0)
+    end = datetime.now(UTC).replace(microsecond=0)
     span = timedelta(days=3 * 365).total_seconds()
     unseen_from = calls - 40  # the newest missed calls are still unseen
 
@@ -91,12 +190,25 @@ def fill(path: Path, calls: int, texts: int, seed: int = 7) -> None:
             extension = "204" if rnd.random() < 0.1 else str(200 + rnd.randrange(40))
             call_id = f"{start.timestamp():.0f}.{i}"
             yield (
-                call_id, call_id, 4821, int(extension), "", extension, "inbound" if inbound else "outbound",
-                name, number, key, digit_text, to_db_time(start),
+                call_id,
+                call_id,
+                4821,
+                int(extension),
+                "",
+                extension,
+                "inbound" if inbound else "outbound",
+                name,
+                number,
+                key,
+                digit_text,
+                to_db_time(start),
                 to_db_time(start + timedelta(seconds=8)) if answered else None,
                 rnd.randrange(5, 1800) if answered else None,
-                f"https://recordings.intulse.com/4821/{call_id}.mp3" if answered and rnd.random() < 0.5 else None,
-                outcome, 0 if i >= unseen_from else 1,
+                f"https://recordings.intulse.com/4821/{call_id}.mp3"
+                if answered and rnd.random() < 0.5
+                else None,
+                outcome,
+                0 if i >= unseen_from else 1,
             )
 
     def text_rows():
@@ -120,9 +232,19 @@ def fill(path: Path, calls: int, texts: int, seed: int = 7) -> None:
     db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", text_rows())
     db.executemany(
         "INSERT INTO attachments VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)",
-        [(str(i), i, i % 2 == 0, i % 2 == 1, "image/jpeg" if i % 2 == 0 else "audio/mpeg",
-          f"file{i}.{'jpg' if i % 2 == 0 else 'mp3'}", 40_000, f"https://media.intulse.com/mms/{i}")
-         for i in range(1, texts + 1, 10)],
+        [
+            (
+                str(i),
+                i,
+                i % 2 == 0,
+                i % 2 == 1,
+                "image/jpeg" if i % 2 == 0 else "audio/mpeg",
+                f"file{i}.{'jpg' if i % 2 == 0 else 'mp3'}",
+                40_000,
+                f"https://media.intulse.com/mms/{i}",
+            )
+            for i in range(1, texts + 1, 10)
+        ],
     )
     db.execute("COMMIT")
     db.close()
@@ -177,7 +299,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--texts", type=int, default=100_000)
     parser.add_argument(
-        "--keep", type=Path, help="reuse (or keep) the filled log in this folder (each run prunes its oldest month)"
+        "--keep",
+        type=Path,
+        help="reuse (or keep) the filled log in this folder (each run prunes its oldest month)",
     )
     args = parser.parse_args()
 
@@ -211,11 +335,20 @@ def main() -> None:
     app = QApplication([])
     loop = qasync.QEventLoop(app, already_running=False)
     asyncio.set_event_loop(loop)
-    settings = Settings(extension="204", my_numbers=MY_NUMBERS, sound_ring=False, sound_missed=False, sound_text=False)
+    settings = Settings(
+        extension="204", my_numbers=MY_NUMBERS, sound_ring=False, sound_missed=False, sound_text=False
+    )
     service = Service(paths, settings, "benchmark-secret-0123456789abcdef")
     loop.run_until_complete(service.start())
-    desktop = Desktop(service, paths, Tasks(loop), SecretStore(paths), Redactor(),
-                      open_url=lambda url: None, tray_available=lambda: True)
+    desktop = Desktop(
+        service,
+        paths,
+        Tasks(loop),
+        SecretStore(paths),
+        Redactor(),
+        open_url=lambda url: None,
+        tray_available=lambda: True,
+    )
     app.processEvents()
 
     base = baseline_ms(paths.database)
@@ -244,7 +377,12 @@ def main() -> None:
     report("window shown again (already open)", shown(desktop.show_call_log))
 
     keystrokes: dict[str, list[float]] = {}
-    for label, text in (("name", NEEDLE[0]), ("number", "(317) 555-0142"), ("rare name", RARE), ("no match", "Xavier Q")):
+    for label, text in (
+        ("name", NEEDLE[0]),
+        ("number", "(317) 555-0142"),
+        ("rare name", RARE),
+        ("no match", "Xavier Q"),
+    ):
         times = []
         for i in range(1, len(text) + 1):
             times.append(shown(lambda i=i, text=text: window.search.setText(text[:i])))
@@ -261,9 +399,15 @@ def main() -> None:
         button = window.filter_group.button(list(FILTERS).index(name))
         report(f"filter -> {name}", shown(button.click), 100)
     for column, label in ((3, "name"), (6, "duration")):
-        report(f"sort by {label}", shown(lambda c=column: window.calls_view.sortByColumn(c, Qt.SortOrder.AscendingOrder)))
+        report(
+            f"sort by {label}",
+            shown(lambda c=column: window.calls_view.sortByColumn(c, Qt.SortOrder.AscendingOrder)),
+        )
         report(f"   next page sorted by {label}", shown(window.calls.fetchMore))
-    report("sort by time (newest first)", shown(lambda: window.calls_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)))
+    report(
+        "sort by time (newest first)",
+        shown(lambda: window.calls_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)),
+    )
     report("next page (keyset)", shown(window.calls.fetchMore))
     report("range -> Last 7 days", shown(lambda: window.range.setCurrentText("Last 7 days")))
     report("range -> Any time", shown(lambda: window.range.setCurrentText("Any time")))
@@ -277,25 +421,38 @@ def main() -> None:
 
     live = []
     for n in range(50):
-        event = parse({"Id": f"live-{n}", "Extension": "299", "Direction": "Inbound", "StartUtc": datetime.now(timezone.utc).isoformat(),
-                       "RemotePartyName": "Live Caller", "RemotePartyNumber": "+13175550199"}, "CallStarted")
-        loop.run_until_complete(service.writer.record(event, False, datetime.now(timezone.utc)))
-        live.append(shown(lambda e=event: service.bus.publish(Delivery(e, True, False, datetime.now(timezone.utc)))))
+        event = parse(
+            {
+                "Id": f"live-{n}",
+                "Extension": "299",
+                "Direction": "Inbound",
+                "StartUtc": datetime.now(UTC).isoformat(),
+                "RemotePartyName": "Live Caller",
+                "RemotePartyNumber": "+13175550199",
+            },
+            "CallStarted",
+        )
+        loop.run_until_complete(service.writer.record(event, False, datetime.now(UTC)))
+        live.append(shown(lambda e=event: service.bus.publish(Delivery(e, True, False, datetime.now(UTC)))))
     report("live call shown (median of 50)", statistics.median(live))
     for _ in range(20):
         window.calls.fetchMore()
     app.processEvents()
     rss_after = rss_mb()
-    print(f"{'memory growth (RSS), window + all the above':<44} {rss_after - rss_before:8.1f} MB  "
-          f"({len(window.calls.rows):,} calls loaded)  {'ok' if rss_after - rss_before < 50 else 'OVER'} (target < 50 MB)")
+    print(
+        f"{'memory growth (RSS), window + all the above':<44} {rss_after - rss_before:8.1f} MB  "
+        f"({len(window.calls.rows):,} calls loaded)  {'ok' if rss_after - rss_before < 50 else 'OVER'} (target < 50 MB)"
+    )
 
     target = paths.data_dir / "export.csv"
     with Stalls() as stalls:
         start = time.perf_counter()
         loop.run_until_complete(window.export_to(target))
         took = time.perf_counter() - start
-    print(f"\nexport of all {args.calls:,} calls: {took:.1f} s ({window.status.text()}); "
-          f"longest event-loop stall meanwhile {stalls.longest:.0f} ms")
+    print(
+        f"\nexport of all {args.calls:,} calls: {took:.1f} s ({window.status.text()}); "
+        f"longest event-loop stall meanwhile {stalls.longest:.0f} ms"
+    )
     target.unlink(missing_ok=True)
 
     from intulse_desktop.retention import prune
@@ -311,15 +468,17 @@ def main() -> None:
 
     service.writer.run = timed_run
     oldest = desktop.store.calls(CallQuery(order="asc", limit=1))[0].start_utc
-    keep_days = (datetime.now(timezone.utc) - oldest).days - 30  # prune the oldest month
+    keep_days = (datetime.now(UTC) - oldest).days - 30  # prune the oldest month
     with Stalls() as stalls:
         start = time.perf_counter()
         deleted = loop.run_until_complete(prune(service.writer, keep_days))
         took = time.perf_counter() - start
     service.writer.run = original
-    print(f"prune of the oldest month: {deleted:,} rows in {took:.1f} s, {len(batches)} batches, "
-          f"slowest batch {max(batches):.0f} ms (a webhook waits at most about that); "
-          f"longest event-loop stall {stalls.longest:.0f} ms")
+    print(
+        f"prune of the oldest month: {deleted:,} rows in {took:.1f} s, {len(batches)} batches, "
+        f"slowest batch {max(batches):.0f} ms (a webhook waits at most about that); "
+        f"longest event-loop stall {stalls.longest:.0f} ms"
+    )
 
     desktop.close()
     loop.run_until_complete(desktop.tasks.wait())

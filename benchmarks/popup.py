@@ -31,11 +31,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
-import qasync  # noqa: E402
-from PySide6.QtCore import QEvent, QObject  # noqa: E402
-from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon  # noqa: E402
+import qasync
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon
 
-from intulse_desktop.ui.tray import TRAY_RETRY_MS  # noqa: E402
+from intulse_desktop.ui.tray import TRAY_RETRY_MS
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark-secret-0123456789abcdef"
@@ -112,6 +112,7 @@ async def latency_run(events: int, bare: bool) -> list[float]:
     painted = Painted()
     windows: list[QLabel] = []
     if bare:
+
         def show_label(delivery) -> None:
             label = QLabel(delivery.event.id)
             painted.watch(label, delivery.event.id)
@@ -122,8 +123,14 @@ async def latency_run(events: int, bare: bool) -> list[float]:
 
         service.bus.subscribe(show_label)
     else:
-        desktop = Desktop(service, paths, Tasks(asyncio.get_running_loop()), SecretStore(paths), Redactor(),
-                          tray_available=lambda: False)
+        desktop = Desktop(
+            service,
+            paths,
+            Tasks(asyncio.get_running_loop()),
+            SecretStore(paths),
+            Redactor(),
+            tray_available=lambda: False,
+        )
         shown = desktop.cards.show
 
         def show_and_watch(card) -> None:
@@ -177,12 +184,18 @@ def _counters(pid: int) -> dict[str, int]:
         for line in (task / "status").read_text().splitlines():
             if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
                 switches += int(line.split()[1])
-    rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
+    rss = next(
+        int(line.split()[1])
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if line.startswith("VmRSS")
+    )
     return {"ticks": ticks, "switches": switches, "rss_kb": rss}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=200)
     args = parser.parse_args()
 
@@ -200,17 +213,25 @@ def main() -> None:
 
     print(f"platform: {os.environ['QT_QPA_PLATFORM']}, events: {args.events}, cores: {os.cpu_count()}")
     if not QSystemTrayIcon.isSystemTrayAvailable():  # e.g. offscreen, or Xvfb without trayer
-        print("no system tray: the app shows its fallback window and looks for a tray every "
-              f"{TRAY_RETRY_MS / 1000:g} s for two minutes, so the idle figures include that timer")
+        print(
+            "no system tray: the app shows its fallback window and looks for a tray every "
+            f"{TRAY_RETRY_MS / 1000:g} s for two minutes, so the idle figures include that timer"
+        )
     print("time from the POST returning to the window being painted:")
     for name, values in (("bare QLabel window", bare), ("call card (real app)", cards)):
         print(f"  {name:22s} p50 {percentile(values, 50):6.1f} ms   p99 {percentile(values, 99):6.1f} ms")
-    print(f"  card p99 / bare p99: {percentile(cards, 99) / max(percentile(bare, 99), 0.001):.2f}x (target: card p99 < 50 ms)")
+    print(
+        f"  card p99 / bare p99: {percentile(cards, 99) / max(percentile(bare, 99), 0.001):.2f}x (target: card p99 < 50 ms)"
+    )
     print(f"idle, {IDLE_SECONDS} s after start-up:")
     for name, cost in (("bare PySide6 tray app", baseline), ("intulse-desktop", real)):
-        print(f"  {name:22s} RSS {cost['rss_mb']:6.1f} MB   CPU {cost['cpu_percent']:5.2f} %   wake-ups {cost['wakeups_per_s']:5.1f}/s")
-    print(f"  RSS ratio {real['rss_mb'] / baseline['rss_mb']:.2f}x (target < 150 MB); "
-          f"wake-ups {real['wakeups_per_s']:.1f}/s vs {baseline['wakeups_per_s']:.1f}/s (target: no timer while idle)")
+        print(
+            f"  {name:22s} RSS {cost['rss_mb']:6.1f} MB   CPU {cost['cpu_percent']:5.2f} %   wake-ups {cost['wakeups_per_s']:5.1f}/s"
+        )
+    print(
+        f"  RSS ratio {real['rss_mb'] / baseline['rss_mb']:.2f}x (target < 150 MB); "
+        f"wake-ups {real['wakeups_per_s']:.1f}/s vs {baseline['wakeups_per_s']:.1f}/s (target: no timer while idle)"
+    )
 
 
 if __name__ == "__main__":

@@ -136,7 +136,9 @@ def serve_floor(mode: str, port: int, database: str) -> None:
 def run_wrk(url: str, script: Path, connections: int, duration: int) -> dict[str, float]:
     out = subprocess.run(
         [*PIN_LOAD, "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
@@ -153,7 +155,9 @@ def run_wrk(url: str, script: Path, connections: int, duration: int) -> dict[str
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
@@ -168,7 +172,11 @@ def main() -> None:
         raise SystemExit("this benchmark needs wrk: apt-get install wrk")
 
     work = Path(tempfile.mkdtemp(prefix="intulse-bench-"))
-    body = json.dumps(SAMPLE | {"Id": "ID", "LinkedId": "ID"}).replace('"ID"', '"w%d-%d"', 1).replace('"ID"', '"l"')
+    body = (
+        json.dumps(SAMPLE | {"Id": "ID", "LinkedId": "ID"})
+        .replace('"ID"', '"w%d-%d"', 1)
+        .replace('"ID"', '"l"')
+    )
     script = work / "post.lua"
     script.write_text(f"TEMPLATE = {json.dumps(body)}\n" + LUA)
 
@@ -190,14 +198,22 @@ def main() -> None:
         for mode in ("append", "merge")
     }
     home = work / "home"
-    env = os.environ | {"INTULSE_DESKTOP_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env = os.environ | {
+        "INTULSE_DESKTOP_HOME": str(home),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
     urls = subprocess.run(  # makes the secret
-        [sys.executable, "-m", "intulse_desktop", "webhook-url", "--json"], env=env, capture_output=True, check=True
+        [sys.executable, "-m", "intulse_desktop", "webhook-url", "--json"],
+        env=env,
+        capture_output=True,
+        check=True,
     ).stdout
     result = measure(
         [sys.executable, "-m", "intulse_desktop", "--headless", "--port"],
         urlsplit(json.loads(urls)["CallCompleted"]).path,
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     from intulse_desktop.paths import Paths
 
@@ -215,7 +231,9 @@ def main() -> None:
     print(line("receiver (FULL sync)", result))
     print(f"throughput ratio     : {result['rps'] / baseline['rps']:.2f}x the bare handler (target >= 0.5x)")
     print(f"p99 latency          : {result['p99_ms']:.1f} ms (target < 50 ms)")
-    print(f"acknowledged / stored: {result['ok']} / {stored} ({'all stored' if stored >= result['ok'] else 'LOST EVENTS'})")
+    print(
+        f"acknowledged / stored: {result['ok']} / {stored} ({'all stored' if stored >= result['ok'] else 'LOST EVENTS'})"
+    )
     print(f"socket errors        : {result['socket_errors']}")
     if stored < result["ok"]:
         raise SystemExit("acknowledged events were lost")

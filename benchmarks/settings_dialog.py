@@ -25,18 +25,18 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
-import qasync  # noqa: E402
-from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget  # noqa: E402
+import qasync
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from intulse_desktop.logs import Redactor  # noqa: E402
-from intulse_desktop.paths import Paths  # noqa: E402
-from intulse_desktop.secrets import SecretStore  # noqa: E402
-from intulse_desktop.service import Service  # noqa: E402
-from intulse_desktop.settings import Settings  # noqa: E402
-from intulse_desktop.tasks import Tasks  # noqa: E402
-from intulse_desktop.ui.desktop import Desktop  # noqa: E402
-from intulse_desktop.ui.details import CallerDetails  # noqa: E402
-from intulse_desktop.ui.settings_dialog import SettingsDialog  # noqa: E402
+from intulse_desktop.logs import Redactor
+from intulse_desktop.paths import Paths
+from intulse_desktop.secrets import SecretStore
+from intulse_desktop.service import Service
+from intulse_desktop.settings import Settings
+from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.desktop import Desktop
+from intulse_desktop.ui.details import CallerDetails
+from intulse_desktop.ui.settings_dialog import SettingsDialog
 
 
 def median_ms(samples: list[float]) -> float:
@@ -61,7 +61,11 @@ async def main(rounds: int) -> None:
         service = Service(paths, settings, "benchmark-secret-0123456789")
         await service.start()
         desktop = Desktop(
-            service, paths, Tasks(asyncio.get_running_loop()), SecretStore(paths), Redactor(),
+            service,
+            paths,
+            Tasks(asyncio.get_running_loop()),
+            SecretStore(paths),
+            Redactor(),
             tray_available=lambda: True,
         )
 
@@ -95,12 +99,16 @@ async def main(rounds: int) -> None:
             typed += keystrokes(app, dialog.me.extension, rounds // 3)
             baseline_typed += keystrokes(app, plain_field, rounds // 3)
 
-        print(f"keystroke in the dialog: {median_ms(typed):.2f} ms median "
-              f"(plain line edit {median_ms(baseline_typed):.2f} ms; "
-              f"ratio {median_ms(typed) / median_ms(baseline_typed):.1f}x)")
-        print(f"opening the dialog: {median_ms(opened):.1f} ms median "
-              f"(caller details {median_ms(baseline_opened):.1f} ms; "
-              f"ratio {median_ms(opened) / median_ms(baseline_opened):.1f}x)")
+        print(
+            f"keystroke in the dialog: {median_ms(typed):.2f} ms median "
+            f"(plain line edit {median_ms(baseline_typed):.2f} ms; "
+            f"ratio {median_ms(typed) / median_ms(baseline_typed):.1f}x)"
+        )
+        print(
+            f"opening the dialog: {median_ms(opened):.1f} ms median "
+            f"(caller details {median_ms(baseline_opened):.1f} ms; "
+            f"ratio {median_ms(opened) / median_ms(baseline_opened):.1f}x)"
+        )
         dialog.close()
         plain.close()
         desktop.close()

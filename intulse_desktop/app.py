@@ -85,4 +85,3 @@ async def main(ctx: Context) -> int:
         await tasks.wait()
         await service.close()
     return 0
-

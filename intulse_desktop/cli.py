@@ -137,7 +137,7 @@ def cmd_config(ctx: Context) -> int:
     settings = ctx.settings
     action = ctx.args.config_action
     if action == "list":
-        for key in settings.keys():
+        for key in settings.keys():  # noqa: SIM118 - a pydantic model iterates as (name, value) pairs
             print(f"{key} = {settings.text_of(key)}")
     elif action == "get":
         print(settings.text_of(ctx.args.key))
@@ -566,7 +566,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="keep settings, secrets and the call log in DIR (also: INTULSE_DESKTOP_HOME)",
     )
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more, show text bodies")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more, show text bodies"
+    )
 
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
@@ -598,7 +600,9 @@ def build_parser() -> argparse.ArgumentParser:
     actions = p.add_subparsers(dest="config_action", metavar="ACTION", required=True)
     actions.add_parser("list", parents=[common], help="print every setting")
     actions.add_parser("get", parents=[common], help="print one setting").add_argument("key", metavar="KEY")
-    setter = actions.add_parser("set", parents=[common], help="change one setting (my_numbers: comma-separated)")
+    setter = actions.add_parser(
+        "set", parents=[common], help="change one setting (my_numbers: comma-separated)"
+    )
     setter.add_argument("key", metavar="KEY")
     setter.add_argument("value", metavar="VALUE")
 
@@ -629,28 +633,40 @@ def build_parser() -> argparse.ArgumentParser:
     command("test-delivery", cmd_test_delivery, "post a test to the public webhook URL; see it arrive here")
 
     p = command("hub", cmd_hub, "run an office hub (the receiver for every desktop), or manage its users")
-    p.add_argument("--host", dest="hub_host", metavar="HOST", help="listen here (default: the listen_host setting)")
-    p.add_argument("--port", dest="hub_port", type=_port, metavar="PORT", help="default: the listen_port setting")
+    p.add_argument(
+        "--host", dest="hub_host", metavar="HOST", help="listen here (default: the listen_host setting)"
+    )
+    p.add_argument(
+        "--port", dest="hub_port", type=_port, metavar="PORT", help="default: the listen_port setting"
+    )
     p.add_argument("--certfile", metavar="PEM", help="serve HTTPS/WSS with this certificate (chain)")
     p.add_argument("--keyfile", metavar="PEM", help="the certificate's private key, if not in --certfile")
     actions = p.add_subparsers(dest="hub_action", metavar="ACTION")
     a = actions.add_parser("add-user", parents=[common], help="add a desktop user; prints its token once")
     a.add_argument("--extension", required=True, metavar="X", help="the user's extension")
     a.add_argument("--numbers", metavar="N[,N…]", help="the user's phone numbers (texts to them are theirs)")
-    a.add_argument("--user-id", type=_int64, metavar="N", help="their Intulse user id (their calls on any extension)")
+    a.add_argument(
+        "--user-id", type=_int64, metavar="N", help="their Intulse user id (their calls on any extension)"
+    )
     a.add_argument("--name", metavar="TEXT", help="a name, for list-users")
     a.add_argument(
-        "--presence", metavar="all|X[,X…]", help="whose presence they see besides their own: all, or extensions"
+        "--presence",
+        metavar="all|X[,X…]",
+        help="whose presence they see besides their own: all, or extensions",
     )
     a.add_argument("--json", action="store_true", help="print the user and the token as JSON")
     a = actions.add_parser("list-users", parents=[common], help="list the hub's users (tokens are not kept)")
     a.add_argument("--json", action="store_true", help="print JSON")
-    a = actions.add_parser("remove-user", parents=[common], help="remove a user: its token stops working at once")
+    a = actions.add_parser(
+        "remove-user", parents=[common], help="remove a user: its token stops working at once"
+    )
     which = a.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", type=_int64, metavar="N", help="the user's id (list-users)")
     which.add_argument("--extension", metavar="X", help="every user with this extension")
     a = actions.add_parser(
-        "connect", parents=[common], help="on a desktop: receive from this hub (asks for the token; checks it first)"
+        "connect",
+        parents=[common],
+        help="on a desktop: receive from this hub (asks for the token; checks it first)",
     )
     a.add_argument("url", metavar="URL", help="the hub's address, e.g. https://hub.example.com")
     return parser

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -66,9 +66,9 @@ def normalize_state(status: str) -> str:
 
 def _as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError as exc:  # year 1 with a positive offset, say
         raise ValueError("timestamp out of range") from exc
 
@@ -231,8 +231,7 @@ def recognise(data: dict[str, Any]) -> str:
     if keys & {"direction", "startutc"}:
         return "CallStarted"
     raise InvalidEvent(
-        "cannot tell which event this is from its fields; "
-        "post it to /hooks/<secret>/<EventType> instead"
+        "cannot tell which event this is from its fields; post it to /hooks/<secret>/<EventType> instead"
     )
 
 

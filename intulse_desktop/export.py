@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from intulse_desktop.store import CALL_FIELDS, CallRow, MessageRow, PresenceRow
@@ -23,8 +23,14 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?[\d\s().-]*$")
 def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
-    value = value.astimezone(timezone.utc)
-    spec = "seconds" if not value.microsecond else "milliseconds" if not value.microsecond % 1000 else "microseconds"
+    value = value.astimezone(UTC)
+    spec = (
+        "seconds"
+        if not value.microsecond
+        else "milliseconds"
+        if not value.microsecond % 1000
+        else "microseconds"
+    )
     return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 

@@ -20,7 +20,9 @@ def local_time(value: datetime | None) -> str:
 def local_time_short(value: datetime) -> str:
     """Just the time for today, the date too for any other day."""
     local = value.astimezone()
-    return local.strftime("%H:%M") if local.date() == datetime.now().astimezone().date() else local_time(value)
+    return (
+        local.strftime("%H:%M") if local.date() == datetime.now().astimezone().date() else local_time(value)
+    )
 
 
 def is_utf8(text: str) -> bool:

@@ -115,7 +115,9 @@ async def run(
             )
             await client.connect(*hub)
             print(
-                f"intulse-desktop: receiving events from the office hub at {hub[0]}", file=sys.stderr, flush=True
+                f"intulse-desktop: receiving events from the office hub at {hub[0]}",
+                file=sys.stderr,
+                flush=True,
             )
         async with pruning(service.writer, service.settings.retention_days):
             await stop.wait()

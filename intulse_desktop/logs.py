@@ -61,9 +61,15 @@ def setup_logging(
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(
-            logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+            logging.handlers.RotatingFileHandler(
+                log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+            )
         )
-    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s" if timestamps else "intulse-desktop: %(levelname)s: %(message)s"
+    fmt = (
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if timestamps
+        else "intulse-desktop: %(levelname)s: %(message)s"
+    )
     formatter = RedactingFormatter(redactor, fmt)
     for handler in handlers:
         handler.setFormatter(formatter)

@@ -83,9 +83,7 @@ class Matcher:
     region: str = "US"
 
     @classmethod
-    def create(
-        cls, extension: str, user_id: int | None, numbers: Iterable[str], region: str
-    ) -> Matcher:
+    def create(cls, extension: str, user_id: int | None, numbers: Iterable[str], region: str) -> Matcher:
         keys = frozenset(number_key(n, region) for n in numbers) - {""}
         return cls(extension.strip(), user_id, keys, region)
 

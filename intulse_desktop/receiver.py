@@ -126,7 +126,11 @@ class Receiver:
         if request.method not in (hdrs.METH_GET, hdrs.METH_HEAD):
             return _method_not_allowed("GET").response()
         return web.json_response(
-            {"status": "ok", "version": __version__, "uptime_seconds": round(time.monotonic() - self.started, 1)}
+            {
+                "status": "ok",
+                "version": __version__,
+                "uptime_seconds": round(time.monotonic() - self.started, 1),
+            }
         )
 
     async def drain(self, timeout: float) -> bool:

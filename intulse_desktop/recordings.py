@@ -148,7 +148,11 @@ class Fetcher:
                     refused = response.status in (401, 403) and self._sends_key_to(str(response.url))
                     key = self._key() if refused else None
                     if key:
-                        log.info("%s refused a recording (HTTP %s): trying again with the API key", host, response.status)
+                        log.info(
+                            "%s refused a recording (HTTP %s): trying again with the API key",
+                            host,
+                            response.status,
+                        )
                         response.release()
                         response = await self._get(session, url, key)
                     self._check(response, key, refused)
@@ -156,7 +160,9 @@ class Fetcher:
                 finally:
                     response.release()
         except TimeoutError:
-            raise FetchError(f"{host} did not answer in time. Try again, or open the recording in the browser.") from None
+            raise FetchError(
+                f"{host} did not answer in time. Try again, or open the recording in the browser."
+            ) from None
         except aiohttp.ClientConnectorError:
             raise FetchError(f"Cannot reach {host}. Check the network connection and try again.") from None
         except aiohttp.ClientPayloadError:
@@ -168,7 +174,9 @@ class Fetcher:
         try:
             return self._api_key()
         except SecretsError as exc:
-            raise FetchError(f"The recording needs your Intulse API key, which cannot be read: {exc}") from None
+            raise FetchError(
+                f"The recording needs your Intulse API key, which cannot be read: {exc}"
+            ) from None
 
     async def _get(self, session: aiohttp.ClientSession, url: str, key: str | None) -> aiohttp.ClientResponse:
         """GET, following redirects by hand so the key goes to Intulse hosts only."""
@@ -192,7 +200,9 @@ class Fetcher:
             return
         if status in (401, 403):
             if key:
-                raise FetchError(f"{host} refused the recording even with your Intulse API key (HTTP {status}).")
+                raise FetchError(
+                    f"{host} refused the recording even with your Intulse API key (HTTP {status})."
+                )
             if refused:
                 raise FetchError(
                     f"{host} refused the recording (HTTP {status}). It may need your Intulse API key: "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from intulse_desktop.events import EVENT_TYPES
@@ -23,7 +23,7 @@ def sample(event_type: str, extension: str | None = None, to: str | None = None)
     to = to or "+13175550100"
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}; expected one of {', '.join(EVENT_TYPES)}")
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     call_id = f"{time.time():.4f}-test-{secrets.token_hex(3)}"
     call = {
         "ClientId": 0,

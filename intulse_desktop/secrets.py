@@ -43,7 +43,7 @@ def new_webhook_secret() -> str:
 def keyring_available() -> bool:
     try:
         backend = keyring.get_keyring()
-    except Exception as exc:  # noqa: BLE001 - e.g. PYTHON_KEYRING_BACKEND names nothing that loads
+    except Exception as exc:
         log.warning("the system keyring cannot be loaded (%s: %s)", type(exc).__name__, exc)
         return False
     return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 1) > 0
@@ -52,7 +52,9 @@ def keyring_available() -> bool:
 class SecretStore:
     """Every secret read or written here is added to ``redactor``, so none can reach a log line."""
 
-    def __init__(self, paths: Paths, redactor: Redactor | None = None, use_keyring: bool | None = None) -> None:
+    def __init__(
+        self, paths: Paths, redactor: Redactor | None = None, use_keyring: bool | None = None
+    ) -> None:
         self.redactor = redactor if redactor is not None else Redactor()
         self._file = paths.secrets_file
         # A --data-dir instance keeps its own secrets apart from the user's real ones.

@@ -79,11 +79,13 @@ WEBHOOK_ADVICE = {
 async def post_json(url: str, payload: Any, timeout: float = DEFAULT_TIMEOUT) -> tuple[int | None, str]:
     """``(status, body)`` for an answer, or ``(None, what went wrong)``; never raises for the network."""
     try:
-        async with aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=timeout), headers={"User-Agent": USER_AGENT}
-        ) as session:
-            async with session.post(url, json=payload) as response:
-                return response.status, (await response.text(errors="replace"))[:500]
+        async with (
+            aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=timeout), headers={"User-Agent": USER_AGENT}
+            ) as session,
+            session.post(url, json=payload) as response,
+        ):
+            return response.status, (await response.text(errors="replace"))[:500]
     except NETWORK_ERRORS as exc:
         failure = classify(exc, timeout)
         return None, f"{failure.detail} ({WEBHOOK_ADVICE[failure.kind]})"

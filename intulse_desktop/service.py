@@ -57,7 +57,9 @@ class Service:
         )
         await self._runner.setup()
 
-    async def listen(self, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> tuple[str, int]:
+    async def listen(
+        self, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+    ) -> tuple[str, int]:
         """Listen on ``host:port``; on failure the old address (if any) keeps working."""
         assert self._runner is not None, "start() first"
         site = web.TCPSite(self._runner, host, port, ssl_context=ssl_context)
@@ -92,7 +94,9 @@ class Service:
             for site in list(self._runner.sites):
                 await site.stop()  # no new connections
             if not await self.receiver.drain(DRAIN_TIMEOUT):
-                log.warning("some deliveries did not finish within %g s; they were not acknowledged", DRAIN_TIMEOUT)
+                log.warning(
+                    "some deliveries did not finish within %g s; they were not acknowledged", DRAIN_TIMEOUT
+                )
             await self._runner.cleanup()
             self._runner = None
             self._site = None

@@ -40,7 +40,9 @@ Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
 CARD_SECONDS_MAX = 3600
 Clock = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)]
 _EXTENSION = re.compile(r"^[0-9A-Za-z*#_.-]{0,32}$")
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
 
 
 class SettingsError(ValueError):

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -315,10 +315,16 @@ CALL_SORTS: dict[str, tuple[str, Callable[[CallRow], Any]]] = {
     "start_utc": ("start_utc", lambda r: to_db_time(r.start_utc)),
     "direction": ("direction", lambda r: r.direction),
     "outcome": ("coalesce(outcome, '')", lambda r: r.outcome or ""),
-    "remote_party_name": ("lower(remote_party_name)", lambda r: r.remote_party_name.encode().lower().decode()),
+    "remote_party_name": (
+        "lower(remote_party_name)",
+        lambda r: r.remote_party_name.encode().lower().decode(),
+    ),
     "remote_party_number": ("remote_digits", lambda r: digits(r.remote_party_number)),
     "extension": ("extension", lambda r: r.extension),
-    "duration_seconds": ("coalesce(duration_seconds, -1)", lambda r: -1 if r.duration_seconds is None else r.duration_seconds),
+    "duration_seconds": (
+        "coalesce(duration_seconds, -1)",
+        lambda r: -1 if r.duration_seconds is None else r.duration_seconds,
+    ),
     "recording": ("(coalesce(recording, '') != '')", lambda r: int(bool(r.recording))),
 }
 
@@ -333,8 +339,8 @@ def call_sort_key(row: CallRow, sort: str = "start_utc") -> tuple[Any, ...]:
 
 
 def to_db_time(value: datetime) -> str:
-    if value.tzinfo is not timezone.utc:
-        value = value.astimezone(timezone.utc)
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
@@ -348,7 +354,7 @@ def as_store_error(exc: Exception) -> Exception:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _like(text: str) -> str:
@@ -442,9 +448,7 @@ class Store:
         with self.transaction():
             version = self.schema_version
             if version > len(MIGRATIONS):
-                raise StoreError(
-                    f"{self.path} was written by a newer Intulse Desktop (schema {version})"
-                )
+                raise StoreError(f"{self.path} was written by a newer Intulse Desktop (schema {version})")
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
                     self._db.execute(statement)
@@ -489,7 +493,7 @@ class Store:
         try:
             with self.transaction():
                 return self.apply(jobs)
-        except Exception as exc:  # noqa: BLE001 - handed back to the job's caller
+        except Exception as exc:
             if len(jobs) == 1:
                 return [as_store_error(exc)]
         return [self.run_batch([job])[0] for job in jobs]
@@ -507,7 +511,9 @@ class Store:
             is_new = self._record_text(event, key)
         else:
             is_new, key = self._record_presence(event, received), event.extension
-        self.log_delivery(received, event.TYPE, 200, stored=True, is_new=is_new, is_mine=is_mine, event_key=key)
+        self.log_delivery(
+            received, event.TYPE, 200, stored=True, is_new=is_new, is_mine=is_mine, event_key=key
+        )
         if is_new and self.journal:  # in this transaction: a sequence number never refers to nothing
             payload = event.model_dump_json(by_alias=True)
             self._db.execute(_INSERT_JOURNAL, (to_db_time(received), event.TYPE, payload))
@@ -549,9 +555,12 @@ class Store:
 
     def find_calls_to_index(self) -> None:
         """Set ``calls_to_index`` from the log itself (a log opened with calls still waiting)."""
-        self.calls_to_index = self.index_backlog = self._db.execute(
-            "SELECT EXISTS (SELECT 1 FROM call_numbers WHERE n > (SELECT upto FROM search_indexed))"
-        ).fetchone()[0] == 1
+        self.calls_to_index = self.index_backlog = (
+            self._db.execute(
+                "SELECT EXISTS (SELECT 1 FROM call_numbers WHERE n > (SELECT upto FROM search_indexed))"
+            ).fetchone()[0]
+            == 1
+        )
 
     def index_calls(self, limit: int) -> int:
         """Add up to ``limit`` calls that are waiting to the search index; returns how many.
@@ -795,13 +804,19 @@ class Store:
         source, params = self._source(query, few)
         where, extra = self._call_where(query)
         params += extra
-        keys = ["start_utc", "id"] if query.sort == "start_utc" else [CALL_SORTS[query.sort][0], "start_utc", "id"]
+        keys = (
+            ["start_utc", "id"]
+            if query.sort == "start_utc"
+            else [CALL_SORTS[query.sort][0], "start_utc", "id"]
+        )
         descending = query.order == "desc"
         if query.after is not None:
             if len(query.after) != len(keys):
                 raise ValueError(f"a position in calls sorted by {query.sort} has {len(keys)} values")
             marks = ", ".join("?" * len(keys))
-            where += f"{' AND' if where else ' WHERE'} ({', '.join(keys)}) {'<' if descending else '>'} ({marks})"
+            where += (
+                f"{' AND' if where else ' WHERE'} ({', '.join(keys)}) {'<' if descending else '>'} ({marks})"
+            )
             params += list(query.after)
         order = ", ".join(f"{key} {'DESC' if descending else 'ASC'}" for key in keys)
         sql = f"SELECT {_CALL_COLUMNS} FROM {source}{where} ORDER BY {order}"
@@ -981,14 +996,23 @@ class Store:
 
     def deliveries(self, limit: int = 100) -> list[DeliveryRow]:
         return [
-            DeliveryRow(row[0], from_db_time(row[1]), row[2], row[3], bool(row[4]), bool(row[5]), bool(row[6]), row[7], row[8])  # type: ignore[arg-type]
+            DeliveryRow(
+                row[0],
+                from_db_time(row[1]),
+                row[2],
+                row[3],
+                bool(row[4]),
+                bool(row[5]),
+                bool(row[6]),
+                row[7],
+                row[8],
+            )  # type: ignore[arg-type]
             for row in self._db.execute(
                 "SELECT seq, received_utc, event_type, http_status, stored, is_new, is_mine, "
                 "event_key, detail FROM deliveries ORDER BY seq DESC LIMIT ?",
                 (limit,),
             )
         ]
-
 
     # --- the office hub's journal ----------------------------------------------------------
 
@@ -1025,10 +1049,24 @@ class Store:
 
 
 _MESSAGE_COLUMNS = "key, id, from_number, to_number, body, created_utc"
-_CALL_WRITE_COLUMNS = (
-    "id, linked_id, client_id, user_id, user_display_name, extension, direction, remote_party_name, "
-    "remote_party_number, remote_key, remote_digits, start_utc, answer_utc, duration_seconds, recording, outcome"
-).split(", ")
+_CALL_WRITE_COLUMNS = [
+    "id",
+    "linked_id",
+    "client_id",
+    "user_id",
+    "user_display_name",
+    "extension",
+    "direction",
+    "remote_party_name",
+    "remote_party_number",
+    "remote_key",
+    "remote_digits",
+    "start_utc",
+    "answer_utc",
+    "duration_seconds",
+    "recording",
+    "outcome",
+]
 _INSERT_STARTED = (
     f"INSERT INTO calls ({', '.join(_CALL_WRITE_COLUMNS[:12])}) VALUES ({', '.join('?' * 12)}) "
     "ON CONFLICT (id) DO NOTHING"

@@ -147,7 +147,8 @@ class Writer:
         if self._checkpoint_done is not None and not self._checkpoint_done.done():
             self._checkpoint_soon()  # the last one is still copying: look again later
             return
-        assert self._checkpointer is not None and self._loop is not None
+        assert self._checkpointer is not None
+        assert self._loop is not None
         self._checkpoint_done = self._loop.run_in_executor(self._checkpoint_pool, self._checkpointer.run)
 
     def _index_soon(self) -> None:
@@ -169,12 +170,13 @@ class Writer:
     async def _commit(self, jobs: list[Callable[[Store], Any]]) -> list[Any]:
         """One transaction for the batch; if any job fails, each runs again alone."""
         store = self._store
-        assert store is not None and self._pool is not None
+        assert store is not None
+        assert self._pool is not None
         try:
             store.begin()
             results = store.apply(jobs)
             await self._loop.run_in_executor(self._pool, store.commit)
-        except Exception as exc:  # noqa: BLE001 - handed back to the job's caller
+        except Exception as exc:
             store.rollback()
             if len(jobs) == 1:
                 return [as_store_error(exc)]

@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,7 @@ def fake_intulse_qt(qloop) -> Iterator[FakeIntulse]:
     fake.release.set()
     qloop.run_until_complete(runner.cleanup())
 
+
 SECRET = "test-webhook-secret-0123456789abcdef"
 
 
@@ -185,7 +187,9 @@ def qloop(qapp):
 def me():
     from intulse_desktop.settings import Settings
 
-    return Settings(extension="204", my_numbers=["+13175550100"], sound_ring=False, sound_missed=False, sound_text=False)
+    return Settings(
+        extension="204", my_numbers=["+13175550100"], sound_ring=False, sound_missed=False, sound_text=False
+    )
 
 
 @pytest.fixture
@@ -206,8 +210,13 @@ def desktop(qloop, qtbot, home, me):
     qloop.run_until_complete(service.start())
     opened: list = []
     gui = Desktop(
-        service, paths, Tasks(qloop), SecretStore(paths), Redactor(),
-        open_url=lambda url: opened.append(bytes(url.toEncoded().data()).decode()), tray_available=lambda: True,
+        service,
+        paths,
+        Tasks(qloop),
+        SecretStore(paths),
+        Redactor(),
+        open_url=lambda url: opened.append(bytes(url.toEncoded().data()).decode()),
+        tray_available=lambda: True,
     )
     gui.opened = opened
     gui.start()
@@ -255,7 +264,7 @@ def web_files(qloop):
 
 def deliver(gui, name: str, event_type: str | None = None, **fields) -> Any:
     """What the receiver does with a webhook: store it, then publish it on the bus."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from intulse_desktop.bus import Delivery
     from intulse_desktop.events import parse
@@ -264,6 +273,6 @@ def deliver(gui, name: str, event_type: str | None = None, **fields) -> Any:
     service = gui.service
     is_mine = service.receiver.matcher.is_mine(event)
     loop = asyncio.get_event_loop()
-    is_new = loop.run_until_complete(service.writer.record(event, is_mine, datetime.now(timezone.utc)))
-    service.bus.publish(Delivery(event, is_new, is_mine, datetime.now(timezone.utc)))
+    is_new = loop.run_until_complete(service.writer.record(event, is_mine, datetime.now(UTC)))
+    service.bus.publish(Delivery(event, is_new, is_mine, datetime.now(UTC)))
     return event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -106,10 +107,8 @@ class Desk:
             self._changed.clear()
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"timed out; got {self.ids()}, states {self.states}"
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.02))
-            except TimeoutError:
-                pass
 
     def ids(self) -> list[str]:
         """What arrived, as type:key, in order."""

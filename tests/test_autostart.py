@@ -55,7 +55,8 @@ def test_linux_enable_writes_an_xdg_autostart_entry(argv, home):
     autostart.enable("linux")
     text = entry(home).read_text()
     assert text.startswith("[Desktop Entry]\n")
-    assert f"Exec={ARGV[0]}\n" in text and "Type=Application\n" in text
+    assert f"Exec={ARGV[0]}\n" in text
+    assert "Type=Application\n" in text
     assert autostart.is_enabled("linux")
 
 
@@ -74,7 +75,8 @@ def test_linux_ignores_a_relative_xdg_config_home(argv, monkeypatch, home):
 def test_linux_disable_removes_the_entry(argv, home):
     autostart.enable("linux")
     autostart.disable("linux")
-    assert not entry(home).exists() and not autostart.is_enabled("linux")
+    assert not entry(home).exists()
+    assert not autostart.is_enabled("linux")
 
 
 def test_disabling_what_is_not_enabled_is_fine():
@@ -128,24 +130,24 @@ class FakeWinreg:
         def __exit__(self, *exc_info: object) -> None:
             pass
 
-    def CreateKeyEx(self, root: str, path: str, reserved: int = 0, access: int = 0) -> Handle:  # noqa: N802
+    def CreateKeyEx(self, root: str, path: str, reserved: int = 0, access: int = 0) -> Handle:
         return self.Handle(self.keys.setdefault((root, path), {}))
 
-    def OpenKey(self, root: str, path: str, reserved: int = 0, access: int = 0) -> Handle:  # noqa: N802
+    def OpenKey(self, root: str, path: str, reserved: int = 0, access: int = 0) -> Handle:
         if (root, path) not in self.keys:
             raise FileNotFoundError(2, "The system cannot find the file specified")
         return self.Handle(self.keys[(root, path)])
 
-    def SetValueEx(self, handle: Handle, name: str, reserved: int, kind: int, value: str) -> None:  # noqa: N802
+    def SetValueEx(self, handle: Handle, name: str, reserved: int, kind: int, value: str) -> None:
         handle.values[name] = (kind, value)
 
-    def QueryValueEx(self, handle: Handle, name: str) -> tuple[str, int]:  # noqa: N802
+    def QueryValueEx(self, handle: Handle, name: str) -> tuple[str, int]:
         if name not in handle.values:
             raise FileNotFoundError(2, "The system cannot find the file specified")
         kind, value = handle.values[name]
         return value, kind
 
-    def DeleteValue(self, handle: Handle, name: str) -> None:  # noqa: N802
+    def DeleteValue(self, handle: Handle, name: str) -> None:
         if name not in handle.values:
             raise FileNotFoundError(2, "The system cannot find the file specified")
         del handle.values[name]
@@ -212,4 +214,5 @@ def test_macos_enable_writes_a_launch_agent_that_runs_at_load(argv, home):
 def test_macos_disable_removes_the_launch_agent(argv, home):
     autostart.enable("darwin")
     autostart.disable("darwin")
-    assert not agent(home).exists() and not autostart.is_enabled("darwin")
+    assert not agent(home).exists()
+    assert not autostart.is_enabled("darwin")

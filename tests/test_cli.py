@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ from intulse_desktop.store import CALL_FIELDS, Store
 
 from .conftest import payload
 
-NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 
 
 def run(capsys, *argv):
@@ -74,7 +74,8 @@ def test_config_set_get_list(capsys):
     assert run(capsys, "config", "set", "my_numbers", "(317) 555-0100,+44 20 7946 0958")[0] == 0
     assert run(capsys, "config", "get", "my_numbers")[1] == "+13175550100,+442079460958\n"
     _, out, _ = run(capsys, "config", "list")
-    assert "extension = 204\n" in out and "default_region = US\n" in out
+    assert "extension = 204\n" in out
+    assert "default_region = US\n" in out
 
 
 def test_data_dir_option_works_before_and_after_the_command(capsys, tmp_path):
@@ -120,7 +121,9 @@ def test_a_broken_settings_file_is_exit_code_2_naming_the_key(capsys, home):
     home.mkdir(parents=True, exist_ok=True)
     (home / "settings.json").write_text(json.dumps({"listen_port": -1}))
     code, _, err = run(capsys, "config", "list")
-    assert code == 2 and "listen_port" in err and len(err.strip().splitlines()) == 1
+    assert code == 2
+    assert "listen_port" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_calls_json_has_the_documented_fields(capsys, filled):
@@ -149,7 +152,9 @@ def test_calls_csv_search_missed_limit(capsys, filled):
 
 def test_calls_table_is_for_people(capsys, filled):
     _, out, _ = run(capsys, "calls")
-    assert "(317) 555-0142" in out and "3:04" in out and "ACME PLUMBING" in out
+    assert "(317) 555-0142" in out
+    assert "3:04" in out
+    assert "ACME PLUMBING" in out
 
 
 def test_empty_log_gives_an_empty_json_array(capsys):
@@ -160,10 +165,18 @@ def test_messages_json_with_attachments(capsys, filled):
     _, out, _ = run(capsys, "messages", "--json")
     [message] = json.loads(out)
     assert list(message) == ["id", "from", "to", "body", "created_utc", "attachments"]
-    assert message["id"] == 90211 and message["created_utc"] == "2026-11-26T04:12:40Z"
+    assert message["id"] == 90211
+    assert message["created_utc"] == "2026-11-26T04:12:40Z"
     assert message["attachments"] == [
-        {"id": 5521, "is_image": True, "is_audio": False, "mime_type": "image/jpeg", "name": "part.jpg",
-         "size_in_bytes": 48213, "url": "https://media.example.com/mms/5521/part.jpg"}
+        {
+            "id": 5521,
+            "is_image": True,
+            "is_audio": False,
+            "mime_type": "image/jpeg",
+            "name": "part.jpg",
+            "size_in_bytes": 48213,
+            "url": "https://media.example.com/mms/5521/part.jpg",
+        }
     ]
 
 
@@ -176,8 +189,12 @@ def test_presence_json(capsys, filled):
     _, out, _ = run(capsys, "presence", "--json")
     [row] = json.loads(out)
     assert row == {
-        "extension": "204", "status": "INUSE", "state": "in_use", "connected_line_name": "ACME PLUMBING",
-        "connected_line_number": "+13175550142", "updated_utc": "2026-11-26T05:00:00Z",
+        "extension": "204",
+        "status": "INUSE",
+        "state": "in_use",
+        "connected_line_name": "ACME PLUMBING",
+        "connected_line_number": "+13175550142",
+        "updated_utc": "2026-11-26T05:00:00Z",
     }
 
 
@@ -198,4 +215,5 @@ def test_untrusted_text_cannot_drive_the_terminal(capsys, home):
     store.run_batch([lambda s: s.record(parse(evil, "CallCompleted"), False, NOW)])
     store.close()
     out = run(capsys, "calls")[1]
-    assert "\x1b" not in out and out.count("\n") == 1
+    assert "\x1b" not in out
+    assert out.count("\n") == 1

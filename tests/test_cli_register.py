@@ -49,7 +49,8 @@ async def run(*argv: str) -> int:
 async def test_register_without_a_key_says_how_to_set_one(fake_intulse, capsys):
     assert await run("register", "--public-url", PUBLIC) == 2
     err = capsys.readouterr().err
-    assert "INTULSE_API_KEY" in err and "intulse-desktop set-api-key" in err
+    assert "INTULSE_API_KEY" in err
+    assert "intulse-desktop set-api-key" in err
     assert not fake_intulse.requests
 
 
@@ -90,7 +91,8 @@ async def test_register_fails_with_1_when_the_key_is_refused(api, capsys):
     api.answers[("POST", "/webhooks")] = (401, "")
     assert await run("register", "--public-url", PUBLIC) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 4 and all("FAILED: HTTP 401: the API key was refused" in line for line in lines)
+    assert len(lines) == 4
+    assert all("FAILED: HTTP 401: the API key was refused" in line for line in lines)
 
 
 async def test_register_fails_with_1_unless_every_type_succeeds(api, paths, capsys):
@@ -100,7 +102,8 @@ async def test_register_fails_with_1_unless_every_type_succeeds(api, paths, caps
     api.answers[("POST", "/webhooks")] = (500, "")
     assert await run("register") == 1
     out = capsys.readouterr().out
-    assert out.count("ok: already registered") == 3 and out.count("FAILED: HTTP 500") == 1
+    assert out.count("ok: already registered") == 3
+    assert out.count("FAILED: HTTP 500") == 1
 
 
 async def test_register_never_prints_or_saves_the_key(api, paths, capsys):
@@ -136,7 +139,8 @@ def test_set_api_key_asks_without_echo_on_a_terminal(monkeypatch, paths):
     prompts = []
     monkeypatch.setattr(cli.getpass, "getpass", lambda prompt: prompts.append(prompt) or API_KEY)
     assert cli.main(["set-api-key"]) == 0
-    assert prompts and SecretStore(paths).api_key() == API_KEY
+    assert prompts
+    assert SecretStore(paths).api_key() == API_KEY
 
 
 def test_set_api_key_never_prints_the_key_or_puts_it_in_settings(monkeypatch, paths, capsys):

@@ -62,10 +62,13 @@ async def test_the_running_app_receives_the_test(paths, capsys):
 
 
 async def test_an_unreachable_public_url_fails_with_1_and_says_what_to_do(paths, capsys):
-    Settings(listen_port=closed_port(), public_url=f"http://127.0.0.1:{closed_port()}").save(paths.settings_file)
+    Settings(listen_port=closed_port(), public_url=f"http://127.0.0.1:{closed_port()}").save(
+        paths.settings_file
+    )
     assert await run("test-delivery") == 1
     out = capsys.readouterr().out
-    assert "FAILED (refused)" in out and "what to do: nothing listens there" in out
+    assert "FAILED (refused)" in out
+    assert "what to do: nothing listens there" in out
 
 
 async def test_a_port_taken_by_another_program_fails_with_1(paths, aiohttp_server, capsys):

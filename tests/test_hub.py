@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC
 
 import aiohttp
 import pytest
@@ -322,7 +323,7 @@ async def test_a_hub_name_that_does_not_resolve_is_named(tmp_path):
 
 
 def test_a_call_caught_up_later_does_not_ring_but_a_missed_one_still_pops(me):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from intulse_desktop.bus import Delivery
     from intulse_desktop.events import parse
@@ -330,7 +331,7 @@ def test_a_call_caught_up_later_does_not_ring_but_a_missed_one_still_pops(me):
 
     from .conftest import payload
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     started = parse(payload("CallStarted"), "CallStarted")
     missed = parse(payload("CallCompleted-missed"), "CallCompleted")
     assert decide(Delivery(started, True, True, now), me).card == "call"

@@ -68,7 +68,8 @@ async def test_register_skips_a_url_and_type_already_registered(fake_intulse):
         results = await api.register(URLS)
     posted = {json.loads(r.body)["Type"] for r in fake_intulse.made("POST", "/webhooks")}
     assert posted == set(EVENT_TYPES) - {"CallStarted"}
-    assert results["CallStarted"].ok and results["CallStarted"].kind is Kind.EXISTS
+    assert results["CallStarted"].ok
+    assert results["CallStarted"].kind is Kind.EXISTS
 
 
 async def test_register_adds_a_type_registered_only_with_another_url(fake_intulse):
@@ -213,7 +214,8 @@ async def test_listing_not_supported_is_a_result(fake_intulse, status):
 async def test_delete_sends_delete_with_the_key_and_the_quoted_id(fake_intulse):
     async with client(fake_intulse) as api:
         result = await api.delete_webhook("a/b 1")
-    assert result.ok and result.message == "deleted"
+    assert result.ok
+    assert result.message == "deleted"
     (request,) = fake_intulse.made("DELETE")
     assert request.path == "/webhooks/a/b 1"  # sent as one segment: a%2Fb%201
     assert request.headers["X-API-Key"] == API_KEY
@@ -250,7 +252,8 @@ async def test_click_to_call_posts_the_extension_and_a_digits_only_target(fake_i
 async def test_click_to_call_without_digits_sends_nothing(fake_intulse):
     async with client(fake_intulse) as api:
         result = await api.call("204", "anonymous")
-    assert not result.ok and not fake_intulse.requests
+    assert not result.ok
+    assert not fake_intulse.requests
 
 
 async def test_click_to_call_with_a_refused_key_says_so(fake_intulse):
@@ -265,7 +268,8 @@ async def test_click_to_call_with_a_refused_key_says_so(fake_intulse):
 
 def test_the_key_is_not_in_the_clients_repr():
     api = IntulseApi(API_KEY)
-    assert API_KEY not in repr(api) and API_KEY not in str(api)
+    assert API_KEY not in repr(api)
+    assert API_KEY not in str(api)
 
 
 async def test_a_key_echoed_by_the_server_is_hidden_in_the_message(fake_intulse):
@@ -302,7 +306,8 @@ async def test_the_session_is_closed_with_the_client(fake_intulse):
     async with client(fake_intulse) as api:
         await api.list_webhooks()
         session = api._http
-    assert session is not None and session.closed
+    assert session is not None
+    assert session.closed
     with pytest.raises(RuntimeError):
         await api.list_webhooks()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from intulse_desktop.store import Store
 
 from .conftest import payload
 
-NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -8,7 +8,10 @@ from intulse_desktop.matching import Matcher, format_number, normalize_number, n
 from .conftest import payload
 
 
-@pytest.mark.parametrize("raw", ["+13175550142", "13175550142", "3175550142", "(317) 555-0142", "317.555.0142", " +1 317 555 0142 "])
+@pytest.mark.parametrize(
+    "raw",
+    ["+13175550142", "13175550142", "3175550142", "(317) 555-0142", "317.555.0142", " +1 317 555 0142 "],
+)
 def test_one_number_in_many_spellings_is_one_key(raw):
     assert normalize_number(raw, "US") == "+13175550142"
 
@@ -66,9 +69,11 @@ def test_no_extension_set_matches_no_extension():
 
 
 def test_a_stored_call_is_mine_by_extension_or_user_id(me):
-    assert me.owns_call("204", None) and me.owns_call(" 204 ", 12)
+    assert me.owns_call("204", None)
+    assert me.owns_call(" 204 ", 12)
     assert me.owns_call("999", 77)
-    assert not me.owns_call("205", 12) and not me.owns_call("205", None)
+    assert not me.owns_call("205", 12)
+    assert not me.owns_call("205", None)
     assert not Matcher.create("204", None, [], "US").owns_call("999", None)  # no user id: None is no match
     assert not Matcher.create("", None, [], "US").owns_call("", None)  # no extension set: none is mine
 

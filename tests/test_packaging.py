@@ -30,7 +30,8 @@ def test_metainfo_names_the_desktop_file_and_lists_this_version_first() -> None:
     root = ElementTree.parse(PACKAGING / "linux" / "com.intulse.desktop.metainfo.xml").getroot()
     assert root.findtext("launchable") == f"{APP_NAME}.desktop"
     newest = root.find("releases/release")
-    assert newest is not None and newest.get("version") == __version__
+    assert newest is not None
+    assert newest.get("version") == __version__
 
 
 def test_macos_bundle_is_a_tray_only_app_of_this_version() -> None:
@@ -46,7 +47,8 @@ def test_windows_installer_is_per_user_and_offers_start_at_sign_in() -> None:
     assert r'Subkey: "Software\Microsoft\Windows\CurrentVersion\Run"' in script
     assert f"{APP_NAME}.exe" in script
     # the value Settings' "start at login" reads and writes, so the two agree on one entry
-    assert f'#define AppName "{DISPLAY_NAME}"' in script and 'ValueName: "{#AppName}"' in script
+    assert f'#define AppName "{DISPLAY_NAME}"' in script
+    assert 'ValueName: "{#AppName}"' in script
 
 
 def test_generated_icons_are_committed_for_every_installer() -> None:

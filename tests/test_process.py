@@ -156,9 +156,8 @@ def test_kill_9_in_a_burst_loses_no_acknowledged_event(headless, home):
 
 
 async def _post(url, body):
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, json=body) as response:
-            return response.status
+    async with aiohttp.ClientSession() as session, session.post(url, json=body) as response:
+        return response.status
 
 
 def test_sigterm_finishes_requests_in_flight_and_exits_0_within_10_s(headless, home):
@@ -197,7 +196,8 @@ def test_one_line_per_event_and_the_secret_in_no_output(headless):
     assert server.stop() == 0
     lines = [line for line in server.out if line.strip()]
     assert len(lines) == 2
-    assert "CallStarted 1764130211.5512" in lines[0] and "TextMessageReceived 90211" in lines[1]
+    assert "CallStarted 1764130211.5512" in lines[0]
+    assert "TextMessageReceived 90211" in lines[1]
     assert "Running 10 minutes late" in lines[1]  # -v: the text's body too
     assert server.secret not in server.output()
     assert "/hooks/<secret>/" in server.output()
@@ -215,19 +215,25 @@ def test_send_test_delivers_a_sample_to_the_running_receiver(headless, home):
     server = headless()
     env = os.environ | {"INTULSE_DESKTOP_HOME": str(home)}
     subprocess.run(
-        [sys.executable, "-m", "intulse_desktop", "config", "set", "listen_port", str(server.port)], env=env, check=True
+        [sys.executable, "-m", "intulse_desktop", "config", "set", "listen_port", str(server.port)],
+        env=env,
+        check=True,
     )
     result = subprocess.run(
         [sys.executable, "-m", "intulse_desktop", "send-test", "CallStarted", "--extension", "301"],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "HTTP 200" in result.stdout and server.secret not in result.stdout + result.stderr
+    assert "HTTP 200" in result.stdout
+    assert server.secret not in result.stdout + result.stderr
     server.stop()
     store = Store(Paths.resolve(home).database)
     [call] = store.calls()
     store.close()
-    assert call.extension == "301" and call.remote_party_name == "Intulse Desktop test"
+    assert call.extension == "301"
+    assert call.remote_party_name == "Intulse Desktop test"
 
 
 def test_send_test_says_why_when_nothing_listens(home):
@@ -235,9 +241,16 @@ def test_send_test_says_why_when_nothing_listens(home):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         free_port = s.getsockname()[1]
-    subprocess.run([sys.executable, "-m", "intulse_desktop", "config", "set", "listen_port", str(free_port)], env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "intulse_desktop", "config", "set", "listen_port", str(free_port)],
+        env=env,
+        check=True,
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "intulse_desktop", "send-test", "CallStarted"], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "intulse_desktop", "send-test", "CallStarted"],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "refused the connection" in result.stderr
@@ -251,7 +264,10 @@ def test_a_taken_port_is_a_clear_error(home):
         env = os.environ | {"INTULSE_DESKTOP_HOME": str(home)}
         result = subprocess.run(
             [sys.executable, "-m", "intulse_desktop", "--headless", "--port", str(port)],
-            env=env, capture_output=True, text=True, timeout=20,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=20,
         )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

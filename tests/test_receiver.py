@@ -34,7 +34,9 @@ def heard(bus):
 
 @pytest.fixture
 async def client(aiohttp_client, writer, bus):
-    receiver = Receiver(writer, bus, SECRET, Matcher.create("204", None, ["+13175550100"], "US"), body_timeout=0.5)
+    receiver = Receiver(
+        writer, bus, SECRET, Matcher.create("204", None, ["+13175550100"], "US"), body_timeout=0.5
+    )
     server = TestServer(receiver.app())
     await server.start_server(**server_options())  # as the app runs it (aiohttp_client drops server_kwargs)
     return await aiohttp_client(server)
@@ -85,11 +87,15 @@ async def test_the_type_is_recognised_from_the_shape_without_a_type_in_the_url(c
     assert (await response.json())["type"] == name
 
 
-@pytest.mark.parametrize("content_type", [None, "text/plain", "text/plain; charset=utf-8", "application/json; charset=utf-8"])
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "text/plain; charset=utf-8", "application/json; charset=utf-8"]
+)
 async def test_json_is_accepted_with_or_without_a_content_type(client, stored, content_type):
     headers = {"Content-Type": content_type} if content_type else {}
     body = json.dumps(payload("CallStarted")).encode()
-    response = await client.post(hook("CallStarted"), data=body, headers=headers, skip_auto_headers=["Content-Type"])
+    response = await client.post(
+        hook("CallStarted"), data=body, headers=headers, skip_auto_headers=["Content-Type"]
+    )
     assert response.status == 200
     assert len(stored()[0]) == 1
 
@@ -101,8 +107,16 @@ async def test_a_utf8_bom_is_accepted(client):
 
 @pytest.mark.parametrize(
     "path",
-    ["/hooks/wrong-secret/CallStarted", "/hooks/wrong-secret", "/hooks//CallStarted", "/hooks", "/hooks/CallStarted",
-     f"/hooks/{SECRET[:-1]}/CallStarted", f"/hooks/{SECRET}x/CallStarted", "/anything"],
+    [
+        "/hooks/wrong-secret/CallStarted",
+        "/hooks/wrong-secret",
+        "/hooks//CallStarted",
+        "/hooks",
+        "/hooks/CallStarted",
+        f"/hooks/{SECRET[:-1]}/CallStarted",
+        f"/hooks/{SECRET}x/CallStarted",
+        "/anything",
+    ],
 )
 async def test_a_wrong_or_missing_secret_is_just_not_found(client, stored, path):
     response = await client.post(path, json=payload("CallStarted"))
@@ -135,7 +149,9 @@ async def test_healthz_gives_version_and_uptime_but_no_secret(client):
     response = await client.get("/healthz")
     assert response.status == 200
     body = await response.json()
-    assert body["status"] == "ok" and "version" in body and body["uptime_seconds"] >= 0
+    assert body["status"] == "ok"
+    assert "version" in body
+    assert body["uptime_seconds"] >= 0
     assert SECRET not in await response.text()
 
 
@@ -186,7 +202,10 @@ async def test_a_trickled_body_is_cut_off(client, stored):
     ("content_type", "data"),
     [
         ("application/x-www-form-urlencoded", b"Id=1&Extension=204"),
-        ("multipart/form-data; boundary=xyz", b"--xyz\r\nContent-Disposition: form-data; name=\"Id\"\r\n\r\n1\r\n--xyz--\r\n"),
+        (
+            "multipart/form-data; boundary=xyz",
+            b'--xyz\r\nContent-Disposition: form-data; name="Id"\r\n\r\n1\r\n--xyz--\r\n',
+        ),
     ],
 )
 async def test_form_and_multipart_bodies_are_415(client, stored, content_type, data):
@@ -238,7 +257,9 @@ async def test_an_unpaired_surrogate_is_422_naming_the_field_and_a_pair_is_store
     assert (response.status, (await response.json())["fields"]) == (422, ["Attachments.0.Name"])
     assert nothing_stored(stored)
 
-    body = json.dumps(payload("CallStarted") | {"RemotePartyName": "\U0001f527 PLUMBING"})  # escaped as a pair
+    body = json.dumps(
+        payload("CallStarted") | {"RemotePartyName": "\U0001f527 PLUMBING"}
+    )  # escaped as a pair
     assert "\\ud83d\\udd27" in body
     assert (await client.post(hook("CallStarted"), data=body, headers=JSON)).status == 200
     assert stored()[0][0].remote_party_name == "\U0001f527 PLUMBING"
@@ -293,7 +314,9 @@ async def test_out_of_order_deliveries_make_one_completed_call(client, stored):
 
 
 async def test_twenty_identical_deliveries_at_once_store_one_and_report_one_new(client, stored):
-    responses = await asyncio.gather(*(client.post(hook("CallCompleted"), json=payload("CallCompleted")) for _ in range(20)))
+    responses = await asyncio.gather(
+        *(client.post(hook("CallCompleted"), json=payload("CallCompleted")) for _ in range(20))
+    )
     answers = [await r.json() for r in responses]
     assert all(r.status == 200 for r in responses)
     assert sum(a["new"] for a in answers) == 1
@@ -309,13 +332,16 @@ async def test_twenty_mixed_deliveries_at_once_in_any_order(client, stored):
     responses = await asyncio.gather(*(client.post(hook(t), json=b) for t, b in bodies))
     assert all(r.status == 200 for r in responses)
     calls = stored()[0]
-    assert len(calls) == 10 and {c.outcome for c in calls} == {"answered"}
+    assert len(calls) == 10
+    assert {c.outcome for c in calls} == {"answered"}
 
 
 async def test_subscribers_hear_stored_events_with_new_and_mine(client, heard, stored):
     await client.post(hook("CallStarted"), json=payload("CallStarted"))  # ext 204: mine
     await client.post(hook("CallStarted"), json=payload("CallStarted"))  # repeat
-    await client.post(hook("TextMessageReceived"), json=payload("TextMessageReceived") | {"To": "+13175550999"})
+    await client.post(
+        hook("TextMessageReceived"), json=payload("TextMessageReceived") | {"To": "+13175550999"}
+    )
     await asyncio.sleep(0)
     assert [(d.event.TYPE, d.is_new, d.is_mine) for d in heard] == [
         ("CallStarted", True, True),
@@ -386,8 +412,9 @@ def test_webhook_urls_give_each_type_its_own_path():
     }
 
 
-
-async def test_while_draining_new_deliveries_are_refused_with_retry_after(aiohttp_client, writer, bus, tmp_path):
+async def test_while_draining_new_deliveries_are_refused_with_retry_after(
+    aiohttp_client, writer, bus, tmp_path
+):
     receiver = Receiver(writer, bus, SECRET, Matcher(), body_timeout=5)
     client = await aiohttp_client(receiver.app())
     release = asyncio.Event()
@@ -403,7 +430,8 @@ async def test_while_draining_new_deliveries_are_refused_with_retry_after(aiohtt
     drained = asyncio.create_task(receiver.drain(5))
     await asyncio.sleep(0.05)
     refused = await client.post(hook("CallStarted"), json=payload("CallStarted"))
-    assert refused.status == 503 and "Retry-After" in refused.headers
+    assert refused.status == 503
+    assert "Retry-After" in refused.headers
     assert not drained.done()
     release.set()
     assert (await in_flight).status == 200

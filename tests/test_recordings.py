@@ -104,11 +104,16 @@ def cache_files(cache):
 
 async def test_a_recording_is_fetched_whole_with_progress_and_then_served_from_the_cache(server, cache):
     progress = []
-    path = await fetcher(cache).fetch(server.at("rec.wav"), lambda done, total: progress.append((done, total)))
-    assert path.read_bytes() == WAV and path.suffix == ".wav"
-    assert progress[0] == (0, len(WAV)) and progress[-1] == (len(WAV), len(WAV))
+    path = await fetcher(cache).fetch(
+        server.at("rec.wav"), lambda done, total: progress.append((done, total))
+    )
+    assert path.read_bytes() == WAV
+    assert path.suffix == ".wav"
+    assert progress[0] == (0, len(WAV))
+    assert progress[-1] == (len(WAV), len(WAV))
     again = await fetcher(cache).fetch(server.at("rec.wav"))
-    assert again == path and len(server.seen) == 1
+    assert again == path
+    assert len(server.seen) == 1
     assert server.seen[0] == ("/rec.wav", None)  # no key where none was asked for
 
 
@@ -120,8 +125,12 @@ async def test_an_intulse_host_that_refuses_is_asked_once_more_with_the_api_key(
 
 
 async def test_a_key_that_is_refused_too_is_said_so_without_showing_it(server, cache):
-    with pytest.raises(FetchError, match=r"refused the recording even with your Intulse API key \(HTTP 401\)") as err:
-        await fetcher(cache, key="wrong-key-123456", sends_key_to=as_intulse).fetch(server.at("locked/401/rec.wav"))
+    with pytest.raises(
+        FetchError, match=r"refused the recording even with your Intulse API key \(HTTP 401\)"
+    ) as err:
+        await fetcher(cache, key="wrong-key-123456", sends_key_to=as_intulse).fetch(
+            server.at("locked/401/rec.wav")
+        )
     assert "wrong-key" not in str(err.value)
     assert [key for _, key in server.seen] == [None, "wrong-key-123456"]  # once more, not again and again
 
@@ -208,7 +217,9 @@ async def test_a_download_that_breaks_off_leaves_no_half_file(server, cache):
     assert cache_files(cache) == []
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/a.wav", "javascript:alert(1)", "http://[::1/a"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.com/a.wav", "javascript:alert(1)", "http://[::1/a"]
+)
 async def test_only_web_links_are_fetched(cache, url):
     with pytest.raises(FetchError, match="not a web link"):
         await fetcher(cache).fetch(url)
@@ -224,7 +235,9 @@ async def test_the_cache_evicts_the_least_recently_used_first(server, cache):
     os.utime(second, (past, past))
     assert await get(server.at("rec.wav?1")) == first  # used again: now the most recent
     third = await get(server.at("rec.wav?3"))
-    assert first.exists() and third.exists() and not second.exists()
+    assert first.exists()
+    assert third.exists()
+    assert not second.exists()
     assert len(server.seen) == 3
 
 
@@ -235,4 +248,5 @@ def test_stale_half_files_are_cleared(cache):
     fresh.write_bytes(b"x")
     os.utime(stale, (time.time() - 7200,) * 2)
     cache.evict()
-    assert not stale.exists() and fresh.exists()  # a fresh one may be a download under way
+    assert not stale.exists()
+    assert fresh.exists()

@@ -46,7 +46,10 @@ def test_a_state_without_an_icon_is_an_error() -> None:
 
 def test_badge_is_in_the_top_right_corner_inside_the_icon() -> None:
     x, y, width, height = resources.BADGE
-    assert y == 0 and x + width == 1 and width == height and 0.25 <= width <= 0.5
+    assert y == 0
+    assert x + width == 1
+    assert width == height
+    assert 0.25 <= width <= 0.5
 
 
 def test_app_icon_is_a_square_svg() -> None:
@@ -64,7 +67,8 @@ def test_sounds_are_short_mono_16_bit_pcm_wavs(kind: str) -> None:
     assert 0.1 < seconds < 1.0
     peak = max(map(abs, samples)) / 32768
     assert 0.1 < peak < 0.9  # audible, not clipped
-    assert abs(samples[0]) < 300 and abs(samples[-1]) < 300  # starts and ends without a click
+    assert abs(samples[0]) < 300
+    assert abs(samples[-1]) < 300
 
 
 def test_an_unknown_sound_is_an_error() -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from intulse_desktop.events import parse
 from intulse_desktop.retention import keep_pruned, pruning
 
 from .conftest import payload
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 async def record_calls(writer, ages_in_days):
@@ -50,12 +50,15 @@ async def test_keep_pruned_prunes_again_each_period(writer):
             await asyncio.sleep(0.01)
 
     await record_calls(writer, [40])
-    task = asyncio.get_running_loop().create_task(keep_pruned(writer, 30, lambda: pruned.append(1), every=0.05))
+    task = asyncio.get_running_loop().create_task(
+        keep_pruned(writer, 30, lambda: pruned.append(1), every=0.05)
+    )
     await until_pruned(1)
     await record_calls(writer, [40])  # after the first prune: only a second one finds it
     await until_pruned(2)
     task.cancel()
-    assert pruned == [1, 1] and await ids(writer) == []
+    assert pruned == [1, 1]
+    assert await ids(writer) == []
 
 
 async def test_a_prune_that_cannot_write_is_tried_again_next_time(writer, caplog):

@@ -56,11 +56,14 @@ def test_without_a_keyring_secrets_go_to_a_private_file_and_the_user_is_told_onc
     store.set_api_key("key-123")
     assert stat.S_IMODE(paths.secrets_file.stat().st_mode) == 0o600
     warnings = [r for r in caplog.records if "keyring" in r.getMessage()]
-    assert len(warnings) == 1 and str(paths.secrets_file) in warnings[0].getMessage()
+    assert len(warnings) == 1
+    assert str(paths.secrets_file) in warnings[0].getMessage()
     assert SecretStore(paths).api_key() == "key-123"
 
 
-def test_a_keyring_that_cannot_be_loaded_is_said_and_secrets_go_to_the_private_file(paths, monkeypatch, caplog):
+def test_a_keyring_that_cannot_be_loaded_is_said_and_secrets_go_to_the_private_file(
+    paths, monkeypatch, caplog
+):
     def unloadable():
         raise ValueError("Empty module name")  # what keyring says to PYTHON_KEYRING_BACKEND=""
 
@@ -82,7 +85,8 @@ def test_with_a_keyring_secrets_never_touch_the_file(paths, monkeypatch):
     secret = store.webhook_secret()
     store.set_api_key("key-123")
     assert not paths.secrets_file.exists()
-    assert secret in backend.items.values() and "key-123" in backend.items.values()
+    assert secret in backend.items.values()
+    assert "key-123" in backend.items.values()
     store.set_api_key(None)
     assert store.api_key() is None
 

@@ -18,16 +18,22 @@ def path(home):
 
 def test_defaults_when_there_is_no_file(path):
     settings = Settings.load(path)
-    assert settings.extension == "" and settings.my_numbers == [] and settings.user_id is None
+    assert settings.extension == ""
+    assert settings.my_numbers == []
+    assert settings.user_id is None
     assert settings.default_region == "US"
-    assert settings.listen_host == "127.0.0.1" and 1 <= settings.listen_port <= 65535
+    assert settings.listen_host == "127.0.0.1"
+    assert 1 <= settings.listen_port <= 65535
     assert settings.public_url is None
 
 
 def test_saved_settings_load_back(path):
-    Settings(extension="204", my_numbers=["(317) 555-0100"], user_id=77, public_url="https://x.example.com/").save(path)
+    Settings(
+        extension="204", my_numbers=["(317) 555-0100"], user_id=77, public_url="https://x.example.com/"
+    ).save(path)
     loaded = Settings.load(path)
-    assert loaded.extension == "204" and loaded.user_id == 77
+    assert loaded.extension == "204"
+    assert loaded.user_id == 77
     assert loaded.my_numbers == ["+13175550100"]
     assert loaded.public_url == "https://x.example.com"
 
@@ -125,7 +131,8 @@ def test_quiet_hours_need_a_day():
 
 def test_quiet_times_are_written_and_read_as_hh_mm(tmp_path):
     settings = Settings().with_text("quiet_start", "19:30")
-    assert settings.quiet_start == time(19, 30) and settings.text_of("quiet_start") == "19:30"
+    assert settings.quiet_start == time(19, 30)
+    assert settings.text_of("quiet_start") == "19:30"
     settings.save(tmp_path / "s.json")
     assert '"quiet_start": "19:30"' in (tmp_path / "s.json").read_text()
     assert Settings.load(tmp_path / "s.json").quiet_start == time(19, 30)
@@ -155,7 +162,8 @@ def test_text_values_are_parsed_by_type():
     s = Settings().with_text("my_numbers", "317-555-0100, +44 20 7946 0958").with_text("user_id", "77")
     assert s.my_numbers == ["+13175550100", "+442079460958"]
     assert s.text_of("my_numbers") == "+13175550100,+442079460958"
-    assert s.user_id == 77 and s.with_text("user_id", "").user_id is None
+    assert s.user_id == 77
+    assert s.with_text("user_id", "").user_id is None
 
 
 def test_numbers_use_the_default_region():
@@ -190,4 +198,5 @@ def test_paths_follow_the_home_override(home, tmp_path):
 def test_paths_default_to_the_platform_dirs(monkeypatch):
     monkeypatch.delenv("INTULSE_DESKTOP_HOME")
     paths = Paths.resolve()
-    assert not paths.overridden and "intulse-desktop" in str(paths.database)
+    assert not paths.overridden
+    assert "intulse-desktop" in str(paths.database)

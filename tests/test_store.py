@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from intulse_desktop.store import MAX_DELIVERIES, MIGRATIONS, CallQuery, Store, 
 
 from .conftest import payload
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 ME = Matcher.create("204", None, [], "US")
 
@@ -82,7 +82,8 @@ def test_completed_then_late_started_keeps_the_completion(store):
     assert record(store, payload("CallCompleted"), "CallCompleted") is True
     assert record(store, payload("CallStarted"), "CallStarted") is False
     [row] = store.calls()
-    assert row.outcome == "answered" and row.duration_seconds == 184
+    assert row.outcome == "answered"
+    assert row.duration_seconds == 184
 
 
 @pytest.mark.parametrize("name", ["CallStarted", "CallCompleted", "TextMessageReceived", "ExtensionUpdated"])
@@ -110,9 +111,12 @@ def test_outcomes(store):
 def test_text_with_attachments(store):
     record(store, payload("TextMessageReceived"))
     [message] = store.messages()
-    assert message.id == 90211 and message.body.startswith("Running 10 minutes late")
+    assert message.id == 90211
+    assert message.body.startswith("Running 10 minutes late")
     [attachment] = message.attachments
-    assert attachment.is_image and attachment.name == "part.jpg" and attachment.size_in_bytes == 48213
+    assert attachment.is_image
+    assert attachment.name == "part.jpg"
+    assert attachment.size_in_bytes == 48213
 
 
 def test_older_text_shape_is_stored_once(store):
@@ -120,12 +124,16 @@ def test_older_text_shape_is_stored_once(store):
     assert record(store, old) is True
     assert record(store, dict(old)) is False
     [message] = store.messages()
-    assert message.id is None and message.key.startswith("sha256:") and message.attachments == ()
+    assert message.id is None
+    assert message.key.startswith("sha256:")
+    assert message.attachments == ()
 
 
 def test_presence_keeps_the_latest_state_with_its_time(store):
     record(store, {"Extension": "204", "Status": "RINGING"})
-    assert record(store, {"Extension": "204", "Status": "INUSE", "ConnectedLineNumber": "+13175550142"}) is True
+    assert (
+        record(store, {"Extension": "204", "Status": "INUSE", "ConnectedLineNumber": "+13175550142"}) is True
+    )
     record(store, {"Extension": "205", "Status": "NOT_INUSE"})
     [mine] = store.presence("204")
     assert (mine.state, mine.status, mine.connected_line_number) == ("in_use", "INUSE", "+13175550142")
@@ -135,14 +143,21 @@ def test_presence_keeps_the_latest_state_with_its_time(store):
 
 def test_deliveries_are_bounded_and_newest_first(store):
     store.run_batch(
-        [lambda s, i=i: s.log_delivery(NOW, "CallStarted", 422, detail=f"bad {i}") for i in range(MAX_DELIVERIES + 20)]
+        [
+            lambda s, i=i: s.log_delivery(NOW, "CallStarted", 422, detail=f"bad {i}")
+            for i in range(MAX_DELIVERIES + 20)
+        ]
     )
     record(store, payload("CallStarted"), "CallStarted", mine=True)
     rows = store.deliveries(limit=MAX_DELIVERIES * 2)
     assert len(rows) == MAX_DELIVERIES
     newest = rows[0]
     assert (newest.event_type, newest.http_status, newest.stored, newest.is_new, newest.is_mine) == (
-        "CallStarted", 200, True, True, True,
+        "CallStarted",
+        200,
+        True,
+        True,
+        True,
     )
     assert newest.event_key == "1764130211.5512"
 
@@ -217,7 +232,8 @@ def test_a_failing_job_is_rolled_back_alone(store):
         raise ValueError("boom")
 
     results = store.run_batch([broken, lambda s: s.record(event, False, NOW)])
-    assert isinstance(results[0], ValueError) and results[1] is True
+    assert isinstance(results[0], ValueError)
+    assert results[1] is True
     assert [r.id for r in store.calls()] == ["1764130211.5512"]
 
 
@@ -233,15 +249,28 @@ def test_a_database_error_inside_a_job_is_a_store_error(store):
         raise sqlite3.OperationalError("database or disk is full")
 
     [result] = store.run_batch([full_disk])
-    assert isinstance(result, StoreError) and "disk is full" in str(result)
+    assert isinstance(result, StoreError)
+    assert "disk is full" in str(result)
 
 
 def test_recent_callers_are_my_last_five_numbers_newest_first(store):
     start = datetime(2026, 11, 1, tzinfo=UTC)
     numbers = ["+13175550101", "+13175550102", "+13175550103", "+13175550104", "+13175550105", "+13175550106"]
     for n, number in enumerate(numbers + ["(317) 555-0101"]):  # the first number calls again, last
-        record(store, call(n, RemotePartyNumber=number, StartUtc=(start + timedelta(minutes=n)).isoformat()), "CallCompleted")
-    record(store, call(99, Extension="205", RemotePartyNumber="+13175550199",
-                       StartUtc=(start + timedelta(hours=1)).isoformat()), "CallCompleted")
+        record(
+            store,
+            call(n, RemotePartyNumber=number, StartUtc=(start + timedelta(minutes=n)).isoformat()),
+            "CallCompleted",
+        )
+    record(
+        store,
+        call(
+            99,
+            Extension="205",
+            RemotePartyNumber="+13175550199",
+            StartUtc=(start + timedelta(hours=1)).isoformat(),
+        ),
+        "CallCompleted",
+    )
     recent = store.recent_callers(ME)
     assert [r.id for r in recent] == ["call-6", "call-5", "call-4", "call-3", "call-2"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ from intulse_desktop.store import (
 
 from .conftest import payload
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
@@ -96,7 +96,9 @@ def test_keyset_pages_follow_the_sort_without_gaps_or_repeats(store, sort, order
 
 def test_names_sort_ignoring_case(store):
     mixed_log(store)
-    names = [r.remote_party_name for r in store.calls(CallQuery(sort="remote_party_name", order="asc", limit=None))]
+    names = [
+        r.remote_party_name for r in store.calls(CallQuery(sort="remote_party_name", order="asc", limit=None))
+    ]
     assert names == ["", "Alice", "alice", "bob", "bob", "Zed", "ÉMILE"]
 
 
@@ -154,14 +156,27 @@ def test_a_search_that_scans_too_long_turns_to_the_index(store, monkeypatch):
 @pytest.fixture
 def rare_names(store, monkeypatch):
     add(store, *[call(n, n, RemotePartyName=f"Caller {n}") for n in range(2000)])
-    add(store, call(5000, -1, RemotePartyName="Zoë"), call(5001, -2, RemotePartyName="Mazo"),
-        call(5002, -3, RemotePartyName="Z"))
+    add(
+        store,
+        call(5000, -1, RemotePartyName="Zoë"),
+        call(5001, -2, RemotePartyName="Mazo"),
+        call(5002, -3, RemotePartyName="Z"),
+    )
     monkeypatch.setattr(Store, "SCAN_BUDGET", 5_000)  # the scan in order gives up early
     return store
 
 
-@pytest.mark.parametrize(("search", "expected"), [("zo", ["call-5000", "call-5001"]), ("Z", ["call-5000", "call-5001", "call-5002"]), ("ë", ["call-5000"])])
-def test_a_short_search_with_few_matches_finds_them_through_the_index_vocabulary(rare_names, search, expected):
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("zo", ["call-5000", "call-5001"]),
+        ("Z", ["call-5000", "call-5001", "call-5002"]),
+        ("ë", ["call-5000"]),
+    ],
+)
+def test_a_short_search_with_few_matches_finds_them_through_the_index_vocabulary(
+    rare_names, search, expected
+):
     candidates, _ = rare_names._few_matches(search)
     assert "MATCH" in candidates  # the trigrams it begins, found in the vocabulary
     assert ids(rare_names.calls(CallQuery(search=search))) == expected  # at the end of a name too
@@ -170,7 +185,8 @@ def test_a_short_search_with_few_matches_finds_them_through_the_index_vocabulary
 
 def test_a_short_search_that_no_trigram_begins_reads_only_what_is_not_indexed_yet(rare_names):
     candidates, _ = rare_names._few_matches("qx")
-    assert "MATCH" not in candidates and "search_indexed" in candidates
+    assert "MATCH" not in candidates
+    assert "search_indexed" in candidates
     assert rare_names.calls(CallQuery(search="qx")) == []
 
 
@@ -187,17 +203,26 @@ def test_calls_not_indexed_yet_are_found_all_the_same(indexed):
 def test_calls_are_indexed_a_batch_at_a_time(store):
     add(store, *[call(n, n) for n in range(5)], index=False)
     [first] = store.run_batch([lambda s: s.index_calls(3)])
-    assert first == 3 and store.calls_to_index and store.index_backlog
+    assert first == 3
+    assert store.calls_to_index
+    assert store.index_backlog
     [rest] = store.run_batch([lambda s: s.index_calls(3)])
-    assert rest == 2 and not store.calls_to_index and not store.index_backlog
+    assert rest == 2
+    assert not store.calls_to_index
+    assert not store.index_backlog
 
 
 def test_a_renamed_call_is_found_by_its_new_name_indexed_or_not(indexed):
     add(indexed, call(1, RemotePartyName="Old Name"))
     add(indexed, call(2, RemotePartyName="Other Old"), index=False)
     for call_id in ("call-1", "call-2"):
-        indexed.run_batch([lambda s, i=call_id: s._db.execute(
-            "UPDATE calls SET remote_party_name = 'Fresh Name' WHERE id = ?", (i,))])
+        indexed.run_batch(
+            [
+                lambda s, i=call_id: s._db.execute(
+                    "UPDATE calls SET remote_party_name = 'Fresh Name' WHERE id = ?", (i,)
+                )
+            ]
+        )
     indexed.run_batch([lambda s: s.index_calls(10**9)])
     assert sorted(ids(indexed.calls(CallQuery(search="fresh name")))) == ["call-1", "call-2"]
     assert indexed.calls(CallQuery(search="old name")) == []
@@ -218,7 +243,8 @@ def test_a_short_search_beginning_too_many_trigrams_reads_the_table_once(rare_na
     candidates, params = rare_names._few_matches("zo")
     assert candidates == r"SELECT id FROM calls WHERE remote_party_name LIKE ? ESCAPE '\'"
     plan = str(rare_names._db.execute(f"EXPLAIN QUERY PLAN {candidates}", params).fetchall())
-    assert "SCAN calls" in plan and "INDEX" not in plan
+    assert "SCAN calls" in plan
+    assert "INDEX" not in plan
     assert ids(rare_names.calls(CallQuery(search="zo"))) == ["call-5000", "call-5001"]
 
 
@@ -239,7 +265,8 @@ def test_upgrading_an_old_log_indexes_the_calls_it_holds(tmp_path, monkeypatch):
 
 def test_a_migration_with_an_unfinished_statement_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(
-        "intulse_desktop.store.MIGRATIONS", [*MIGRATIONS, "CREATE TRIGGER t AFTER INSERT ON calls BEGIN SELECT 1;"]
+        "intulse_desktop.store.MIGRATIONS",
+        [*MIGRATIONS, "CREATE TRIGGER t AFTER INSERT ON calls BEGIN SELECT 1;"],
     )
     with pytest.raises(Exception, match="incomplete statement"):
         Store(tmp_path / "x.sqlite3")
@@ -248,7 +275,11 @@ def test_a_migration_with_an_unfinished_statement_is_refused(tmp_path, monkeypat
 def test_texts_are_paged_by_keyset_and_searched(store):
     for n in range(5):
         body = ["on my way", "see the invoice", "running late", "invoice paid", "thanks"][n]
-        add(store, text(n + 1, n, Body=body, From="+13175550142" if n % 2 else "+13175550199"), event_type=None)
+        add(
+            store,
+            text(n + 1, n, Body=body, From="+13175550142" if n % 2 else "+13175550199"),
+            event_type=None,
+        )
     first = store.messages(limit=2)
     rest = store.messages(limit=10, after=message_sort_key(first[-1]))
     assert [m.id for m in first + rest] == [5, 4, 3, 2, 1]
@@ -284,7 +315,9 @@ def test_the_search_index_holds_exactly_the_calls_in_the_log(indexed):
     db = indexed._db
 
     def candidates(word):
-        return db.execute("SELECT count(*) FROM calls_search WHERE calls_search MATCH ?", [f'"{word}"']).fetchone()[0]
+        return db.execute(
+            "SELECT count(*) FROM calls_search WHERE calls_search MATCH ?", [f'"{word}"']
+        ).fetchone()[0]
 
     assert (candidates("Nam"), candidates("Oth")) == (5, 5)  # 10-14 named, 15-19 renamed, 0-9 pruned
     assert ids(indexed.calls(CallQuery(search="Name", limit=None))) == [f"call-{n}" for n in range(14, 9, -1)]
@@ -311,7 +344,8 @@ def test_counting_unseen_missed_calls_reads_only_them(store):
     mine = Matcher.create("204", 77, [], "US")
     where, params = store._mine_clause(mine, by_unseen=True)
     plan = store._db.execute(
-        f"EXPLAIN QUERY PLAN SELECT count(*) FROM calls WHERE outcome = 'missed' AND seen = 0 AND {where}", params
+        f"EXPLAIN QUERY PLAN SELECT count(*) FROM calls WHERE outcome = 'missed' AND seen = 0 AND {where}",
+        params,
     ).fetchall()
     assert "USING INDEX calls_unseen_missed" in str(plan)
     assert store.unseen_missed_count(mine) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
@@ -20,7 +20,7 @@ from .conftest import deliver, payload
 from .test_recordings import wav_bytes
 from .test_ui_player import run_until
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -34,7 +34,9 @@ def add(desktop, *bodies, event_type="CallCompleted"):
     """Fill the log through the writer (one transaction), as the receiver would store them."""
     events = [parse(body, event_type) for body in bodies]
     loop = asyncio.get_event_loop()
-    loop.run_until_complete(desktop.service.writer.run(lambda store: [store.record(e, False, NOW) for e in events]))
+    loop.run_until_complete(
+        desktop.service.writer.run(lambda store: [store.record(e, False, NOW) for e in events])
+    )
 
 
 def open_log(desktop):
@@ -78,7 +80,16 @@ def test_a_row_shows_time_direction_outcome_name_number_extension_duration_recor
     local = (NOW - timedelta(minutes=5)).astimezone()
     day = "Today" if local.date() == datetime.now().astimezone().date() else "Yesterday"
     texts = [shown(window, 0, column) for column in range(8)]
-    assert texts == [f"{day} {local:%H:%M}", "Inbound", "Answered", "ACME PLUMBING", "(317) 555-0142", "204", "3:04", "Play"]
+    assert texts == [
+        f"{day} {local:%H:%M}",
+        "Inbound",
+        "Answered",
+        "ACME PLUMBING",
+        "(317) 555-0142",
+        "204",
+        "3:04",
+        "Play",
+    ]
 
 
 # --- search, filters, dates ----------------------------------------------------------------
@@ -88,12 +99,39 @@ def varied_log(desktop):
     add(
         desktop,
         call(1, timedelta(hours=5)),  # ACME, +13175550142, answered, recorded
-        call(2, timedelta(hours=4), RemotePartyName="Bob Stone", RemotePartyNumber="+442079460958", Recording=None),
-        call(3, timedelta(hours=3), RemotePartyName="", RemotePartyNumber="3175550199", AnswertUtc=None,
-             DurationInSeconds=None, Recording=None),  # missed
-        call(4, timedelta(hours=2), RemotePartyName="Dana Out", Direction="Outbound", RemotePartyNumber="+13175550123"),
-        call(5, timedelta(hours=1), RemotePartyName="Acme Parts", RemotePartyNumber="(463) 555-0100", AnswertUtc=None,
-             Direction="Outbound", DurationInSeconds=None, Recording=None),  # not answered
+        call(
+            2,
+            timedelta(hours=4),
+            RemotePartyName="Bob Stone",
+            RemotePartyNumber="+442079460958",
+            Recording=None,
+        ),
+        call(
+            3,
+            timedelta(hours=3),
+            RemotePartyName="",
+            RemotePartyNumber="3175550199",
+            AnswertUtc=None,
+            DurationInSeconds=None,
+            Recording=None,
+        ),  # missed
+        call(
+            4,
+            timedelta(hours=2),
+            RemotePartyName="Dana Out",
+            Direction="Outbound",
+            RemotePartyNumber="+13175550123",
+        ),
+        call(
+            5,
+            timedelta(hours=1),
+            RemotePartyName="Acme Parts",
+            RemotePartyNumber="(463) 555-0100",
+            AnswertUtc=None,
+            Direction="Outbound",
+            DurationInSeconds=None,
+            Recording=None,
+        ),  # not answered
     )
 
 
@@ -154,7 +192,8 @@ def test_filters_and_search_combine_and_say_when_nothing_matches(desktop, qtbot)
     qtbot.keyClicks(window.search, "acme")
     assert ids(window) == ["call-5"]
     qtbot.keyClicks(window.search, "zzz")
-    assert ids(window) == [] and window.status.text().startswith("No calls match")
+    assert ids(window) == []
+    assert window.status.text().startswith("No calls match")
 
 
 def test_only_my_calls(desktop):
@@ -163,7 +202,8 @@ def test_only_my_calls(desktop):
     window = open_log(desktop)
     assert "call-9" in ids(window)
     window.mine_only.setChecked(True)
-    assert "call-9" not in ids(window) and len(ids(window)) == 5
+    assert "call-9" not in ids(window)
+    assert len(ids(window)) == 5
 
 
 def test_a_date_range_shows_only_its_days(desktop):
@@ -187,7 +227,8 @@ def test_a_date_range_shows_only_its_days(desktop):
         window.range.setCurrentText(choice)
         assert ids(window) == wanted, choice
     window.range.setCurrentText("Custom range")
-    assert window.first_day.isVisible() and window.last_day.isVisible()
+    assert window.first_day.isVisible()
+    assert window.last_day.isVisible()
     window.first_day.setDate((today - timedelta(days=41)).date())
     window.last_day.setDate((today - timedelta(days=2)).date())
     assert ids(window) == ["call-3", "call-4"]
@@ -197,7 +238,8 @@ def test_day_ranges_are_local_days_end_exclusive():
     today = date(2026, 3, 10)
     since, until = day_range("Last 7 days", today, today, today)
     assert (since.date(), until.date()) == (date(2026, 3, 4), date(2026, 3, 11))
-    assert since.hour == until.hour == 0 and since.tzinfo is not None
+    assert since.hour == until.hour == 0
+    assert since.tzinfo is not None
     assert day_range("Custom range", today, date(2026, 3, 9), date(2026, 3, 1))[0].date() == date(2026, 3, 1)
     assert day_range("Any time", today, today, today) == (None, None)
 
@@ -207,8 +249,13 @@ def test_day_ranges_are_local_days_end_exclusive():
 
 def test_sorting_by_a_column_is_done_by_the_store_across_pages(desktop, qtbot):
     names = ["delta", "Alpha", "charlie", "Bravo"]
-    add(desktop, *[call(n, timedelta(minutes=n), RemotePartyName=f"{names[n % 4]} {n:03d}", DurationInSeconds=n)
-                   for n in range(300)])
+    add(
+        desktop,
+        *[
+            call(n, timedelta(minutes=n), RemotePartyName=f"{names[n % 4]} {n:03d}", DurationInSeconds=n)
+            for n in range(300)
+        ],
+    )
     window = open_log(desktop)
     header = window.calls_view.horizontalHeader()
     header.sectionClicked.emit(3)  # Name
@@ -234,7 +281,8 @@ def test_a_new_call_arrives_on_top_without_moving_the_selection_or_the_view(desk
     view.selectRow(60)
     view.verticalScrollBar().setValue(50)
     top_before, selected_before = window.calls.rows[view.rowAt(0)].id, window.selected_calls()
-    assert top_before == "call-249" and [c.id for c in selected_before] == ["call-239"]
+    assert top_before == "call-249"
+    assert [c.id for c in selected_before] == ["call-239"]
     deliver(desktop, "CallStarted", Id="new-1", StartUtc=NOW.isoformat(), Extension="299")
     assert ids(window)[0] == "new-1"
     assert window.calls.rows[view.rowAt(0)].id == top_before
@@ -247,10 +295,12 @@ def test_at_the_top_a_new_call_shows_and_a_completed_one_changes_in_place(deskto
     window = open_log(desktop)
     window.calls_view.selectRow(1)
     deliver(desktop, "CallStarted", StartUtc=NOW.isoformat())  # id 1764130211.5512
-    assert ids(window)[0] == "1764130211.5512" and window.calls_view.rowAt(0) == 0
+    assert ids(window)[0] == "1764130211.5512"
+    assert window.calls_view.rowAt(0) == 0
     assert shown(window, 0, 2) == "In progress"
     deliver(desktop, "CallCompleted", StartUtc=NOW.isoformat())
-    assert shown(window, 0, 2) == "Answered" and shown(window, 0, 6) == "3:04"
+    assert shown(window, 0, 2) == "Answered"
+    assert shown(window, 0, 6) == "3:04"
     assert len(ids(window)) == 4
     assert [c.id for c in window.selected_calls()] == ["call-1"]
 
@@ -314,7 +364,8 @@ def test_opening_a_missed_call_marks_it_seen_and_shows_the_caller(desktop):
     window = open_log(desktop)
     window.calls_view.activated.emit(window.calls.index(0, 3))
     run(desktop)
-    assert desktop.details is not None and desktop.details.isVisible()
+    assert desktop.details is not None
+    assert desktop.details.isVisible()
     assert desktop.details.formatted.text() == "(317) 555-0199"
     assert "missed call" not in desktop.tray.icon.toolTip()
 
@@ -333,7 +384,7 @@ def test_seen_marks_made_elsewhere_reach_the_log(desktop):
 
 def test_export_writes_the_view_as_csv(desktop, qtbot, tmp_path):
     varied_log(desktop)
-    add(desktop, call(6, timedelta(minutes=30), RemotePartyName="=HYPERLINK(\"http://evil\")"))
+    add(desktop, call(6, timedelta(minutes=30), RemotePartyName='=HYPERLINK("http://evil")'))
     window = open_log(desktop)
     window.filter_group.button(list(FILTERS).index("With recording")).click()
     target = tmp_path / "calls.csv"
@@ -344,7 +395,8 @@ def test_export_writes_the_view_as_csv(desktop, qtbot, tmp_path):
     assert [r[0] for r in rows[1:]] == ["call-6", "call-4", "call-1"]  # the view's rows, in its order
     by_id = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert by_id["call-6"]["remote_party_name"].startswith("'=HYPERLINK")  # no formula for a spreadsheet
-    assert by_id["call-1"]["start_utc"].endswith("Z") and by_id["call-1"]["duration_seconds"] == "184"
+    assert by_id["call-1"]["start_utc"].endswith("Z")
+    assert by_id["call-1"]["duration_seconds"] == "184"
     assert window.status.text() == f"Exported 3 calls to {target}."
     assert window.export_button.isEnabled()
 
@@ -390,13 +442,26 @@ def png_bytes() -> bytes:
 @pytest.fixture
 def files(web_files):
     """A photo, a voice note and a recording, served on the app's loop."""
-    base, _ = web_files({"/part.png": (png_bytes(), "image/png"), "/note.wav": (wav_bytes(), "audio/wav"),
-                         "/rec.wav": (wav_bytes(), "audio/wav")})
+    base, _ = web_files(
+        {
+            "/part.png": (png_bytes(), "image/png"),
+            "/note.wav": (wav_bytes(), "audio/wav"),
+            "/rec.wav": (wav_bytes(), "audio/wav"),
+        }
+    )
     return base
 
 
 def attachment(n, name, kind, url, image=False, audio=False):
-    return {"Id": n, "IsImage": image, "IsAudio": audio, "MimeType": kind, "Name": name, "SizeInBytes": 2048, "Url": url}
+    return {
+        "Id": n,
+        "IsImage": image,
+        "IsAudio": audio,
+        "MimeType": kind,
+        "Name": name,
+        "SizeInBytes": 2048,
+        "Url": url,
+    }
 
 
 def test_texts_show_sender_my_number_time_and_body_and_arrive_live(desktop):
@@ -406,18 +471,28 @@ def test_texts_show_sender_my_number_time_and_body_and_arrive_live(desktop):
     deliver(desktop, "TextMessageReceived", To="(317) 555-0100")
     model = window.texts
     assert [model.index(0, c).data() for c in range(1, 5)] == [
-        "(317) 555-0142", "(317) 555-0100", "Running 10 minutes late, see photo of the part.", "1 image"
+        "(317) 555-0142",
+        "(317) 555-0100",
+        "Running 10 minutes late, see photo of the part.",
+        "1 image",
     ]
     assert window.status.text() == "1 text"
 
 
-def test_a_text_shows_its_image_as_a_thumbnail_plays_its_audio_and_opens_any_attachment(desktop, files, qtbot):
+def test_a_text_shows_its_image_as_a_thumbnail_plays_its_audio_and_opens_any_attachment(
+    desktop, files, qtbot
+):
     deliver(desktop, "CallCompleted", Extension="999")  # the sender is known by name from a call
-    deliver(desktop, "TextMessageReceived", Body="<b>photo</b> and a voice note", Attachments=[
-        attachment(1, "part.png", "image/png", f"{files}/part.png", image=True),
-        attachment(2, "note.wav", "audio/wav", f"{files}/note.wav", audio=True),
-        attachment(3, "invoice.pdf", "application/pdf", f"{files}/invoice.pdf"),
-    ])
+    deliver(
+        desktop,
+        "TextMessageReceived",
+        Body="<b>photo</b> and a voice note",
+        Attachments=[
+            attachment(1, "part.png", "image/png", f"{files}/part.png", image=True),
+            attachment(2, "note.wav", "audio/wav", f"{files}/note.wav", audio=True),
+            attachment(3, "invoice.pdf", "application/pdf", f"{files}/invoice.pdf"),
+        ],
+    )
     window = open_log(desktop)
     window.tabs.setCurrentIndex(1)
     window.texts_view.selectRow(0)
@@ -425,7 +500,9 @@ def test_a_text_shows_its_image_as_a_thumbnail_plays_its_audio_and_opens_any_att
     assert pane.heading.text().startswith("From ACME PLUMBING · (317) 555-0142 to (317) 555-0100 · ")
     assert pane.body.toPlainText() == "<b>photo</b> and a voice note"  # plain text, not markup
     thumbnail = pane.findChild(QLabel, "thumbnail")
-    run_until(asyncio.get_event_loop(), lambda: thumbnail.pixmap() is not None and not thumbnail.pixmap().isNull())
+    run_until(
+        asyncio.get_event_loop(), lambda: thumbnail.pixmap() is not None and not thumbnail.pixmap().isNull()
+    )
     assert thumbnail.pixmap().width() > 0
     buttons = [b for b in pane.findChildren(QPushButton) if b.isVisibleTo(pane)]
     assert [b.text() for b in buttons] == ["Open in browser", "Play", "Open in browser", "Open in browser"]
@@ -433,7 +510,8 @@ def test_a_text_shows_its_image_as_a_thumbnail_plays_its_audio_and_opens_any_att
     assert desktop.opened == [f"{files}/invoice.pdf"]
     buttons[1].click()
     player = desktop.windows["player"]
-    assert player.isVisible() and player.title.text() == "Audio from ACME PLUMBING · (317) 555-0142"
+    assert player.isVisible()
+    assert player.title.text() == "Audio from ACME PLUMBING · (317) 555-0142"
     run_until(asyncio.get_event_loop(), lambda: player.file is not None)
 
 
@@ -443,8 +521,10 @@ def test_a_recording_plays_from_the_log_and_from_caller_details(desktop, files):
     assert shown(window, 0, RECORDING_COLUMN) == "Play"
     window.calls_view.activated.emit(window.calls.index(0, RECORDING_COLUMN))
     player = desktop.windows["player"]
-    assert player.isVisible() and player.title.text() == "ACME PLUMBING"
-    assert player.subtitle.text().startswith("(317) 555-0142 · ") and player.subtitle.text().endswith(" · 3:04")
+    assert player.isVisible()
+    assert player.title.text() == "ACME PLUMBING"
+    assert player.subtitle.text().startswith("(317) 555-0142 · ")
+    assert player.subtitle.text().endswith(" · 3:04")
     subtitle = player.subtitle.text()
     run_until(asyncio.get_event_loop(), lambda: player.file is not None)
     player.close()
@@ -454,13 +534,16 @@ def test_a_recording_plays_from_the_log_and_from_caller_details(desktop, files):
     details.history.setCurrentItem(details.history.topLevelItem(0))
     assert details.play_button.isEnabled()
     details.play_button.click()
-    assert player.isVisible() and player.url == f"{files}/rec.wav"
+    assert player.isVisible()
+    assert player.url == f"{files}/rec.wav"
     assert player.subtitle.text() == subtitle  # one subtitle, wherever it is played from
 
 
 def test_texts_are_searched_and_dated_like_calls(desktop, qtbot):
     deliver(desktop, "TextMessageReceived")
-    deliver(desktop, "TextMessageReceived", Id=2, Body="invoice attached", From="+13175550199", Attachments=[])
+    deliver(
+        desktop, "TextMessageReceived", Id=2, Body="invoice attached", From="+13175550199", Attachments=[]
+    )
     window = open_log(desktop)
     window.tabs.setCurrentIndex(1)
     qtbot.keyClicks(window.search, "invoice")
@@ -472,7 +555,11 @@ def test_texts_are_searched_and_dated_like_calls(desktop, qtbot):
 
 
 def test_retention_prunes_old_calls_and_texts_in_the_background_and_the_tray_follows(desktop, me):
-    add(desktop, *[call(n, timedelta(days=40 + n), AnswertUtc=None) for n in range(3)], call(9, timedelta(days=1)))
+    add(
+        desktop,
+        *[call(n, timedelta(days=40 + n), AnswertUtc=None) for n in range(3)],
+        call(9, timedelta(days=1)),
+    )
     deliver(desktop, "TextMessageReceived", CreatedUtc=(NOW - timedelta(days=60)).isoformat())
     desktop.refresh_tray()
     assert "3 missed calls" in desktop.tray.icon.toolTip()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from .conftest import deliver
 
 
-def test_calls_are_indexed_and_checkpointed_when_qt_runs_the_timers(desktop, qtbot, qloop, monkeypatch, caplog):
+def test_calls_are_indexed_and_checkpointed_when_qt_runs_the_timers(
+    desktop, qtbot, qloop, monkeypatch, caplog
+):
     monkeypatch.setattr("intulse_desktop.writer.INDEX_DELAY", 0.01)
     monkeypatch.setattr("intulse_desktop.writer.CHECKPOINT_DELAY", 0.01)
     deliver(desktop, "CallCompleted")

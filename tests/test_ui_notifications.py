@@ -76,7 +76,8 @@ def test_a_text_card_stays_for_the_card_time(desktop, me):
     desktop.save_settings(me.with_values({"card_seconds": 45}))
     deliver(desktop, "TextMessageReceived")
     [card] = cards(desktop, TextCard)
-    assert card._expiry.isActive() and card._expiry.interval() == 45_000
+    assert card._expiry.isActive()
+    assert card._expiry.interval() == 45_000
 
 
 def test_without_a_card_time_a_text_card_stays_until_dismissed(desktop, me):
@@ -102,7 +103,8 @@ def test_changing_the_corner_moves_the_cards_that_show(desktop, me):
     [card] = cards(desktop)
     desktop.save_settings(me.with_values({"card_corner": "top-left"}))
     area = QGuiApplication.primaryScreen().availableGeometry()
-    assert card.geometry().top() < area.center().y() and card.geometry().left() < area.center().x()
+    assert card.geometry().top() < area.center().y()
+    assert card.geometry().left() < area.center().x()
 
 
 class FakeScreen:
@@ -174,7 +176,8 @@ def test_click_to_call_refused_shows_why(desktop, me, fake_intulse_qt, messages,
     )
     click_call_back(desktop, qtbot, qloop)
     [(title, text)] = messages
-    assert title == "Could not call (317) 555-0142" and "the API key was refused" in text
+    assert title == "Could not call (317) 555-0142"
+    assert "the API key was refused" in text
 
 
 def test_click_to_call_without_an_api_key_says_where_to_enter_it(desktop, me, messages, qtbot, qloop):

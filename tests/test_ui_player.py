@@ -36,9 +36,11 @@ def media(web_files):
 def test_a_recording_plays_or_the_player_says_why_it_cannot(desktop, media, qloop, qtbot, record_property):
     url, _ = media
     player = show_recording(desktop, url("call.wav"), "ACME PLUMBING", "(317) 555-0142 · today 10:04")
-    assert player.isVisible() and player.windowTitle() == "Recording — ACME PLUMBING"
+    assert player.isVisible()
+    assert player.windowTitle() == "Recording — ACME PLUMBING"
     run_until(qloop, lambda: player.file is not None or player.message.text())
-    assert player.file is not None and player.file.read_bytes() == WAV
+    assert player.file is not None
+    assert player.file.read_bytes() == WAV
     assert player.fetching.isHidden()
     if not player.player.isAvailable():
         outcome = "no audio backend: the player says so"
@@ -47,7 +49,8 @@ def test_a_recording_plays_or_the_player_says_why_it_cannot(desktop, media, qloo
     else:
         qtbot.waitUntil(lambda: player.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState)
         qtbot.waitUntil(lambda: player.player.position() > 0)
-        assert player.play_button.isEnabled() and player.play_button.text() == "Pause"
+        assert player.play_button.isEnabled()
+        assert player.play_button.text() == "Pause"
         assert player.time.text().endswith("/ 0:02")
         outcome = "playing"
         if not QMediaDevices.audioOutputs():
@@ -77,9 +80,10 @@ def test_a_missing_recording_is_said_in_the_player_and_the_browser_remains(deskt
     url, _ = media
     player = show_recording(desktop, url("gone.wav"), "ACME PLUMBING")
     run_until(qloop, lambda: bool(player.message.text()))
-    assert "The recording is no longer at 127.0.0.1 (HTTP 404)." == player.message.text()
+    assert player.message.text() == "The recording is no longer at 127.0.0.1 (HTTP 404)."
     assert player.fetching.isHidden()
-    assert not player.play_button.isEnabled() and not player.save_button.isEnabled()
+    assert not player.play_button.isEnabled()
+    assert not player.save_button.isEnabled()
     player.browser_button.click()
     assert desktop.opened == [url("gone.wav")]
 
@@ -103,7 +107,9 @@ def test_save_as_copies_the_fetched_recording(desktop, media, qloop, tmp_path):
     assert player.save_to(tmp_path / "kept.wav")
     assert (tmp_path / "kept.wav").read_bytes() == WAV
     assert not player.save_to(tmp_path / "no" / "such" / "folder.wav")
-    assert player.message.text().startswith(f"Cannot save the recording to {tmp_path / 'no' / 'such' / 'folder.wav'}")
+    assert player.message.text().startswith(
+        f"Cannot save the recording to {tmp_path / 'no' / 'such' / 'folder.wav'}"
+    )
     show_recording(desktop, url("call.wav"), "ACME PLUMBING")  # again: from the cache
     run_until(qloop, lambda: player.file is not None)
     assert seen == ["/call.wav"]
@@ -113,6 +119,10 @@ def test_a_new_recording_replaces_the_one_being_fetched(desktop, media, qloop):
     url, _ = media
     first = show_recording(desktop, url("gone.wav"), "First")
     second = show_recording(desktop, url("call.wav"), "Second")
-    assert first is second and second.title.text() == "Second"
+    assert first is second
+    assert second.title.text() == "Second"
     run_until(qloop, lambda: second.file is not None)
-    assert second.message.text() in ("", "No speakers or headset were found: the recording plays, but you will not hear it.")
+    assert second.message.text() in (
+        "",
+        "No speakers or headset were found: the recording plays, but you will not hear it.",
+    )

@@ -72,7 +72,8 @@ def test_a_missed_call_updates_the_card_and_stays(desktop):
     deliver(desktop, "CallStarted", Id="1764130502.5601", RemotePartyNumber="3175550199")
     [card] = cards(desktop, CallCard)
     deliver(desktop, "CallCompleted-missed")
-    assert card.status.text() == "Missed" and card.heading.text() == "Missed call"
+    assert card.status.text() == "Missed"
+    assert card.heading.text() == "Missed call"
     assert not card._expiry.isActive()  # stays until dismissed
 
 
@@ -105,7 +106,8 @@ def test_do_not_disturb_pops_nothing_but_stores_and_counts(desktop):
     deliver(desktop, "CallCompleted-missed")
     deliver(desktop, "TextMessageReceived")
     assert cards(desktop) == []
-    assert desktop.store.count_calls() == 2 and len(desktop.store.messages()) == 1
+    assert desktop.store.count_calls() == 2
+    assert len(desktop.store.messages()) == 1
     assert desktop.store.unseen_missed_count(desktop.settings.matcher()) == 1
     assert "1 missed call" in desktop.tray.icon.toolTip()
 
@@ -151,7 +153,8 @@ def test_html_in_a_caller_name_is_shown_as_literal_text(desktop):
 def test_html_in_a_text_body_is_shown_as_literal_text(desktop):
     deliver(desktop, "TextMessageReceived", Body="<h1>hi</h1>")
     [card] = cards(desktop, TextCard)
-    assert card.body.text() == "<h1>hi</h1>" and card.body.textFormat() == Qt.TextFormat.PlainText
+    assert card.body.text() == "<h1>hi</h1>"
+    assert card.body.textFormat() == Qt.TextFormat.PlainText
 
 
 def test_cards_never_take_the_keyboard(desktop, qtbot):
@@ -169,7 +172,8 @@ def test_cards_stack_in_the_bottom_right_corner(desktop):
     deliver(desktop, "TextMessageReceived")
     first, second = cards(desktop)
     area = QGuiApplication.primaryScreen().availableGeometry()
-    assert second.geometry().right() <= area.right() and second.geometry().bottom() <= area.bottom()
+    assert second.geometry().right() <= area.right()
+    assert second.geometry().bottom() <= area.bottom()
     assert second.geometry().right() > area.center().x()
     assert first.geometry().bottom() < second.geometry().top()  # the newest nearest the corner
 
@@ -187,7 +191,13 @@ def test_call_back_opens_a_tel_url(desktop, qtbot):
 
 
 def test_open_in_crm_fills_the_template_url_encoded(desktop, me, qtbot):
-    desktop.save_settings(me.with_values({"crm_url_template": "https://crm.example.com/find?n={number}&who={name}&x={extension}&c={call_id}"}))
+    desktop.save_settings(
+        me.with_values(
+            {
+                "crm_url_template": "https://crm.example.com/find?n={number}&who={name}&x={extension}&c={call_id}"
+            }
+        )
+    )
     deliver(desktop, "CallStarted", RemotePartyName="Smith & Sons/?#")
     qtbot.mouseClick(button(cards(desktop)[0], "Open in CRM"), Qt.MouseButton.LeftButton)
     assert desktop.opened == [
@@ -200,13 +210,17 @@ def test_no_crm_button_without_a_template(desktop):
     assert "Open in CRM" not in [b.text() for b in cards(desktop)[0].findChildren(QPushButton)]
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(1)", "smb://host/share", "ms-settings:"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "javascript:alert(1)", "smb://host/share", "ms-settings:"]
+)
 def test_only_safe_schemes_are_ever_opened(desktop, url):
     assert desktop.open_url(url) is False
     assert desktop.opened == []
 
 
-@pytest.mark.parametrize("url", ["https://x.example.com/a", "http://x.example.com", "tel:+1317", "sip:204@pbx", "callto:+1317"])
+@pytest.mark.parametrize(
+    "url", ["https://x.example.com/a", "http://x.example.com", "tel:+1317", "sip:204@pbx", "callto:+1317"]
+)
 def test_safe_schemes_are_opened(desktop, url):
     assert desktop.open_url(url) is True
 
@@ -235,7 +249,8 @@ def test_clicking_a_card_opens_caller_details_with_the_history(desktop, qtbot):
     card = cards(desktop, CallCard)[0]
     qtbot.mouseClick(card.name, Qt.MouseButton.LeftButton)
     details = desktop.details
-    assert details is not None and details.isVisible()
+    assert details is not None
+    assert details.isVisible()
     assert details.name.text() == "ACME PLUMBING"
     rows = [details.history.topLevelItem(i).text(1) for i in range(details.history.topLevelItemCount())]
     assert rows == [  # newest first: the text (04:12), the ringing call (04:10), last week's call

@@ -84,7 +84,8 @@ def saved(desktop):
 
 def confirm(dialog, text):
     box = dialog.connection.confirm
-    assert box is not None and box.isVisible()
+    assert box is not None
+    assert box.isVisible()
     button = next(b for b in box.buttons() if b.text() == text)
     button.click()
 
@@ -95,10 +96,12 @@ def confirm(dialog, text):
 def test_settings_opens_non_modal_from_the_tray_with_the_saved_values(desktop):
     desktop.tray.actions["settings"].trigger()
     dialog = desktop.windows["settings"]
-    assert dialog.isVisible() and not dialog.isModal()
+    assert dialog.isVisible()
+    assert not dialog.isModal()
     assert dialog.me.extension.text() == "204"
     assert dialog.me.numbers.list.item(0).text() == "(317) 555-0100"
-    assert dialog.ok.isEnabled() and not dialog.apply.isEnabled()  # nothing edited yet
+    assert dialog.ok.isEnabled()
+    assert not dialog.apply.isEnabled()
 
 
 def test_an_edit_enables_apply(dialog):
@@ -109,7 +112,8 @@ def test_an_edit_enables_apply(dialog):
 def test_cancel_forgets_the_edits(desktop, dialog, qtbot):
     dialog.me.extension.setText("301")
     click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Cancel))
-    assert not dialog.isVisible() and desktop.settings.extension == "204"
+    assert not dialog.isVisible()
+    assert desktop.settings.extension == "204"
     desktop.show_settings()
     assert dialog.me.extension.text() == "204"
 
@@ -166,14 +170,16 @@ def test_cancel_forgets_the_edits(desktop, dialog, qtbot):
 def test_a_bad_value_disables_ok_and_says_why_beside_it(dialog, page, edit, key, why):
     edit(dialog)
     assert why in reason(getattr(dialog, page), key)
-    assert not dialog.ok.isEnabled() and not dialog.apply.isEnabled()
+    assert not dialog.ok.isEnabled()
+    assert not dialog.apply.isEnabled()
     assert not dialog.tabs.tabIcon(dialog.pages.index(getattr(dialog, page))).isNull()  # the tab is marked
 
 
 def test_fixing_the_value_enables_ok_again(dialog):
     dialog.connection.port.setText("70000")
     dialog.connection.port.setText("9000")
-    assert reason(dialog.connection, "listen_port") == "" and dialog.ok.isEnabled()
+    assert reason(dialog.connection, "listen_port") == ""
+    assert dialog.ok.isEnabled()
     assert dialog.tabs.tabIcon(1).isNull()
 
 
@@ -194,7 +200,8 @@ def test_a_number_typed_but_not_added_holds_ok_back(dialog):
 def test_a_malformed_api_key_is_refused_without_repeating_it(dialog):
     dialog.connection.api_key.setText("ik_live secret with spaces")
     why = reason(dialog.connection, "api_key")
-    assert "spaces" in why and "secret with" not in why
+    assert "spaces" in why
+    assert "secret with" not in why
     assert not dialog.ok.isEnabled()
 
 
@@ -210,21 +217,24 @@ def test_apply_saves_the_settings_and_they_take_effect(desktop, dialog, qtbot, q
     assert saved(desktop).extension == "301"
     assert saved(desktop).my_numbers == ["+13175550100", "+442079460958"]
     assert desktop.service.receiver.matcher.extension == "301"
-    assert dialog.status.text() == "Saved." and not dialog.apply.isEnabled()
+    assert dialog.status.text() == "Saved."
+    assert not dialog.apply.isEnabled()
 
 
 def test_ok_applies_and_closes(desktop, dialog, qtbot, qloop):
     dialog.me.extension.setText("301")
     click(qtbot, dialog.ok)
     wait(desktop, qloop)
-    assert saved(desktop).extension == "301" and not dialog.isVisible()
+    assert saved(desktop).extension == "301"
+    assert not dialog.isVisible()
 
 
 def test_enter_in_the_number_field_adds_the_number_and_does_not_press_ok(desktop, dialog, qtbot):
     dialog.me.numbers.entry.setText("317 555 0177")
     qtbot.keyClick(dialog.me.numbers.entry, Qt.Key.Key_Return)
     assert dialog.me.numbers.numbers() == ["+13175550100", "+13175550177"]
-    assert dialog.isVisible() and dialog.task is None
+    assert dialog.isVisible()
+    assert dialog.task is None
 
 
 def test_removing_a_number_is_applied(desktop, dialog, qtbot, qloop):
@@ -248,7 +258,8 @@ def test_do_not_disturb_set_from_the_tray_meanwhile_is_kept(desktop, dialog, qtb
     desktop.tray.actions["dnd"].trigger()
     dialog.me.extension.setText("301")
     apply(dialog, qtbot, qloop)
-    assert saved(desktop).do_not_disturb and saved(desktop).extension == "301"
+    assert saved(desktop).do_not_disturb
+    assert saved(desktop).extension == "301"
 
 
 def test_a_closed_dialog_does_not_check_its_fields_on_every_change(desktop, dialog, monkeypatch):
@@ -265,7 +276,8 @@ def test_a_new_port_rebinds_the_receiver_without_a_restart(desktop, port, dialog
     new = closed_port()
     dialog.connection.port.setText(str(new))
     apply(dialog, qtbot, qloop)
-    assert healthy(qloop, new) and not healthy(qloop, port)
+    assert healthy(qloop, new)
+    assert not healthy(qloop, port)
     assert saved(desktop).listen_port == new
     assert dialog.connection.urls["CallStarted"].text().startswith(f"http://127.0.0.1:{new}/hooks/")
 
@@ -282,7 +294,8 @@ def test_a_taken_port_is_explained_and_the_old_one_keeps_working(desktop, port, 
         assert f"the receiver keeps listening on 127.0.0.1:{port}" in why
         assert dialog.status.text().startswith("Not applied.")
         assert healthy(qloop, port)
-        assert saved(desktop).listen_port == port and desktop.settings.listen_port == port
+        assert saved(desktop).listen_port == port
+        assert desktop.settings.listen_port == port
         assert dialog.tabs.currentWidget() is dialog.connection
 
 
@@ -326,7 +339,8 @@ def test_regenerating_the_secret_warns_then_changes_the_urls_and_the_running_rec
     new = {t: f.text() for t, f in dialog.connection.urls.items()}
     assert all(new[t] != old[t] for t in old)
     secret = desktop.service.receiver.secret
-    assert secret != SECRET and new == webhook_urls(f"http://127.0.0.1:{port}", secret)
+    assert secret != SECRET
+    assert new == webhook_urls(f"http://127.0.0.1:{port}", secret)
     assert desktop.secrets.webhook_secret() == secret
     assert desktop.redactor(f"path /hooks/{secret}/x") == "path /hooks/<secret>/x"
     call = payload("CallStarted")
@@ -376,7 +390,8 @@ def test_a_stored_key_is_shown_masked_and_clearing_it_removes_it(desktop, qtbot,
     desktop.show_settings()
     dialog = desktop.windows["settings"]
     field = dialog.connection.api_key
-    assert field.text() == API_KEY and field.displayText() != API_KEY
+    assert field.text() == API_KEY
+    assert field.displayText() != API_KEY
     field.clear()
     apply(dialog, qtbot, qloop)
     assert desktop.secrets.api_key() is None
@@ -491,7 +506,8 @@ def test_listing_not_supported_is_explained_not_an_error_box(account, fake_intul
     wait(account.desktop, qloop)
     text = account.connection.account_result.text()
     assert text.startswith(f"Listing webhooks is not supported by this Intulse API (HTTP {status}).")
-    assert "Intulse portal" in text and "registering here works" in text
+    assert "Intulse portal" in text
+    assert "registering here works" in text
     assert account.connection.registrations.isHidden()
     assert not [w for w in account.findChildren(QMessageBox) if w.isVisible()]
 
@@ -522,7 +538,8 @@ def test_a_test_delivery_that_arrives_shows_the_time_and_that_this_app_saw_it(po
     click(qtbot, dialog.connection.test)
     wait(dialog.desktop, qloop)
     lines = dialog.connection.test_result.text().splitlines()
-    assert lines[0].startswith("✓ The test arrived in ") and lines[0].endswith(" ms.")
+    assert lines[0].startswith("✓ The test arrived in ")
+    assert lines[0].endswith(" ms.")
     assert lines[1].startswith("This app's receiver got it at ")
     assert lines[2].startswith("Only this computer's own address was tested")
     assert lines[3] == f"Tested http://127.0.0.1:{port}/hooks/<secret>/CallStarted"
@@ -616,9 +633,8 @@ def test_the_hub_and_its_token_are_stored_the_token_as_a_secret(desktop, dialog,
     page.hub_url.setText("https://hub.office.example:8766/")
     page.hub_token.setText("hub-token-0123456789")
     apply(dialog, qtbot, qloop)
-    assert (
-        saved(desktop).receive_from == "hub" and saved(desktop).hub_url == "https://hub.office.example:8766"
-    )
+    assert saved(desktop).receive_from == "hub"
+    assert saved(desktop).hub_url == "https://hub.office.example:8766"
     assert desktop.secrets.get(HUB_TOKEN) == "hub-token-0123456789"
     assert "hub-token" not in desktop.paths.settings_file.read_text()
     assert desktop.redactor("hub-token-0123456789") == "<secret>"
@@ -647,9 +663,11 @@ def test_notification_settings_are_applied(desktop, dialog, qtbot, qloop):
     s = saved(desktop)
     assert (s.popup_inbound, s.popup_outbound, s.sound_text, s.sound_volume) == (False, True, False, 35)
     assert (s.card_seconds, s.card_corner) == (None, "top-left")
-    assert s.quiet_hours and s.quiet_days == ["mon", "tue", "wed", "thu", "fri"]
+    assert s.quiet_hours
+    assert s.quiet_days == ["mon", "tue", "wed", "thu", "fri"]
     assert (s.quiet_start, s.quiet_end) == (time(22, 30), time(7, 0))
-    assert s.breakthrough_numbers == ["+13175550142"] and desktop.cards.corner == "top-left"
+    assert s.breakthrough_numbers == ["+13175550142"]
+    assert desktop.cards.corner == "top-left"
 
 
 def test_quiet_hours_without_a_day_are_refused(dialog):
@@ -699,7 +717,8 @@ def test_a_custom_call_back_template_is_saved_and_reloaded_as_custom(desktop, di
     apply(dialog, qtbot, qloop)
     assert saved(desktop).call_back_url_template == "https://dialer.example.com/call?to={number}"
     dialog.load()
-    assert page.method.currentData() == "custom" and page.template.text().startswith("https://dialer")
+    assert page.method.currentData() == "custom"
+    assert page.template.text().startswith("https://dialer")
 
 
 def test_click_to_call_needs_an_api_key(desktop, dialog, qtbot, qloop):
@@ -761,7 +780,9 @@ def test_a_refused_delivery_shows_up_while_the_tab_is_open(desktop, port, qtbot,
 
 
 def test_refreshing_without_news_keeps_the_selection(desktop, port, dialog, qtbot, qloop):
-    request(qloop, "POST", webhook_urls(f"http://127.0.0.1:{port}", SECRET)["CallStarted"], payload("CallStarted"))
+    request(
+        qloop, "POST", webhook_urls(f"http://127.0.0.1:{port}", SECRET)["CallStarted"], payload("CallStarted")
+    )
     qtbot.waitUntil(lambda: dialog.connection.deliveries.topLevelItemCount() == 1)
     tree = dialog.connection.deliveries
     tree.setCurrentItem(tree.topLevelItem(0))

@@ -24,7 +24,14 @@ def tooltip(gui) -> str:
 def test_the_menu_has_every_entry_parented(desktop):
     menu = desktop.tray.menu
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
-    assert texts == ["Call log", "Recent callers", "Do not disturb", "Settings…", "About Intulse Desktop", "Quit"]
+    assert texts == [
+        "Call log",
+        "Recent callers",
+        "Do not disturb",
+        "Settings…",
+        "About Intulse Desktop",
+        "Quit",
+    ]
     assert all(a.parent() is menu for a in menu.actions() if a.menu() is None and not a.isSeparator())
     assert desktop.tray.recent.parent() is menu
 
@@ -38,8 +45,13 @@ def test_my_extension_state_shows_in_icon_and_tooltip(desktop):
 
 @pytest.mark.parametrize(
     ("status", "state", "words"),
-    [("RINGING", "ringing", "Ringing"), ("ONHOLD", "on_hold", "On hold"), ("NOT_INUSE", "idle", "Idle"),
-     ("UNAVAILABLE", "unavailable", "Unavailable"), ("Paging", "unknown", "Unknown (Paging)")],
+    [
+        ("RINGING", "ringing", "Ringing"),
+        ("ONHOLD", "on_hold", "On hold"),
+        ("NOT_INUSE", "idle", "Idle"),
+        ("UNAVAILABLE", "unavailable", "Unavailable"),
+        ("Paging", "unknown", "Unknown (Paging)"),
+    ],
 )
 def test_each_state_has_its_icon(desktop, status, state, words):
     deliver(desktop, "ExtensionUpdated", Status=status, ConnectedLineName="", ConnectedLineNumber="")
@@ -64,7 +76,10 @@ def test_unseen_missed_calls_are_counted_on_the_icon(desktop):
 def test_a_receiver_problem_is_shown_distinctly(desktop):
     desktop.set_receiver_problem("port 8765 is taken")
     assert "Not receiving webhooks: port 8765 is taken" in tooltip(desktop)
-    assert desktop.tray.icon.icon().pixmap(32, 32).toImage() == tray_icon("receiver_problem").pixmap(32, 32).toImage()
+    assert (
+        desktop.tray.icon.icon().pixmap(32, 32).toImage()
+        == tray_icon("receiver_problem").pixmap(32, 32).toImage()
+    )
 
 
 def test_left_click_opens_the_call_log(desktop):
@@ -81,7 +96,8 @@ def test_recent_callers_lists_my_last_callers_and_opens_details(desktop):
     entries = [a.text() for a in desktop.tray.recent.actions()]
     assert entries == ["(317) 555-0199", "ACME PLUMBING — (317) 555-0142"]
     desktop.tray.recent.actions()[1].trigger()
-    assert desktop.details.isVisible() and desktop.details.name.text() == "ACME PLUMBING"
+    assert desktop.details.isVisible()
+    assert desktop.details.name.text() == "ACME PLUMBING"
 
 
 def test_an_ampersand_in_a_name_is_not_a_menu_accelerator(desktop):
@@ -97,14 +113,17 @@ def test_without_a_tray_a_small_window_stands_in_and_gives_way_when_one_appears(
     tray._tray_available = lambda: available["now"]
     tray.start()
     window = tray.window
-    assert window is not None and window.isVisible() and not tray.in_tray
+    assert window is not None
+    assert window.isVisible()
+    assert not tray.in_tray
     assert "Intulse Desktop" in window.status.text()
     window.close()  # closing it does not quit; it only gets out of the way
     assert window.isVisible() or window.isMinimized()
     available["now"] = True
     tray._retry.setInterval(10)
     qtbot.waitUntil(lambda: tray.in_tray, timeout=2000)
-    assert tray.window is None and not tray._retry.isActive()
+    assert tray.window is None
+    assert not tray._retry.isActive()
 
 
 def test_quit_from_the_menu_asks_to_quit(desktop, qtbot):
@@ -127,8 +146,11 @@ def test_single_instance_wakes_the_first(qtbot, home, tmp_path):
 def test_the_app_starts_and_quits_cleanly_on_sigterm_and_a_second_launch_exits(home, tmp_path):
     env = os.environ | {"INTULSE_DESKTOP_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
     app = subprocess.Popen(
-        [sys.executable, "-m", "intulse_desktop", "--port", "0"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "intulse_desktop", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 20
@@ -136,7 +158,9 @@ def test_the_app_starts_and_quits_cleanly_on_sigterm_and_a_second_launch_exits(h
         while time.monotonic() < deadline and not (log.exists() and "receiving webhooks" in log.read_text()):
             time.sleep(0.1)
         assert "receiving webhooks" in log.read_text()
-        second = subprocess.run([sys.executable, "-m", "intulse_desktop"], env=env, capture_output=True, text=True, timeout=20)
+        second = subprocess.run(
+            [sys.executable, "-m", "intulse_desktop"], env=env, capture_output=True, text=True, timeout=20
+        )
         assert second.returncode == 0
         app.send_signal(signal.SIGTERM)
         out, err = app.communicate(timeout=10)
@@ -148,12 +172,13 @@ def test_the_app_starts_and_quits_cleanly_on_sigterm_and_a_second_launch_exits(h
             app.communicate()
 
 
-
 def test_markup_in_a_connected_line_name_cannot_style_the_tray_tooltip(desktop):
     deliver(desktop, "ExtensionUpdated", ConnectedLineName="<b>Boss</b><img src=x>")
-    assert "<" not in tooltip(desktop) and "Boss" in tooltip(desktop)
+    assert "<" not in tooltip(desktop)
+    assert "Boss" in tooltip(desktop)
 
 
 def test_markup_in_an_unknown_status_cannot_style_the_tray_tooltip(desktop):
     deliver(desktop, "ExtensionUpdated", Status="<i>odd</i>")
-    assert "<" not in tooltip(desktop) and "odd" in tooltip(desktop)
+    assert "<" not in tooltip(desktop)
+    assert "odd" in tooltip(desktop)

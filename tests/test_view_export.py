@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from intulse_desktop.view_export import ExportCancelled, export_calls, export_me
 
 from .conftest import payload
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -25,12 +25,18 @@ def database(tmp_path, monkeypatch):
     path = tmp_path / "log.sqlite3"
     store = Store(path)
     bodies = [
-        payload("CallCompleted") | {"Id": f"call-{n}", "StartUtc": (T0 + timedelta(minutes=n)).isoformat(),
-                                    "RemotePartyName": f"Caller {['ann', 'bob', 'cy'][n % 3]}"}
+        payload("CallCompleted")
+        | {
+            "Id": f"call-{n}",
+            "StartUtc": (T0 + timedelta(minutes=n)).isoformat(),
+            "RemotePartyName": f"Caller {['ann', 'bob', 'cy'][n % 3]}",
+        }
         for n in range(30)
     ]
-    bodies += [payload("TextMessageReceived") | {"Id": n, "CreatedUtc": (T0 + timedelta(minutes=n)).isoformat()}
-               for n in range(1, 16)]
+    bodies += [
+        payload("TextMessageReceived") | {"Id": n, "CreatedUtc": (T0 + timedelta(minutes=n)).isoformat()}
+        for n in range(1, 16)
+    ]
     events = [parse(b) for b in bodies]
     store.run_batch([lambda s, e=e: s.record(e, False, T0) for e in events])
     store.close()
@@ -46,7 +52,9 @@ def test_every_page_of_the_view_is_written_in_its_order(database, tmp_path):
     progress = []
     target = tmp_path / "out.csv"
     query = CallQuery(search="caller bob", sort="start_utc", order="asc", limit=200)
-    written = export_calls(database, query, target, lambda done, total: progress.append((done, total)), threading.Event())
+    written = export_calls(
+        database, query, target, lambda done, total: progress.append((done, total)), threading.Event()
+    )
     rows = read(target)
     assert written == 10 == len(rows) - 1
     assert [r[0] for r in rows[1:]] == [f"call-{n}" for n in range(1, 30, 3)]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from intulse_desktop.writer import Writer
 
 from .conftest import payload
 
-NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 
 
 def started(n):
@@ -40,8 +40,11 @@ async def test_a_failing_job_raises_for_its_caller_only(writer):
     def broken(store):
         raise ValueError("boom")
 
-    results = await asyncio.gather(writer.run(broken), writer.record(started(1), False, NOW), return_exceptions=True)
-    assert isinstance(results[0], ValueError) and results[1] is True
+    results = await asyncio.gather(
+        writer.run(broken), writer.record(started(1), False, NOW), return_exceptions=True
+    )
+    assert isinstance(results[0], ValueError)
+    assert results[1] is True
 
 
 async def test_closing_commits_what_is_queued(tmp_path):
@@ -90,7 +93,9 @@ async def test_a_backlog_is_indexed_batch_after_batch_without_waiting_between(wr
     waiting = "SELECT count(*) FROM call_numbers WHERE n > (SELECT upto FROM search_indexed)"
     loop = asyncio.get_running_loop()
     start = loop.time()
-    while await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) and loop.time() - start < 3:
+    while (
+        await writer.run(lambda store: store._db.execute(waiting).fetchone()[0]) and loop.time() - start < 3
+    ):
         await asyncio.sleep(0.01)
     # three batches: the first after the delay, the other two at once (waiting each time: 1.2 s)
     assert loop.time() - start < 0.9

@@ -184,7 +184,9 @@ class _PagedModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _TOP) -> int:
         return 0 if parent.isValid() else len(self._headers)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._headers[section]
         return None
@@ -218,7 +220,9 @@ class CallsModel(_PagedModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         descending = order == Qt.SortOrder.DescendingOrder
-        self.set_query(replace(self.query, sort=CALL_COLUMNS[column][1], order="desc" if descending else "asc"))
+        self.set_query(
+            replace(self.query, sort=CALL_COLUMNS[column][1], order="desc" if descending else "asc")
+        )
 
     # --- live ------------------------------------------------------------------------------
 
@@ -235,7 +239,9 @@ class CallsModel(_PagedModel):
                 return
             place = self._place(found[0], rest)
             if place != old:  # a move keeps the row selected, if it was
-                self.beginMoveRows(QModelIndex(), old, old, QModelIndex(), place if place < old else place + 1)
+                self.beginMoveRows(
+                    QModelIndex(), old, old, QModelIndex(), place if place < old else place + 1
+                )
                 self.rows = rest[:place] + [found[0]] + rest[place:]
                 self.endMoveRows()
             else:
@@ -298,7 +304,9 @@ class CallsModel(_PagedModel):
 
     # --- what the view shows ---------------------------------------------------------------
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         call, column = self.rows[index.row()], index.column()
@@ -315,7 +323,9 @@ class CallsModel(_PagedModel):
                 return self._unseen
             if column == RECORDING_COLUMN and call.recording:
                 return self._play
-        if role == Qt.ItemDataRole.ToolTipRole:  # fixed words only: untrusted text in a tooltip may be rich text
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+        ):  # fixed words only: untrusted text in a tooltip may be rich text
             if column == 0 and self.is_unseen(call):
                 return "New missed call"
             if column == RECORDING_COLUMN and call.recording:
@@ -376,7 +386,9 @@ class TextsModel(_PagedModel):
         self.rows.insert(place, found[0])
         self.endInsertRows()
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         message, column = self.rows[index.row()], index.column()
@@ -445,7 +457,9 @@ class MessagePane(QWidget):
             return
         region = self._desktop.settings.default_region
         _, sender = self._desktop.text_sender(message.from_)
-        self.heading.setText(f"From {sender} to {format_number(message.to, region)} · {human_time(message.created_utc)}")
+        self.heading.setText(
+            f"From {sender} to {format_number(message.to, region)} · {human_time(message.created_utc)}"
+        )
         self.body.setPlainText(message.body)
         for attachment in message.attachments:
             self.attachments.addWidget(self._attachment_row(attachment, sender))
@@ -456,7 +470,9 @@ class MessagePane(QWidget):
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 6)
         size = f" · {attachment.size_in_bytes // 1024} KB" if attachment.size_in_bytes else ""
-        label = plain_label(f"{attachment.name or 'Attachment'}\n{attachment.mime_type or 'unknown type'}{size}")
+        label = plain_label(
+            f"{attachment.name or 'Attachment'}\n{attachment.mime_type or 'unknown type'}{size}"
+        )
         if attachment.is_image:
             thumbnail = QLabel("Loading preview…")
             thumbnail.setObjectName("thumbnail")
@@ -464,7 +480,9 @@ class MessagePane(QWidget):
             thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
             thumbnail.setFrameShape(QFrame.Shape.StyledPanel)
             layout.addWidget(thumbnail)
-            self._loading.append(self._desktop.tasks.spawn(self._thumbnail(thumbnail, attachment.url), "fetch a thumbnail"))
+            self._loading.append(
+                self._desktop.tasks.spawn(self._thumbnail(thumbnail, attachment.url), "fetch a thumbnail")
+            )
         buttons = QHBoxLayout()
         if attachment.is_audio:
             play = QPushButton("Play")
@@ -646,7 +664,10 @@ class CallLogWindow(QWidget):
 
     def _dates(self) -> tuple[datetime | None, datetime | None]:
         return day_range(
-            self.range.currentText(), date.today(), self.first_day.date().toPython(), self.last_day.date().toPython()
+            self.range.currentText(),
+            date.today(),
+            self.first_day.date().toPython(),
+            self.last_day.date().toPython(),
         )
 
     def apply(self) -> None:
@@ -693,8 +714,13 @@ class CallLogWindow(QWidget):
         self.status.setText(text)
 
     def _filtered(self) -> bool:
-        return bool(self.search_text().strip()) or self.range.currentIndex() > 0 or (
-            self.tabs.currentIndex() == 0 and (self.filter_group.checkedId() > 0 or self.mine_only.isChecked())
+        return (
+            bool(self.search_text().strip())
+            or self.range.currentIndex() > 0
+            or (
+                self.tabs.currentIndex() == 0
+                and (self.filter_group.checkedId() > 0 or self.mine_only.isChecked())
+            )
         )
 
     # --- live ------------------------------------------------------------------------------
@@ -777,7 +803,9 @@ class CallLogWindow(QWidget):
         if not index.isValid():
             return
         call = self.calls.rows[index.row()]
-        actions = self.desktop.actions(call.remote_party_number, call.remote_party_name, call.extension, call.id)
+        actions = self.desktop.actions(
+            call.remote_party_number, call.remote_party_name, call.extension, call.id
+        )
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         entries: list[tuple[str, Callable[[], None] | None]] = [
@@ -802,7 +830,9 @@ class CallLogWindow(QWidget):
     def ask_export(self) -> None:
         noun = "calls" if self.tabs.currentIndex() == 0 else "texts"
         suggested = Path.home() / f"intulse-{noun}-{date.today().isoformat()}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {noun} to CSV", str(suggested), "CSV files (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {noun} to CSV", str(suggested), "CSV files (*.csv)"
+        )
         if path:
             self.export_to(Path(path))
 

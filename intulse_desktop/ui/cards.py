@@ -27,7 +27,13 @@ MAX_CARDS = 6
 RINGING_LIMIT_MS = 5 * 60 * 1000  # a call whose end never arrives does not ring forever
 BODY_LINES = 4
 
-ACCENTS = {"ringing": "#1a73e8", "answered": "#188038", "missed": "#d93025", "ended": "#5f6368", "text": "#8430ce"}
+ACCENTS = {
+    "ringing": "#1a73e8",
+    "answered": "#188038",
+    "missed": "#d93025",
+    "ended": "#5f6368",
+    "text": "#8430ce",
+}
 CORNERS: tuple[Corner, ...] = get_args(Corner)
 
 
@@ -265,4 +271,3 @@ class CardStack:
     def close_all(self) -> None:
         for card in list(self.cards):
             card.dismiss()
-

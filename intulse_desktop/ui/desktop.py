@@ -95,7 +95,9 @@ class Desktop(QObject):
         self.details: CallerDetails | None = None
         self.windows: dict[str, QWidget] = {}
         extra = {} if tray_available is None else {"tray_available": tray_available}
-        self.tray = Tray(lambda: self.store.recent_callers(self.settings.matcher()), self._caller_label, **extra)
+        self.tray = Tray(
+            lambda: self.store.recent_callers(self.settings.matcher()), self._caller_label, **extra
+        )
         self.tray.open_log.connect(self.show_call_log)
         self.tray.open_settings.connect(self.show_settings)
         self.tray.open_caller.connect(self.show_caller)
@@ -152,7 +154,9 @@ class Desktop(QObject):
             line,
             self.actions(call.remote_party_number, call.remote_party_name, call.extension, call.id),
         )
-        card.clicked.connect(lambda: self._card_clicked(card, call.remote_party_number, call.remote_party_name))
+        card.clicked.connect(
+            lambda: self._card_clicked(card, call.remote_party_number, call.remote_party_name)
+        )
         card.closed.connect(lambda: self._card_closed(card))
         self.cards.show(card)
         return card
@@ -399,12 +403,18 @@ class Desktop(QObject):
             lines.append("Do not disturb")
         if missed:
             lines.append(f"{missed} missed call{'s' if missed != 1 else ''}")
-        lines.append(f"Last event {local_time_short(self.last_event)}" if self.last_event else "No events yet")
+        lines.append(
+            f"Last event {local_time_short(self.last_event)}" if self.last_event else "No events yet"
+        )
         icon = tray_icon("receiver_problem" if self.receiver_problem or hub_problem else state, missed)
         self.tray.set_state(icon, "\n".join(lines))
 
     def _presence_text(self, presence: PresenceRow) -> str:
-        words = STATE_WORDS[presence.state] if presence.state != "unknown" else f"Unknown ({no_markup(presence.status)})"
+        words = (
+            STATE_WORDS[presence.state]
+            if presence.state != "unknown"
+            else f"Unknown ({no_markup(presence.status)})"
+        )
         number = format_number(presence.connected_line_number, self.settings.default_region)
         other = no_markup(" ".join(filter(None, [presence.connected_line_name.strip(), number])))
         return f"{words} with {other}" if other and presence.state in CONNECTED else words

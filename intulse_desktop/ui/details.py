@@ -45,7 +45,10 @@ def message_summary(message: MessageRow) -> str:
 
 def history_name(calls: list[CallRow], fallback: str) -> str:
     """The caller-ID name the number last had (an empty name leaves the earlier one)."""
-    return next((c.remote_party_name for c in calls if c.remote_party_name.strip()), fallback) or "Unknown caller"
+    return (
+        next((c.remote_party_name for c in calls if c.remote_party_name.strip()), fallback)
+        or "Unknown caller"
+    )
 
 
 class CallerDetails(QWidget):
@@ -118,7 +121,11 @@ class CallerDetails(QWidget):
             item = self.buttons.takeAt(0)
             if item.widget() is not None and item.widget() is not self.play_button:
                 item.widget().deleteLater()
-        for text, action in (("Copy number", actions.copy), ("Call back", actions.call_back), ("Open in CRM", actions.crm)):
+        for text, action in (
+            ("Copy number", actions.copy),
+            ("Call back", actions.call_back),
+            ("Open in CRM", actions.crm),
+        ):
             if action is not None:
                 button = QPushButton(text)
                 button.clicked.connect(action)
@@ -162,4 +169,3 @@ class CallerDetails(QWidget):
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-

@@ -66,7 +66,9 @@ def show_recording(desktop: Desktop, url: str, title: str, subtitle: str = "") -
 
 def caller_title(call: CallRow, region: str) -> str:
     """Who a recording is with, for the player's title."""
-    return call.remote_party_name.strip() or format_number(call.remote_party_number, region) or "Unknown caller"
+    return (
+        call.remote_party_name.strip() or format_number(call.remote_party_number, region) or "Unknown caller"
+    )
 
 
 def _settle_disconnect_notify(*signals: Any) -> None:
@@ -200,14 +202,18 @@ class PlayerWindow(QWidget):
         self.fetching.hide()
         self.save_button.setEnabled(True)
         if not self.player.isAvailable():
-            self.message.setText(f"This computer has no audio playback for the app (no Qt multimedia backend). {WAY_OUT}")
+            self.message.setText(
+                f"This computer has no audio playback for the app (no Qt multimedia backend). {WAY_OUT}"
+            )
             return
         if QMediaDevices.audioOutputs():
             if self.player.audioOutput() is None:
                 self.player.setAudioOutput(self.audio)
         else:  # it plays all the same (position, seeking); without an output QtMultimedia has no
             # audio thread to complain from, which could hang a GUI thread that logs Qt messages
-            self.message.setText("No speakers or headset were found: the recording plays, but you will not hear it.")
+            self.message.setText(
+                "No speakers or headset were found: the recording plays, but you will not hear it."
+            )
         self.player.setSource(QUrl.fromLocalFile(str(path)))
         self.player.play()
 
@@ -281,7 +287,9 @@ class PlayerWindow(QWidget):
         return name or f"recording{self.file.suffix if self.file else ''}"
 
     def ask_save(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the recording", str(Path.home() / self.suggested_name()))
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the recording", str(Path.home() / self.suggested_name())
+        )
         if path:
             self.save_to(Path(path))
 

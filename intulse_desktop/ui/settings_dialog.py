@@ -191,7 +191,9 @@ class SettingsDialog(QDialog):
     # --- live ----------------------------------------------------------------------------
 
     def _changed(self) -> None:
-        if self.isVisible():  # e.g. do-not-disturb from the tray: keep it, not ours; shown again, load() checks
+        if (
+            self.isVisible()
+        ):  # e.g. do-not-disturb from the tray: keep it, not ours; shown again, load() checks
             self.validate()
 
     def _delivered(self, delivery: Delivery) -> None:

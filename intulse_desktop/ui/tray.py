@@ -159,7 +159,9 @@ class Tray(QObject):
         for call in callers:
             action = QAction(self._caller_label(call), self.recent)
             action.triggered.connect(
-                lambda _=False, n=call.remote_party_number, name=call.remote_party_name: self.open_caller.emit(n, name)
+                lambda _=False, n=call.remote_party_number, name=call.remote_party_name: (
+                    self.open_caller.emit(n, name)
+                )
             )
             self.recent.addAction(action)
 
@@ -168,4 +170,3 @@ class Tray(QObject):
         self.icon.hide()
         if self.window is not None:
             self.window.hide()
-
