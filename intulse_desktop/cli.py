@@ -349,7 +349,7 @@ def cmd_hub(ctx: Context) -> int:
     action = ctx.args.hub_action
     if action is not None:
         return HUB_ACTIONS[action](ctx)
-    from intulse_desktop import hub
+    from intulse_desktop.hub import server as hub
     from intulse_desktop.service import ReceiverError, Service
 
     host, port = ctx.listen_address(ctx.args.hub_host, ctx.args.hub_port)
@@ -381,7 +381,7 @@ def _server_tls(certfile: str | None, keyfile: str | None) -> Any:
 
 
 def _hub_users(ctx: Context) -> Any:
-    from intulse_desktop.hub_users import Users, UsersError
+    from intulse_desktop.hub.users import Users, UsersError
 
     try:
         return Users(ctx.paths.ensure().hub_users)
@@ -390,7 +390,7 @@ def _hub_users(ctx: Context) -> Any:
 
 
 def cmd_hub_add_user(ctx: Context) -> int:
-    from intulse_desktop.hub_users import UsersError, parse_presence
+    from intulse_desktop.hub.users import UsersError, parse_presence
 
     args = ctx.args
     numbers = [n.strip() for n in (args.numbers or "").split(",") if n.strip()]
@@ -467,8 +467,8 @@ def cmd_hub_remove_user(ctx: Context) -> int:
 def cmd_hub_connect(ctx: Context) -> int:
     import aiohttp
 
-    from intulse_desktop.hub_client import Rejected, check
-    from intulse_desktop.hub_users import looks_like_token
+    from intulse_desktop.hub.client import Rejected, check
+    from intulse_desktop.hub.protocol import looks_like_token
 
     url = ctx.settings.with_values({"hub_url": ctx.args.url}).hub_url
     if not url:

@@ -17,7 +17,7 @@ from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
 from intulse_desktop.formatting import format_duration, human_time, local_time_short
-from intulse_desktop.hub_client import HubClient
+from intulse_desktop.hub.client import HubClient
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.logs import Redactor
 from intulse_desktop.matching import format_number, normalize_number
