@@ -41,9 +41,9 @@ from intulse_desktop.headless import LinePrinter, stop_on_signals
 from intulse_desktop.hub_client import CLOSE_REVOKED, STREAM_PATH
 from intulse_desktop.hub_users import ALL, User, Users
 from intulse_desktop.matching import Matcher, number_key
-from intulse_desktop.retention import pruning
 from intulse_desktop.service import Service
 from intulse_desktop.store import JournalRow, Store
+from intulse_desktop.store.retention import pruning
 from intulse_desktop.tasks import Tasks
 
 log = logging.getLogger(__name__)
