@@ -18,7 +18,7 @@ from intulse_desktop.hub.users import Users
 from intulse_desktop.paths import Paths
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
-from intulse_desktop.writer import Writer
+from intulse_desktop.store.writer import Writer
 
 from .conftest import payload
 

@@ -46,7 +46,7 @@ from intulse_desktop.hub.protocol import (
 from intulse_desktop.matching import Matcher
 from intulse_desktop.sender import NETWORK_ERRORS, Failure, classify
 from intulse_desktop.store import Store, StoreError
-from intulse_desktop.writer import Writer
+from intulse_desktop.store.writer import Writer
 
 log = logging.getLogger(__name__)
 

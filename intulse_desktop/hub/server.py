@@ -47,8 +47,8 @@ from intulse_desktop.hub.protocol import (
     position_message,
 )
 from intulse_desktop.hub.users import User, Users
-from intulse_desktop.retention import pruning
 from intulse_desktop.service import Service
+from intulse_desktop.store.retention import pruning
 from intulse_desktop.tasks import Tasks
 
 log = logging.getLogger(__name__)
