@@ -14,7 +14,6 @@ from aiohttp import web
 from intulse_desktop import headless
 from intulse_desktop.bus import Delivery, TestNotice
 from intulse_desktop.delivery_check import Step, check_delivery, receiver_at, receiver_running
-from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import TEST_HEADER, webhook_urls
 from intulse_desktop.samples import sample
 from intulse_desktop.sender import Failure
@@ -22,15 +21,10 @@ from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store
 
-from .conftest import closed_port
+from .helpers.net import closed_port
 
 SECRET = "Kx7pQ2mV9zL4nR8tY1wE5uI0oA6sD3fGhJ"
 NONCE = "n0nce-for-the-test"
-
-
-@pytest.fixture
-def paths(tmp_path) -> Paths:
-    return Paths.resolve(tmp_path / "app").ensure()
 
 
 @pytest.fixture

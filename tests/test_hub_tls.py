@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from intulse_desktop.cli import UsageError, _server_tls
 
-from .hubtools import Desk, HubRunner
+from .helpers.hub import Desk, HubRunner
 
 
 @pytest.fixture

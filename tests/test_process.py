@@ -22,7 +22,7 @@ from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.store import CallQuery, Store
 
-from .conftest import payload
+from .helpers.builders import payload
 
 pytestmark = pytest.mark.slow
 

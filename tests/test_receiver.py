@@ -14,7 +14,7 @@ from intulse_desktop.matching import Matcher
 from intulse_desktop.receiver import MAX_BODY, Receiver, server_options, webhook_urls
 from intulse_desktop.store import Store, StoreError
 
-from .conftest import payload
+from .helpers.builders import payload
 
 SECRET = "s3cr3t-Zx9_abcdefghijklmnopqrstuvwxyz012345"
 JSON = {"Content-Type": "application/json"}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from intulse_desktop.events import parse
 from intulse_desktop.retention import keep_pruned, pruning
 
-from .conftest import payload
+from .helpers.builders import payload
 
 NOW = datetime.now(UTC)
 

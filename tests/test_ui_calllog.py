@@ -16,9 +16,9 @@ from intulse_desktop.events import parse
 from intulse_desktop.store import CALL_FIELDS
 from intulse_desktop.ui.calllog import FILTERS, PAGE, RECORDING_COLUMN, day_range
 
-from .conftest import deliver, payload
-from .test_recordings import wav_bytes
-from .test_ui_player import run_until
+from .helpers.builders import payload, wav_bytes
+from .helpers.net import deliver
+from .helpers.waiting import run_until
 
 UTC = UTC
 NOW = datetime.now(UTC).replace(microsecond=0)

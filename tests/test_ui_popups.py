@@ -9,15 +9,12 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from intulse_desktop.ui.cards import CallCard, TextCard
 
-from .conftest import deliver
+from .helpers.finders import button
+from .helpers.net import deliver
 
 
 def cards(gui, kind=None):
     return [c for c in gui.cards.cards if kind is None or isinstance(c, kind)]
-
-
-def button(card, text):
-    return next(b for b in card.findChildren(QPushButton) if b.text() == text)
 
 
 def test_my_incoming_call_pops_a_card_with_caller_number_line_and_time(desktop):

@@ -20,8 +20,9 @@ from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.settings import Settings
 
-from .conftest import API_KEY, SECRET, closed_port, payload
-from .test_secrets import MemoryKeyring
+from .helpers.builders import API_KEY, SECRET, payload
+from .helpers.fakes import MemoryKeyring
+from .helpers.net import closed_port
 
 # --- helpers ---------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from intulse_desktop.ui.icons import tray_icon
 from intulse_desktop.ui.single_instance import SingleInstance, wake_running
 
-from .conftest import deliver
+from .helpers.net import deliver
 
 
 def tooltip(gui) -> str:

@@ -9,7 +9,7 @@ from intulse_desktop.events import parse
 from intulse_desktop.store import Store, StoreError
 from intulse_desktop.writer import Writer
 
-from .conftest import payload
+from .helpers.builders import payload
 
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 
