@@ -15,6 +15,7 @@ from intulse_desktop.receiver import MAX_BODY, Receiver, server_options, webhook
 from intulse_desktop.store import Store, StoreError
 
 from .helpers.builders import payload
+from .helpers.waiting import eventually
 
 SECRET = "s3cr3t-Zx9_abcdefghijklmnopqrstuvwxyz012345"
 JSON = {"Content-Type": "application/json"}
@@ -425,8 +426,7 @@ async def test_while_draining_new_deliveries_are_refused_with_retry_after(
         yield b'"StartUtc": "2026-11-26T04:10:11Z"}'
 
     in_flight = asyncio.create_task(client.post(hook("CallStarted"), data=slow_body(), headers=JSON))
-    while not receiver._in_flight:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: receiver._in_flight, what="the slow delivery to be under way")
     drained = asyncio.create_task(receiver.drain(5))
     await asyncio.sleep(0.05)
     refused = await client.post(hook("CallStarted"), json=payload("CallStarted"))
