@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from intulse_desktop.ui.cards import CallCard, TextCard
 
-from .helpers.finders import button
+from .helpers.finders import button, button_texts
 from .helpers.net import deliver
 
 
@@ -204,7 +204,7 @@ def test_open_in_crm_fills_the_template_url_encoded(desktop, me, qtbot):
 
 def test_no_crm_button_without_a_template(desktop):
     deliver(desktop, "CallStarted")
-    assert "Open in CRM" not in [b.text() for b in cards(desktop)[0].findChildren(QPushButton)]
+    assert "Open in CRM" not in button_texts(cards(desktop)[0])
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
 
 def buttons(parent: QWidget, text: str) -> list[QPushButton]:
@@ -22,17 +21,6 @@ def button_texts(parent: QWidget) -> list[str]:
     return [b.text() for b in parent.findChildren(QPushButton)]
 
 
-def label_texts(parent: QWidget) -> list[str]:
-    """The texts of the labels under ``parent``."""
-    return [label.text() for label in parent.findChildren(QLabel)]
-
-
 def action_texts(menu: QMenu) -> list[str]:
     """The entries of ``menu``, separators left out."""
     return [a.text() for a in menu.actions() if not a.isSeparator()]
-
-
-def action(menu: QMenu, text: str) -> QAction:
-    """The one entry of ``menu`` labelled ``text``."""
-    [found] = [a for a in menu.actions() if a.text() == text]
-    return found
