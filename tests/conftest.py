@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import web
@@ -22,12 +18,8 @@ from aiohttp import web
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
-PAYLOADS = Path(__file__).parent / "payloads"
-API_KEY = "ik_live_5f1e0c9d8b7a6f5e4d3c"
-
-
-def payload(name: str) -> dict:
-    return json.loads((PAYLOADS / f"{name}.json").read_text())
+from .helpers.builders import SECRET  # after the environment above
+from .helpers.fakes import FakeIntulse
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +38,24 @@ def isolated(tmp_path, monkeypatch):
 def home(tmp_path) -> Path:
     """The app's data dir for this test (``INTULSE_DESKTOP_HOME``)."""
     return tmp_path / "data"
+
+
+@pytest.fixture
+def paths(home):
+    """The app's files in this test's data dir (``INTULSE_DESKTOP_HOME``), folders created."""
+    from intulse_desktop.paths import Paths
+
+    return Paths.resolve().ensure()
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A log store of its own on ``tmp_path / "log.sqlite3"``, used directly (no writer)."""
+    from intulse_desktop.store import Store
+
+    s = Store(tmp_path / "log.sqlite3")
+    yield s
+    s.close()
 
 
 @pytest.fixture
@@ -75,73 +85,6 @@ def restore_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-def closed_port() -> int:
-    """A port nothing listens on (it was free a moment ago)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class FakeIntulse:
-    """Both Intulse APIs: ``/webhooks`` (REST) and ``/api/call/`` (dashboard).
-
-    ``listing`` is what ``GET /webhooks`` returns; ``answers`` overrides the
-    answer to ``(method, path)`` with ``(status, body[, headers])``; paths in ``hang``
-    never answer (until the test ends).
-    """
-
-    requests: list[Recorded] = field(default_factory=list)
-    listing: Any = field(default_factory=list)
-    answers: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
-    hang: set[tuple[str, str]] = field(default_factory=set)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-    url: str = ""
-
-    def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._record])
-        app.router.add_post("/webhooks", self._created)
-        app.router.add_get("/webhooks", self._listed)
-        app.router.add_delete("/webhooks/{id}", self._deleted)
-        app.router.add_post("/api/call/", self._called)
-        return app
-
-    async def _created(self, request: web.Request) -> web.Response:
-        return web.json_response({"Id": len(self.requests)}, status=201)
-
-    async def _listed(self, request: web.Request) -> web.Response:
-        return web.json_response(self.listing)
-
-    async def _deleted(self, request: web.Request) -> web.Response:
-        return web.Response(status=204)
-
-    async def _called(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    @web.middleware
-    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        body = await request.read()
-        self.requests.append(Recorded(request.method, request.path, dict(request.headers), body))
-        key = (request.method, request.path)
-        if key in self.hang:
-            await self.release.wait()
-        if key in self.answers:
-            status, body, *headers = self.answers[key]
-            return web.Response(status=status, text=body, headers=headers[0] if headers else None)
-        return await handler(request)
-
-    def made(self, method: str, path: str | None = None) -> list[Recorded]:
-        return [r for r in self.requests if r.method == method and (path is None or r.path == path)]
-
-
 @pytest.fixture
 async def fake_intulse(aiohttp_server) -> AsyncIterator[FakeIntulse]:
     fake = FakeIntulse()
@@ -168,9 +111,6 @@ def fake_intulse_qt(qloop) -> Iterator[FakeIntulse]:
     qloop.run_until_complete(runner.cleanup())
 
 
-SECRET = "test-webhook-secret-0123456789abcdef"
-
-
 @pytest.fixture
 def qloop(qapp):
     """A qasync loop on the test's QApplication: the app's own loop, driven by the test."""
@@ -193,18 +133,16 @@ def me():
 
 
 @pytest.fixture
-def desktop(qloop, qtbot, home, me):
+def desktop(qloop, qtbot, paths, me):
     """The GUI on a real service and store, with a tray, and every opened URL recorded."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
     from intulse_desktop.logs import Redactor
-    from intulse_desktop.paths import Paths
     from intulse_desktop.secrets import SecretStore
     from intulse_desktop.service import Service
     from intulse_desktop.tasks import Tasks
     from intulse_desktop.ui.desktop import Desktop
 
-    paths = Paths.resolve().ensure()
     me.save(paths.settings_file)
     service = Service(paths, me, SECRET)
     qloop.run_until_complete(service.start())
@@ -260,19 +198,3 @@ def web_files(qloop):
     yield serve
     for runner in runners:
         qloop.run_until_complete(runner.cleanup())
-
-
-def deliver(gui, name: str, event_type: str | None = None, **fields) -> Any:
-    """What the receiver does with a webhook: store it, then publish it on the bus."""
-    from datetime import datetime
-
-    from intulse_desktop.bus import Delivery
-    from intulse_desktop.events import parse
-
-    event = parse(payload(name) | fields, event_type or name.split("-")[0])
-    service = gui.service
-    is_mine = service.receiver.matcher.is_mine(event)
-    loop = asyncio.get_event_loop()
-    is_new = loop.run_until_complete(service.writer.record(event, is_mine, datetime.now(UTC)))
-    service.bus.publish(Delivery(event, is_new, is_mine, datetime.now(UTC)))
-    return event

@@ -14,7 +14,7 @@ from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.store import CALL_FIELDS, Store
 
-from .conftest import payload
+from .helpers.builders import payload
 
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.settings import Settings
 
-from .hubtools import HubRunner
+from .helpers.hub import HubRunner
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
 

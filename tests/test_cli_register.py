@@ -10,12 +10,11 @@ import pytest
 
 from intulse_desktop import cli
 from intulse_desktop.events import EVENT_TYPES
-from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.settings import Settings
 
-from .conftest import API_KEY
+from .helpers.builders import API_KEY
 
 PUBLIC = "https://desk.example.com"
 
@@ -23,11 +22,6 @@ PUBLIC = "https://desk.example.com"
 @pytest.fixture(autouse=True)
 def _logging(restore_logging):
     pass
-
-
-@pytest.fixture
-def paths() -> Paths:
-    return Paths.resolve()  # INTULSE_DESKTOP_HOME: the test's own folder
 
 
 @pytest.fixture

@@ -8,22 +8,16 @@ import pytest
 from aiohttp import web
 
 from intulse_desktop import cli
-from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 
-from .conftest import closed_port
+from .helpers.net import closed_port
 
 
 @pytest.fixture(autouse=True)
 def _logging(restore_logging):
     pass
-
-
-@pytest.fixture
-def paths() -> Paths:
-    return Paths.resolve()
 
 
 async def run(*argv: str) -> int:

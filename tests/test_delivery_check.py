@@ -14,7 +14,6 @@ from aiohttp import web
 from intulse_desktop import headless
 from intulse_desktop.bus import Delivery, TestNotice
 from intulse_desktop.delivery_check import Step, check_delivery, receiver_at, receiver_running
-from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import TEST_HEADER, webhook_urls
 from intulse_desktop.samples import sample
 from intulse_desktop.sender import Failure
@@ -22,15 +21,11 @@ from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store
 
-from .conftest import closed_port
+from .helpers.net import closed_port
+from .helpers.waiting import eventually
 
 SECRET = "Kx7pQ2mV9zL4nR8tY1wE5uI0oA6sD3fGhJ"
 NONCE = "n0nce-for-the-test"
-
-
-@pytest.fixture
-def paths(tmp_path) -> Paths:
-    return Paths.resolve(tmp_path / "app").ensure()
 
 
 @pytest.fixture
@@ -61,9 +56,11 @@ async def serve(aiohttp_server, answer) -> str:
 
 async def post_test(service: Service, body, nonce: str = NONCE, secret: str = SECRET):
     url = webhook_urls(local(service).local_url(), secret)["CallStarted"]
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, json=body, headers={TEST_HEADER: nonce}) as response:
-            return response.status, await response.json()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json=body, headers={TEST_HEADER: nonce}) as response,
+    ):
+        return response.status, await response.json()
 
 
 async def test_a_test_delivery_is_answered_with_its_nonce(service):
@@ -269,8 +266,7 @@ async def test_headless_prints_a_line_when_a_test_arrives(paths):
     task = asyncio.create_task(headless.run(service, "127.0.0.1", 0, out=out))
     try:
         async with asyncio.timeout(5):
-            while service.address is None:
-                await asyncio.sleep(0.01)
+            await eventually(lambda: service.address is not None, what="the receiver to listen")
             await post_test(service, sample("CallStarted"))
             await arrived.wait()
     finally:

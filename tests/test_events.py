@@ -20,7 +20,7 @@ from intulse_desktop.events import (
 )
 from intulse_desktop.store import Store
 
-from .conftest import payload
+from .helpers.builders import payload
 
 UTC = UTC
 

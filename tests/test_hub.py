@@ -15,7 +15,7 @@ from intulse_desktop.hub.users import Users
 from intulse_desktop.store import Store
 from intulse_desktop.store import journal as store_module
 
-from .hubtools import Desk, HubRunner
+from .helpers.hub import Desk, HubRunner
 
 A_NUMBER = "+13175550100"
 B_NUMBER = "+13175550101"
@@ -329,7 +329,7 @@ def test_a_call_caught_up_later_does_not_ring_but_a_missed_one_still_pops(me):
     from intulse_desktop.events import parse
     from intulse_desktop.popups import decide
 
-    from .conftest import payload
+    from .helpers.builders import payload
 
     now = datetime.now(UTC)
     started = parse(payload("CallStarted"), "CallStarted")

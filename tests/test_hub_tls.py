@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 from intulse_desktop.cli.hub import _server_tls
 from intulse_desktop.context import UsageError
 
-from .hubtools import Desk, HubRunner
+from .helpers.hub import Desk, HubRunner
 
 
 @pytest.fixture

@@ -22,7 +22,9 @@ from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.sender import Failure
 from intulse_desktop.settings import Settings, SettingsError
 
-from .conftest import API_KEY, FakeIntulse, closed_port
+from .helpers.builders import API_KEY
+from .helpers.fakes import FakeIntulse
+from .helpers.net import closed_port
 
 SECRET = "s3cr3t-Zq8xK2mV9pL4nR7tY1wE5uI0oA6sD3fG"
 URLS = webhook_urls("https://desk.example.com", SECRET)

@@ -11,7 +11,7 @@ from intulse_desktop.events import parse
 from intulse_desktop.store import Store
 from intulse_desktop.store import journal as store_module
 
-from .conftest import payload
+from .helpers.builders import payload
 
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ import pytest
 from intulse_desktop.events import parse
 from intulse_desktop.matching import Matcher, format_number, normalize_number, number_key
 
-from .conftest import payload
+from .helpers.builders import payload
 
 
 @pytest.mark.parametrize(

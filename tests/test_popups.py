@@ -14,7 +14,7 @@ from intulse_desktop.popups import BROKE_THROUGH, POPPED, Decision, decide, expl
 from intulse_desktop.settings import DAYS, Settings
 from intulse_desktop.store import DeliveryRow
 
-from .conftest import payload
+from .helpers.builders import payload
 
 CALLER = "+13175550142"  # RemotePartyNumber of CallStarted.json and From of TextMessageReceived.json
 

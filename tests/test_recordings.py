@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import time
-import wave
 
 import aiohttp
 import pytest
@@ -14,18 +12,8 @@ from aiohttp import web
 
 from intulse_desktop.recordings import Fetcher, FetchError, MediaCache, is_intulse_url
 
-from .conftest import API_KEY, closed_port
-
-
-def wav_bytes(seconds: float = 0.5, rate: int = 8000) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"\x00\x10" * int(seconds * rate))
-    return out.getvalue()
-
+from .helpers.builders import API_KEY, wav_bytes
+from .helpers.net import closed_port
 
 WAV = wav_bytes()
 

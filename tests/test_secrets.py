@@ -5,32 +5,12 @@ import stat
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from intulse_desktop.logs import REDACTED
 from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretsError, SecretStore
 
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        self.items = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.items.pop((service, username))
-
-
-@pytest.fixture
-def paths(home):
-    return Paths.resolve()
+from .helpers.fakes import MemoryKeyring
 
 
 def test_the_webhook_secret_is_long_random_urlsafe_and_stable(paths):
@@ -99,7 +79,6 @@ def test_the_api_key_in_the_environment_wins(paths, monkeypatch):
 
 
 def test_a_damaged_secrets_file_is_a_clear_error(paths):
-    paths.secrets_file.parent.mkdir(parents=True)
     paths.secrets_file.write_text("{not json")
     with pytest.raises(SecretsError, match="damaged"):
         SecretStore(paths).webhook_secret()

@@ -9,7 +9,7 @@ from intulse_desktop.paths import Paths
 from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
 
-from .conftest import payload
+from .helpers.builders import payload
 
 
 @pytest.fixture

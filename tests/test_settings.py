@@ -45,7 +45,7 @@ def test_saving_replaces_the_file_atomically(path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         Settings(extension="999").save(path)
     assert Settings.load(path).extension == "204"
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".settings")] == []

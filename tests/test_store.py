@@ -9,18 +9,11 @@ from intulse_desktop.events import parse
 from intulse_desktop.matching import Matcher
 from intulse_desktop.store import MAX_DELIVERIES, MIGRATIONS, CallQuery, Store, StoreError
 
-from .conftest import payload
+from .helpers.builders import payload
 
 UTC = UTC
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 ME = Matcher.create("204", None, [], "US")
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "log.sqlite3")
-    yield s
-    s.close()
 
 
 def record(store, body, event_type=None, mine=False):

@@ -16,17 +16,10 @@ from intulse_desktop.store import (
     message_sort_key,
 )
 
-from .conftest import payload
+from .helpers.builders import payload
 
 UTC = UTC
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "log.sqlite3")
-    yield s
-    s.close()
 
 
 @pytest.fixture

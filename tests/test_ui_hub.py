@@ -6,9 +6,6 @@ is a task that lives across the test's steps.
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from intulse_desktop.hub import client as hub_client
@@ -16,8 +13,9 @@ from intulse_desktop.hub.users import Users
 from intulse_desktop.secrets import HUB_TOKEN
 from intulse_desktop.ui.cards import CallCard
 
-from .conftest import closed_port
-from .hubtools import HubRunner
+from .helpers.hub import HubRunner
+from .helpers.net import closed_port
+from .helpers.waiting import eventually
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +35,7 @@ def play(qloop, desktop, tmp_path, me):
                 _, token = hub.add("204", ["+13175550100"])
                 desktop.secrets.set(HUB_TOKEN, token)
                 await desktop.apply_settings(me.with_values({"receive_from": "hub", "hub_url": hub.url()}))
-                await until(lambda: "Receiving from the office hub" in tooltip(desktop))
+                await eventually(lambda: "Receiving from the office hub" in tooltip(desktop))
                 await scenario(hub)
             finally:
                 await desktop.hub.stop()
@@ -47,13 +45,6 @@ def play(qloop, desktop, tmp_path, me):
         qloop.run_until_complete(whole())
 
     return run
-
-
-async def until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 def tooltip(desktop) -> str:
@@ -73,7 +64,7 @@ def test_in_hub_mode_the_receiver_is_off_and_the_tray_says_connected(qloop, desk
 def test_my_call_from_the_hub_pops_a_card_and_is_in_my_log(desktop, play):
     async def scenario(hub):
         await hub.post("CallStarted")
-        await until(lambda: any(isinstance(c, CallCard) for c in desktop.cards.cards))
+        await eventually(lambda: any(isinstance(c, CallCard) for c in desktop.cards.cards))
         assert desktop.store.call("1764130211.5512") is not None
 
     play(scenario)
@@ -82,9 +73,9 @@ def test_my_call_from_the_hub_pops_a_card_and_is_in_my_log(desktop, play):
 def test_the_tray_says_reconnecting_while_the_hub_is_down(desktop, play):
     async def scenario(hub):
         await hub.stop()
-        await until(lambda: "reconnecting to the office hub" in tooltip(desktop))
+        await eventually(lambda: "reconnecting to the office hub" in tooltip(desktop))
         await hub.start()
-        await until(lambda: "Receiving from the office hub" in tooltip(desktop))
+        await eventually(lambda: "Receiving from the office hub" in tooltip(desktop))
 
     play(scenario)
 
@@ -94,7 +85,7 @@ def test_the_tray_says_refused_when_the_token_is_revoked(desktop, play):
         admin = Users(hub.paths.hub_users)
         admin.remove([u.id for u in admin.all()])
         admin.close()
-        await until(lambda: "refused this desktop" in tooltip(desktop))
+        await eventually(lambda: "refused this desktop" in tooltip(desktop))
         assert desktop.hub.state == "rejected"
 
     play(scenario)

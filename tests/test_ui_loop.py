@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import deliver
+from .helpers.net import deliver
 
 
 def test_calls_are_indexed_and_checkpointed_when_qt_runs_the_timers(

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from PySide6.QtMultimedia import QMediaDevices, QMediaPlayer
 
 from intulse_desktop.ui.player import show_recording
 
-from .test_recordings import wav_bytes
+from .helpers.builders import wav_bytes
+from .helpers.waiting import run_until
 
 WAV = wav_bytes(seconds=2.0)
-
-
-def run_until(loop, condition, timeout=10.0):
-    """Let the app's loop run until ``condition()`` holds (fetches are tasks on it)."""
-
-    async def wait():
-        async with asyncio.timeout(timeout):
-            while not condition():
-                await asyncio.sleep(0.01)
-
-    loop.run_until_complete(wait())
 
 
 @pytest.fixture

@@ -9,15 +9,12 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from intulse_desktop.ui.cards import CallCard, TextCard
 
-from .conftest import deliver
+from .helpers.finders import button, button_texts
+from .helpers.net import deliver
 
 
 def cards(gui, kind=None):
     return [c for c in gui.cards.cards if kind is None or isinstance(c, kind)]
-
-
-def button(card, text):
-    return next(b for b in card.findChildren(QPushButton) if b.text() == text)
 
 
 def test_my_incoming_call_pops_a_card_with_caller_number_line_and_time(desktop):
@@ -207,7 +204,7 @@ def test_open_in_crm_fills_the_template_url_encoded(desktop, me, qtbot):
 
 def test_no_crm_button_without_a_template(desktop):
     deliver(desktop, "CallStarted")
-    assert "Open in CRM" not in [b.text() for b in cards(desktop)[0].findChildren(QPushButton)]
+    assert "Open in CRM" not in button_texts(cards(desktop)[0])
 
 
 @pytest.mark.parametrize(

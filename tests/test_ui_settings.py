@@ -13,15 +13,17 @@ import keyring
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox
 
 from intulse_desktop import autostart
 from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.settings import Settings
 
-from .conftest import API_KEY, SECRET, closed_port, payload
-from .test_secrets import MemoryKeyring
+from .helpers.builders import API_KEY, SECRET, payload
+from .helpers.fakes import MemoryKeyring
+from .helpers.finders import buttons
+from .helpers.net import closed_port
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -60,9 +62,11 @@ def request(qloop, method, url, body=None):
 
     async def go():
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-                async with session.request(method, url, json=body) as response:
-                    return response.status, await response.json(content_type=None)
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session,
+                session.request(method, url, json=body) as response,
+            ):
+                return response.status, await response.json(content_type=None)
         except aiohttp.ClientConnectionError:
             return None, None
 
@@ -315,7 +319,7 @@ def test_the_port_message_goes_when_the_port_is_edited(port, dialog, qtbot, qloo
 def test_the_four_webhook_urls_are_shown_with_copy_buttons(desktop, dialog, qtbot):
     expected = webhook_urls("http://127.0.0.1:8765", SECRET)
     assert {t: field.text() for t, field in dialog.connection.urls.items()} == expected
-    copy = [b for b in dialog.connection.findChildren(QPushButton) if b.text() == "Copy"]
+    copy = buttons(dialog.connection, "Copy")
     click(qtbot, copy[3])
     assert QGuiApplication.clipboard().text() == expected["TextMessageReceived"]
 
@@ -683,7 +687,7 @@ def test_play_previews_a_sound_at_the_chosen_volume(desktop, dialog, qtbot, monk
     played = []
     monkeypatch.setattr(desktop.sounds, "play", lambda kind, volume: played.append((kind, volume)))
     dialog.notifications.volume.setValue(40)
-    plays = [b for b in dialog.notifications.findChildren(QPushButton) if b.text() == "▶ Play"]
+    plays = buttons(dialog.notifications, "▶ Play")
     for button in plays:
         click(qtbot, button)
     assert played == [("ring", 0.4), ("missed", 0.4), ("text", 0.4)]

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from intulse_desktop.ui.icons import tray_icon
 from intulse_desktop.ui.single_instance import SingleInstance, wake_running
 
-from .conftest import deliver
+from .helpers.finders import action_texts
+from .helpers.net import deliver
 
 
 def tooltip(gui) -> str:
@@ -23,7 +24,7 @@ def tooltip(gui) -> str:
 
 def test_the_menu_has_every_entry_parented(desktop):
     menu = desktop.tray.menu
-    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    texts = action_texts(menu)
     assert texts == [
         "Call log",
         "Recent callers",

@@ -13,7 +13,7 @@ from intulse_desktop.events import parse
 from intulse_desktop.store import CallQuery, Store
 from intulse_desktop.view_export import ExportCancelled, export_calls, export_messages
 
-from .conftest import payload
+from .helpers.builders import payload
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

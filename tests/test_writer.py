@@ -9,7 +9,8 @@ from intulse_desktop.events import parse
 from intulse_desktop.store import Store, StoreError
 from intulse_desktop.store.writer import Writer
 
-from .conftest import payload
+from .helpers.builders import payload
+from .helpers.waiting import eventually
 
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 
@@ -112,8 +113,7 @@ async def test_commits_leave_checkpoints_to_their_own_connection_and_the_wal_is_
     for round_ in range(3):
         await asyncio.gather(*(writer.record(started(round_ * 1000 + n), False, NOW) for n in range(200)))
         await asyncio.sleep(0.05)
-        while writer._checkpoint_done is None or not writer._checkpoint_done.done():
-            await asyncio.sleep(0.01)
+        await eventually(lambda: writer._checkpoint_done is not None and writer._checkpoint_done.done())
         sizes.append(wal.stat().st_size)
     await writer.close()
     assert sizes[2] <= sizes[0] * 1.5  # checkpointed, then written again from its start: it did not grow

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +18,8 @@ from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store.writer import Writer
 
-from .conftest import payload
+from .builders import event_type_of, payload
+from .waiting import eventually
 
 SECRET = "hub-webhook-secret-0123456789abcdef"
 
@@ -35,7 +34,7 @@ class HubRunner:
         self.service: Service | None = None
         self.hub: Hub | None = None
 
-    async def start(self, ssl_context=None) -> None:
+    async def start(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self.service = Service(self.paths, Settings(), SECRET, journal=True)
         self.hub = Hub(self.service, self.users)
         await self.service.start(self.hub.install)
@@ -56,9 +55,9 @@ class HubRunner:
     async def post(self, name: str, **fields) -> None:
         await self.post_tls(name, None, **fields)
 
-    async def post_tls(self, name: str, ssl_context, **fields) -> None:
+    async def post_tls(self, name: str, ssl_context: ssl.SSLContext | None, **fields: object) -> None:
         """Post a webhook, over HTTPS trusting ``ssl_context`` when given."""
-        event_type = name.split("-")[0]
+        event_type = event_type_of(name)
         async with aiohttp.ClientSession() as session:
             url = f"{self.url('https' if ssl_context else 'http')}/hooks/{SECRET}/{event_type}"
             async with session.post(url, json=payload(name) | fields, ssl=ssl_context or True) as response:
@@ -74,20 +73,17 @@ class Desk:
         self.bus = Bus()
         self.got: list[Delivery] = []
         self.states: list[str] = []
-        self._changed = asyncio.Event()
         self.bus.subscribe(self._delivered)
         self.writer: Writer | None = None
         self.client: HubClient | None = None
 
     def _delivered(self, delivery: Delivery) -> None:
         self.got.append(delivery)
-        self._changed.set()
 
     def _state(self, state: str, detail: str) -> None:
         self.states.append(state)
-        self._changed.set()
 
-    async def connect(self, url: str, token: str, ssl_context=None) -> None:
+    async def connect(self, url: str, token: str, ssl_context: ssl.SSLContext | None = None) -> None:
         """Start as the app starts: a fresh writer on this desktop's log, a fresh client."""
         self.writer = Writer(self.paths.database)
         await self.writer.start()
@@ -101,14 +97,8 @@ class Desk:
         await self.writer.close()
 
     async def until(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Wait for ``condition``: woken by each delivery and state, and every 20 ms (like qtbot.waitUntil)."""
-        deadline = time.monotonic() + timeout
-        while not condition():
-            self._changed.clear()
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"timed out; got {self.ids()}, states {self.states}"
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.02))
+        """Wait for ``condition``; on a timeout, say what arrived and the connection's states."""
+        await eventually(condition, timeout, what=lambda: f"got {self.ids()}, states {self.states}")
 
     def ids(self) -> list[str]:
         """What arrived, as type:key, in order."""
