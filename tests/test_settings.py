@@ -45,12 +45,13 @@ def test_saving_replaces_the_file_atomically(path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         Settings(extension="999").save(path)
     assert Settings.load(path).extension == "204"
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".settings")] == []
 
 
+@pytest.mark.posix
 def test_the_file_is_private(path):
     Settings().save(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
