@@ -35,7 +35,7 @@ DEFAULT_API_URL = "https://api.intulse.com"
 DEFAULT_DASHBOARD_API_URL = "https://dashboard.intulse.com/api"
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DAYS: tuple[Day, ...] = get_args(Day)  # in datetime.weekday() order
+DAYS: tuple[str, ...] = get_args(Day)  # in datetime.weekday() order
 Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
 CARD_SECONDS_MAX = 3600
 Clock = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)]
@@ -116,7 +116,7 @@ class Settings(BaseModel):
         "(events are still logged).",
     )
     quiet_days: list[Day] = Field(
-        default_factory=lambda: list(DAYS), description="The days quiet hours start on (mon … sun)."
+        default_factory=lambda: list(get_args(Day)), description="The days quiet hours start on (mon … sun)."
     )
     quiet_start: Clock = Field(time(18, 0), description="When quiet hours start (local time, HH:MM).")
     quiet_end: Clock = Field(
