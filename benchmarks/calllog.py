@@ -441,7 +441,8 @@ def main() -> None:
     rss_after = rss_mb()
     print(
         f"{'memory growth (RSS), window + all the above':<44} {rss_after - rss_before:8.1f} MB  "
-        f"({len(window.calls.rows):,} calls loaded)  {'ok' if rss_after - rss_before < 50 else 'OVER'} (target < 50 MB)"
+        f"({len(window.calls.rows):,} calls loaded)  "
+        f"{'ok' if rss_after - rss_before < 50 else 'OVER'} (target < 50 MB)"
     )
 
     target = paths.data_dir / "export.csv"

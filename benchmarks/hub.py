@@ -241,16 +241,20 @@ def main() -> None:
         f"cores: {os.cpu_count()} (hub pinned to one, clients and webhooks to the other: {bool(TWO_CORES)})"
     )
     print(
-        f"burst: {args.burst} CallStarted webhooks, {args.concurrency} POSTs in flight; latency = POST start -> desktop"
+        f"burst: {args.burst} CallStarted webhooks, {args.concurrency} POSTs in flight; "
+        "latency = POST start -> desktop"
     )
     print(
-        f"1 desktop (owns all)    : p50 {one['p50']:6.1f} ms  p99 {one['p99']:6.1f} ms  max {one['max']:6.1f} ms"
+        f"1 desktop (owns all)    : p50 {one['p50']:6.1f} ms  p99 {one['p99']:6.1f} ms  "
+        f"max {one['max']:6.1f} ms"
     )
     print(
-        f"{args.clients} desktops (one each): p50 {many['p50']:6.1f} ms  p99 {many['p99']:6.1f} ms  max {many['max']:6.1f} ms"
+        f"{args.clients} desktops (one each): p50 {many['p50']:6.1f} ms  p99 {many['p99']:6.1f} ms  "
+        f"max {many['max']:6.1f} ms"
     )
     print(
-        f"ratio {args.clients} / 1 desktop  : p50 {many['p50'] / one['p50']:.2f}x  p99 {many['p99'] / one['p99']:.2f}x"
+        f"ratio {args.clients} / 1 desktop  : p50 {many['p50'] / one['p50']:.2f}x  "
+        f"p99 {many['p99'] / one['p99']:.2f}x"
     )
     print(f"p99 with {args.clients} desktops : {many['p99']:.1f} ms (target < 100 ms)")
     print(

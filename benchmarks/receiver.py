@@ -232,7 +232,8 @@ def main() -> None:
     print(f"throughput ratio     : {result['rps'] / baseline['rps']:.2f}x the bare handler (target >= 0.5x)")
     print(f"p99 latency          : {result['p99_ms']:.1f} ms (target < 50 ms)")
     print(
-        f"acknowledged / stored: {result['ok']} / {stored} ({'all stored' if stored >= result['ok'] else 'LOST EVENTS'})"
+        f"acknowledged / stored: {result['ok']} / {stored} "
+        f"({'all stored' if stored >= result['ok'] else 'LOST EVENTS'})"
     )
     print(f"socket errors        : {result['socket_errors']}")
     if stored < result["ok"]:

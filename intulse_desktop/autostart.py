@@ -7,6 +7,7 @@ the desktop's own startup settings is respected rather than overwritten.
 
 from __future__ import annotations
 
+import importlib
 import os
 import plistlib
 import re
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from intulse_desktop import APP_NAME
 from intulse_desktop.atomic import write_atomic
@@ -40,7 +42,7 @@ def enable(platform: str | None = None) -> None:
     """Start the app at login from now on (replacing any entry, so it points at this install)."""
     platform = platform or sys.platform
     if platform == "win32":
-        import winreg
+        winreg = _winreg()
 
         with winreg.CreateKeyEx(winreg.HKEY_CURRENT_USER, RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:
             winreg.SetValueEx(key, DISPLAY_NAME, 0, winreg.REG_SZ, subprocess.list2cmdline(command()))
@@ -61,7 +63,7 @@ def disable(platform: str | None = None) -> None:
     """Start no more at login; nothing to do if it was off."""
     platform = platform or sys.platform
     if platform == "win32":
-        import winreg
+        winreg = _winreg()
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:
@@ -75,7 +77,7 @@ def disable(platform: str | None = None) -> None:
 def is_enabled(platform: str | None = None) -> bool:
     platform = platform or sys.platform
     if platform == "win32":
-        import winreg
+        winreg = _winreg()
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
@@ -91,6 +93,14 @@ def is_enabled(platform: str | None = None) -> bool:
         return False
     # Desktops switch an entry off in place rather than removing it.
     return not {"Hidden=true", "X-GNOME-Autostart-enabled=false"} & {line.strip() for line in lines}
+
+
+def _winreg() -> ModuleType:
+    """``winreg``, looked up when used: only Windows has it (and tests put a fake in its place).
+
+    Typed as a plain module, so mypy on Linux and macOS, whose ``winreg`` is empty, accepts the calls.
+    """
+    return importlib.import_module("winreg")
 
 
 def _desktop_entry() -> Path:

@@ -35,7 +35,7 @@ def digits(text: str) -> str:
 def _parse(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
     """The number phonenumbers reads from ``raw``, trying ``+`` for a bare international one."""
     text = raw.strip()
-    attempts = [(text, region)]
+    attempts: list[tuple[str, str | None]] = [(text, region)]
     if text and not text.startswith("+"):
         attempts.append(("+" + digits(text), None))
     for candidate, hint in attempts:

@@ -86,7 +86,8 @@ class Settings(BaseModel):
     )
     do_not_disturb: bool = Field(
         False,
-        description="Keep pop-ups and sounds away (events are still logged; break-through numbers still pop).",
+        description="Keep pop-ups and sounds away "
+        "(events are still logged; break-through numbers still pop).",
     )
     popup_inbound: bool = Field(True, description="Pop up calls coming in to me.")
     popup_outbound: bool = Field(False, description="Pop up my outbound calls too, not only inbound ones.")
@@ -111,10 +112,11 @@ class Settings(BaseModel):
     )
     quiet_hours: bool = Field(
         False,
-        description="No pop-ups or sounds from quiet_start to quiet_end on quiet_days (events are still logged).",
+        description="No pop-ups or sounds from quiet_start to quiet_end on quiet_days "
+        "(events are still logged).",
     )
     quiet_days: list[Day] = Field(
-        default_factory=lambda: list(DAYS), description="The days quiet hours start on (mon … sun)."
+        default_factory=lambda: list(get_args(Day)), description="The days quiet hours start on (mon … sun)."
     )
     quiet_start: Clock = Field(time(18, 0), description="When quiet hours start (local time, HH:MM).")
     quiet_end: Clock = Field(
@@ -217,6 +219,7 @@ class Settings(BaseModel):
     @classmethod
     def _template(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
+            assert info.field_name is not None  # always set for a field's validator
             return cls.model_fields[info.field_name].default  # empty: back to the default
         if not isinstance(value, str):
             return value

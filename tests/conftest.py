@@ -28,6 +28,7 @@ def isolated(tmp_path, monkeypatch):
     user_home = tmp_path / "home"
     user_home.mkdir()
     monkeypatch.setenv("HOME", str(user_home))
+    monkeypatch.setenv("USERPROFILE", str(user_home))  # Path.home() on Windows
     monkeypatch.setenv("XDG_CONFIG_HOME", str(user_home / ".config"))
     monkeypatch.setenv("INTULSE_DESKTOP_HOME", str(tmp_path / "data"))
     for name in ("INTULSE_API_KEY", "INTULSE_API_URL"):

@@ -113,6 +113,7 @@ def stored_call_ids(home: Path) -> set[str]:
         store.close()
 
 
+@pytest.mark.posix
 def test_kill_9_in_a_burst_loses_no_acknowledged_event(headless, home):
     server = headless()
     acknowledged: list[str] = []
@@ -160,6 +161,7 @@ async def _post(url, body):
         return response.status
 
 
+@pytest.mark.posix
 def test_sigterm_finishes_requests_in_flight_and_exits_0_within_10_s(headless, home):
     server = headless()
     body = json.dumps(payload("CallStarted")).encode()
@@ -183,10 +185,12 @@ def test_sigterm_finishes_requests_in_flight_and_exits_0_within_10_s(headless, h
     assert "1764130211.5512" in stored_call_ids(home)
 
 
+@pytest.mark.posix
 def test_sigint_also_exits_cleanly(headless):
     assert headless().stop(signal.SIGINT) == 0
 
 
+@pytest.mark.posix
 def test_one_line_per_event_and_the_secret_in_no_output(headless):
     server = headless("-v")
     for name, event_type in [("CallStarted", "CallStarted"), ("TextMessageReceived", "TextMessageReceived")]:

@@ -29,6 +29,7 @@ def test_regenerating_changes_the_secret(paths):
     assert SecretStore(paths).webhook_secret() != old
 
 
+@pytest.mark.posix
 def test_without_a_keyring_secrets_go_to_a_private_file_and_the_user_is_told_once(paths, caplog):
     caplog.set_level(logging.WARNING)
     store = SecretStore(paths)
@@ -41,6 +42,7 @@ def test_without_a_keyring_secrets_go_to_a_private_file_and_the_user_is_told_onc
     assert SecretStore(paths).api_key() == "key-123"
 
 
+@pytest.mark.posix
 def test_a_keyring_that_cannot_be_loaded_is_said_and_secrets_go_to_the_private_file(
     paths, monkeypatch, caplog
 ):

@@ -51,6 +51,7 @@ def test_saving_replaces_the_file_atomically(path, monkeypatch):
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".settings")] == []
 
 
+@pytest.mark.posix
 def test_the_file_is_private(path):
     Settings().save(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -143,6 +143,7 @@ def test_single_instance_wakes_the_first(qtbot, home, tmp_path):
     assert wake_running(name) is False
 
 
+@pytest.mark.posix
 @pytest.mark.slow
 def test_the_app_starts_and_quits_cleanly_on_sigterm_and_a_second_launch_exits(home, tmp_path):
     env = os.environ | {"INTULSE_DESKTOP_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
