@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 
-from intulse_desktop.context import Context, Failed
+from intulse_desktop import APP_NAME
+from intulse_desktop.context import Context, Failed, UsageError
 
 
 def cmd_headless(ctx: Context) -> int:
@@ -21,6 +24,19 @@ def cmd_headless(ctx: Context) -> int:
 
 
 def cmd_gui(ctx: Context) -> int:
+    if not has_display(os.environ, sys.platform):
+        raise UsageError(
+            f"no graphical session: run `{APP_NAME} --headless` to receive webhooks without one "
+            "(or start the tray app from a desktop session)"
+        )
     from intulse_desktop.ui.app import run_gui  # Qt: only for the tray app
 
     return run_gui(ctx)
+
+
+def has_display(environ: os._Environ[str] | dict[str, str], platform: str) -> bool:
+    """Whether the tray app can open windows: on Linux, Qt aborts (a core dump) without X11 or
+    Wayland, unless ``QT_QPA_PLATFORM`` picks a platform that needs neither (offscreen, vnc)."""
+    if not platform.startswith("linux"):
+        return True
+    return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
