@@ -77,6 +77,14 @@ class Settings(BaseModel):
     public_url: str | None = Field(
         None, description="The address Intulse reaches this receiver at (a tunnel or port forward)."
     )
+    tunnel: Literal["none", "cloudflared", "ngrok", "tailscale"] = Field(
+        "none",
+        description="A tunnel the app runs so Intulse reaches it (none, cloudflared, ngrok, tailscale); "
+        "it registers the webhooks again whenever the tunnel's address changes.",
+    )
+    tunnel_path: str | None = Field(
+        None, description="Where the tunnel program is (the program or its folder; empty: on PATH)."
+    )
     api_url: str = Field(
         DEFAULT_API_URL,
         description="The Intulse REST API, where webhooks are registered (INTULSE_API_URL overrides it).",
