@@ -213,8 +213,8 @@ def desktop(qloop, qtbot, home, me):
         service,
         paths,
         Tasks(qloop),
-        SecretStore(paths),
-        Redactor(),
+        secrets := SecretStore(paths, Redactor()),
+        secrets.redactor,
         open_url=lambda url: opened.append(bytes(url.toEncoded().data()).decode()),
         tray_available=lambda: True,
     )
