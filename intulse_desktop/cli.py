@@ -110,7 +110,8 @@ def cmd_headless(ctx: Context) -> int:
 def cmd_gui(ctx: Context) -> int:
     from intulse_desktop.app import run_gui
 
-    return run_gui(ctx)
+    listen = ctx.listen_address(ctx.args.host, ctx.args.port)
+    return run_gui(ctx.paths, ctx.settings, ctx.secrets, listen, ctx.args.verbose)
 
 
 def cmd_webhook_url(ctx: Context) -> int:
@@ -223,7 +224,8 @@ def cmd_presence(ctx: Context) -> int:
         write_json(map(presence_record, rows), sys.stdout)
         return 0
     for row in rows:
-        line = f"ext {printable(row.extension):<6} {row.state:<12} {printable(row.status):<14} {local_time(row.updated_utc)}"
+        status = printable(row.status)
+        line = f"ext {printable(row.extension):<6} {row.state:<12} {status:<14} {local_time(row.updated_utc)}"
         if row.connected_line_number or row.connected_line_name:
             line += f"  with {printable(row.connected_line_number)} {printable(row.connected_line_name)}"
         print(line)
@@ -694,7 +696,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ctx = Context(args, redactor)
         if args.command:
-            return args.handler(ctx)
+            code: int = args.handler(ctx)
+            return code
         return cmd_headless(ctx) if args.headless else cmd_gui(ctx)
     except (UsageError, SettingsError, SecretsError) as exc:
         print(f"{APP_NAME}: error: {exc}", file=sys.stderr)
