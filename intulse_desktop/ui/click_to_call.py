@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from intulse_desktop.intulse_api import ApiKeyError, ApiResult, IntulseApi, Kind
+from intulse_desktop.intulse_api import ApiKeyError, IntulseApi, Kind
 from intulse_desktop.matching import format_number
+from intulse_desktop.outcome import Outcome
 from intulse_desktop.secrets import SecretsError, SecretStore
 from intulse_desktop.settings import Settings, SettingsError
 from intulse_desktop.tasks import Tasks
@@ -37,16 +38,16 @@ def click_to_call(
     return tasks.spawn(run(), "click-to-call")
 
 
-async def call(number: str, settings: Settings, secrets: SecretStore) -> ApiResult:
+async def call(number: str, settings: Settings, secrets: SecretStore) -> Outcome:
     """Ask Intulse to connect my extension to ``number``; every failure is a result, in words."""
     try:
         key = secrets.api_key()
         if not key:
-            return ApiResult(
+            return Outcome(
                 False, Kind.REJECTED, "no Intulse API key: enter it in Settings, on the Connection tab"
             )
         api = IntulseApi.from_settings(settings, key)
     except (SecretsError, SettingsError, ApiKeyError) as exc:
-        return ApiResult(False, Kind.REJECTED, str(exc))
+        return Outcome(False, Kind.REJECTED, str(exc))
     async with api:
         return await api.call(settings.extension, number)
