@@ -20,12 +20,13 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
-from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
+from intulse_desktop.events import CallCompleted, CallStarted, PhoneState, TextMessageReceived
 from intulse_desktop.formatting import format_duration, human_time, local_time_short
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.matching import format_number, normalize_number
 from intulse_desktop.paths import Paths
 from intulse_desktop.popups import Decision, decide
+from intulse_desktop.resources import RECEIVER_PROBLEM
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
@@ -42,21 +43,11 @@ from intulse_desktop.ui.tray import Tray
 log = logging.getLogger(__name__)
 
 RECENT_DECISIONS = 200
-CONNECTED = ("ringing", "in_use", "busy", "on_hold")  # states where the other party means something
 HUB_WORDS = {  # the office hub connection, as the tray says it
     "connecting": "Connecting to the office hub",
     "connected": "Receiving from the office hub",
     "reconnecting": "Not receiving: reconnecting to the office hub",
     "rejected": "Not receiving: the office hub refused this desktop (open Settings for a new token)",
-}
-STATE_WORDS = {
-    "idle": "Idle",
-    "ringing": "Ringing",
-    "in_use": "In use",
-    "busy": "Busy",
-    "on_hold": "On hold",
-    "unavailable": "Unavailable",
-    "unknown": "Unknown",
 }
 
 
@@ -366,7 +357,7 @@ class Desktop(QObject):
         settings = self.settings
         missed = self.store.unseen_missed_count(settings.matcher())
         presence = self.store.presence(settings.extension) if settings.extension else []
-        state = presence[0].state if presence else "unknown"
+        state = presence[0].state if presence else PhoneState.UNKNOWN
         lines = [
             f"Intulse Desktop — ext {settings.extension}"
             if settings.extension
@@ -388,15 +379,15 @@ class Desktop(QObject):
         lines.append(
             f"Last event {local_time_short(self.last_event)}" if self.last_event else "No events yet"
         )
-        icon = tray_icon("receiver_problem" if self.receiver_problem or hub_problem else state, missed)
+        icon = tray_icon(RECEIVER_PROBLEM if self.receiver_problem or hub_problem else state, missed)
         self.tray.set_state(icon, "\n".join(lines))
 
     def _presence_text(self, presence: PresenceRow) -> str:
         words = (
-            STATE_WORDS[presence.state]
-            if presence.state != "unknown"
+            presence.state.words
+            if presence.state is not PhoneState.UNKNOWN
             else f"Unknown ({no_markup(presence.status)})"
         )
         number = format_number(presence.connected_line_number, self.settings.default_region)
         other = no_markup(" ".join(filter(None, [presence.connected_line_name.strip(), number])))
-        return f"{words} with {other}" if other and presence.state in CONNECTED else words
+        return f"{words} with {other}" if other and presence.state.connected else words
