@@ -28,7 +28,6 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 import qasync
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from intulse_desktop.logs import Redactor
 from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.service import Service
@@ -65,7 +64,6 @@ async def main(rounds: int) -> None:
             paths,
             Tasks(asyncio.get_running_loop()),
             SecretStore(paths),
-            Redactor(),
             tray_available=lambda: True,
         )
 

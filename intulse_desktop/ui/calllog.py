@@ -74,7 +74,7 @@ from intulse_desktop.matching import Matcher, format_number
 from intulse_desktop.recordings import FetchError
 from intulse_desktop.store import CallQuery, CallRow, MessageRow, Store, call_sort_key, message_sort_key
 from intulse_desktop.ui.cards import plain_label
-from intulse_desktop.ui.player import recording_fetcher, show_recording
+from intulse_desktop.ui.player import recording_fetcher
 from intulse_desktop.view_export import ExportCancelled, export_calls, export_messages
 
 if TYPE_CHECKING:
@@ -420,7 +420,9 @@ class MessagePane(QWidget):
     def __init__(self, desktop: Desktop) -> None:
         super().__init__()
         self._desktop = desktop
-        self._images = recording_fetcher(desktop, max_bytes=MAX_IMAGE_BYTES)
+        self._images = recording_fetcher(
+            desktop.secrets, desktop.paths.recordings_cache, max_bytes=MAX_IMAGE_BYTES
+        )
         self._loading: list[asyncio.Task[None]] = []
         self.heading = plain_label("Select a text to read it here.", "heading")
         self.body = QPlainTextEdit()
@@ -487,7 +489,7 @@ class MessagePane(QWidget):
         if attachment.is_audio:
             play = QPushButton("Play")
             play.clicked.connect(
-                lambda: show_recording(self._desktop, attachment.url, f"Audio from {sender}", attachment.name)
+                lambda: self._desktop.show_recording(attachment.url, f"Audio from {sender}", attachment.name)
             )
             buttons.addWidget(play)
         browser = QPushButton("Open in browser")

@@ -244,7 +244,6 @@ class ConnectionPage(Page):
         try:
             for name in (API_KEY, HUB_TOKEN):
                 self._stored[name] = self.desktop.secrets.get(name) or ""
-                self.desktop.redactor.add(self._stored[name])
         except SecretsError as exc:
             self.account_result.setText(str(exc))
         self.api_key.setText(self._stored.get(API_KEY, ""))
@@ -293,7 +292,7 @@ class ConnectionPage(Page):
     def preview(self, candidate: Settings | None) -> None:
         applied = self.desktop.settings
         settings = candidate or applied
-        urls = webhook_urls(settings.base_url(), self.desktop.service.receiver.secret)
+        urls = webhook_urls(settings.base_url(), self.desktop.service.secret)
         for event_type, url in urls.items():
             self.urls[event_type].setText(url)
             self.urls[event_type].setCursorPosition(0)
@@ -320,7 +319,6 @@ class ConnectionPage(Page):
             value = self._typed(name)
             if value == self._stored.get(name, ""):
                 continue
-            self.desktop.redactor.add(value)
             if value:
                 self.desktop.secrets.set(name, value)
             else:
@@ -397,8 +395,7 @@ class ConnectionPage(Page):
         except SecretsError as exc:
             self.urls_note.setText(f"The secret was not changed: {exc}")
             return
-        self.desktop.redactor.add(secret)
-        self.desktop.service.receiver.secret = secret  # the old URLs stop working now
+        self.desktop.service.rotate_secret(secret)  # the old URLs stop working now
         self.edited.emit()  # shows the new URLs
         self.urls_note.setText(
             "New secret in use: the old URLs are refused from now on. Register the webhooks again."
@@ -415,14 +412,13 @@ class ConnectionPage(Page):
                     "Enter the Intulse API key above first (from the Intulse portal)."
                 )
                 return None
-            self.desktop.redactor.add(key)
             return IntulseApi.from_settings(settings, key)
         except (SecretsError, SettingsError, ApiKeyError) as exc:
             self.account_result.setText(str(exc))
             return None
 
     def _current_urls(self) -> dict[str, str]:
-        return webhook_urls(self.desktop.settings.base_url(), self.desktop.service.receiver.secret)
+        return webhook_urls(self.desktop.settings.base_url(), self.desktop.service.secret)
 
     async def register_webhooks(self) -> None:
         self.account_result.setText("Registering…")
@@ -542,16 +538,16 @@ class ConnectionPage(Page):
             heard.append(test)
             arrived.set()
 
-        unsubscribe = self.desktop.service.bus.subscribe_tests(notice)
+        unsubscribe = self.desktop.service.subscribe_tests(notice)
         try:
-            result = await check_delivery(self.desktop.settings, self.desktop.service.receiver.secret)
+            result = await check_delivery(self.desktop.settings, self.desktop.service.secret)
             if result.ok and not heard:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(arrived.wait(), NOTICE_WAIT)
         finally:
             unsubscribe()
         self.test_result.setText(_test_words(result, heard))
-        await self.desktop.service.writer.run(lambda store: None)  # its delivery line is committed
+        await self.desktop.service.flush()  # its delivery line is committed
         self.refresh_deliveries()
 
     # --- recent deliveries ---------------------------------------------------------------
