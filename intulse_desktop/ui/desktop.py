@@ -284,9 +284,32 @@ class Desktop(QObject):
         self.changed.emit()
 
     def show_call_log(self) -> None:
-        from intulse_desktop.ui.calllog import CallLogWindow
+        from intulse_desktop.ui.calllog import CallLogActions, CallLogWindow
+        from intulse_desktop.ui.calllog.message_pane import MAX_IMAGE_BYTES
+        from intulse_desktop.ui.player import recording_fetcher, show_recording
 
-        self._show_window("log", lambda: CallLogWindow(self))
+        def make() -> CallLogWindow:
+            window = CallLogWindow(
+                self.store,
+                lambda: self.settings,
+                self.tasks,
+                self.paths.database,
+                recording_fetcher(self, max_bytes=MAX_IMAGE_BYTES),
+                CallLogActions(
+                    actions=self.actions,
+                    show_caller=self.show_caller,
+                    play_recording=self.play_recording,
+                    play_audio=lambda url, title, subtitle: show_recording(self, url, title, subtitle),
+                    open_url=self.open_url,
+                    mark_seen=self.mark_seen,
+                    text_sender=self.text_sender,
+                ),
+            )
+            self.delivered.connect(window.on_delivery)
+            self.changed.connect(window.on_changed)
+            return window
+
+        self._show_window("log", make)
 
     def show_settings(self) -> None:
         from intulse_desktop.ui.settings_dialog import SettingsDialog

@@ -34,7 +34,7 @@ from intulse_desktop.matching import format_number
 from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache
 from intulse_desktop.store import CallRow
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.cards import plain_label
+from intulse_desktop.ui.widgets import plain_label
 
 if TYPE_CHECKING:
     from intulse_desktop.ui.desktop import Desktop

@@ -44,7 +44,7 @@ from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import API_KEY, API_KEY_ENV, HUB_TOKEN, SecretsError
 from intulse_desktop.service import ReceiverError
 from intulse_desktop.settings import Settings, SettingsError
-from intulse_desktop.ui.cards import plain_tooltip
+from intulse_desktop.ui.widgets import plain_tooltip
 from intulse_desktop.ui.settings_form import Page, group, note, outcome
 
 if TYPE_CHECKING:
