@@ -312,9 +312,26 @@ class Desktop(QObject):
         self._show_window("log", make)
 
     def show_settings(self) -> None:
-        from intulse_desktop.ui.settings_dialog import SettingsDialog
+        from intulse_desktop.ui.settings import SettingsDialog
 
-        self._show_window("settings", lambda: SettingsDialog(self))
+        def make() -> SettingsDialog:
+            dialog = SettingsDialog(
+                lambda: self.settings,
+                self.apply_settings,
+                self.tasks,
+                self.service,
+                self.secrets,
+                self.paths,
+                self.store,
+                self.decisions,
+                lambda kind, volume: self.sounds.play(kind, volume),
+                self.open_folder,
+            )
+            self.changed.connect(dialog.on_changed)
+            self.delivered.connect(dialog.on_delivered)
+            return dialog
+
+        self._show_window("settings", make)
 
     def _show_window(self, key: str, make: Callable[[], QWidget]) -> None:
         window = self.windows.get(key)
