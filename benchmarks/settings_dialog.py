@@ -36,7 +36,7 @@ from intulse_desktop.settings import Settings
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.desktop import Desktop
 from intulse_desktop.ui.details import CallerDetails
-from intulse_desktop.ui.settings_dialog import SettingsDialog
+from intulse_desktop.ui.settings import SettingsDialog
 
 
 def median_ms(samples: list[float]) -> float:
@@ -51,6 +51,22 @@ def keystrokes(app: QApplication, field: QLineEdit, rounds: int) -> list[float]:
         app.processEvents()
         samples.append(time.perf_counter() - started)
     return samples
+
+
+def settings_dialog(desktop: Desktop) -> SettingsDialog:
+    """A new dialog, wired as ``Desktop.show_settings`` wires it."""
+    return SettingsDialog(
+        lambda: desktop.settings,
+        desktop.apply_settings,
+        desktop.tasks,
+        desktop.service,
+        desktop.secrets,
+        desktop.paths,
+        desktop.store,
+        desktop.decisions,
+        desktop.sounds.play,
+        desktop.open_folder,
+    )
 
 
 async def main(rounds: int) -> None:
@@ -72,7 +88,7 @@ async def main(rounds: int) -> None:
         opened, baseline_opened = [], []
         for _ in range(max(5, rounds // 30)):
             started = time.perf_counter()
-            dialog = SettingsDialog(desktop)
+            dialog = settings_dialog(desktop)
             dialog.show()
             app.processEvents()
             opened.append(time.perf_counter() - started)
@@ -87,7 +103,7 @@ async def main(rounds: int) -> None:
             details.deleteLater()
             app.processEvents()
 
-        dialog = SettingsDialog(desktop)
+        dialog = settings_dialog(desktop)
         dialog.show()
         plain = QWidget()
         plain.resize(dialog.size())

@@ -61,9 +61,11 @@ def request(qloop, method, url, body=None):
 
     async def go():
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-                async with session.request(method, url, json=body) as response:
-                    return response.status, await response.json(content_type=None)
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session,
+                session.request(method, url, json=body) as response,
+            ):
+                return response.status, await response.json(content_type=None)
         except aiohttp.ClientConnectionError:
             return None, None
 

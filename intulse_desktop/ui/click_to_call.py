@@ -7,23 +7,33 @@ because the click came from a card or a window that may be gone by then.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
 from intulse_desktop.intulse_api import ApiKeyError, ApiResult, IntulseApi, Kind
+from intulse_desktop.logs import Redactor
 from intulse_desktop.matching import format_number
-from intulse_desktop.secrets import SecretsError
-from intulse_desktop.settings import SettingsError
-
-if TYPE_CHECKING:
-    from intulse_desktop.ui.desktop import Desktop
+from intulse_desktop.secrets import SecretsError, SecretStore
+from intulse_desktop.settings import Settings, SettingsError
+from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.tray import Tray
 
 MESSAGE_MS = 10000
 
 
-def click_to_call(desktop: Desktop, number: str) -> asyncio.Task[None]:
+class Caller(Protocol):
+    """What click-to-call uses of the app (the ``Desktop``)."""
+
+    settings: Settings
+    tasks: Tasks
+    secrets: SecretStore
+    redactor: Redactor
+    tray: Tray
+
+
+def click_to_call(desktop: Caller, number: str) -> asyncio.Task[None]:
     async def run() -> None:
         result = await call(desktop, number)
         shown = format_number(number, desktop.settings.default_region)
@@ -41,7 +51,7 @@ def click_to_call(desktop: Desktop, number: str) -> asyncio.Task[None]:
     return desktop.tasks.spawn(run(), "click-to-call")
 
 
-async def call(desktop: Desktop, number: str) -> ApiResult:
+async def call(desktop: Caller, number: str) -> ApiResult:
     """Ask Intulse to connect my extension to ``number``; every failure is a result, in words."""
     settings = desktop.settings
     try:
@@ -58,7 +68,7 @@ async def call(desktop: Desktop, number: str) -> ApiResult:
         return await api.call(settings.extension, number)
 
 
-def notify(desktop: Desktop, title: str, text: str, *, ok: bool) -> None:
+def notify(desktop: Caller, title: str, text: str, *, ok: bool) -> None:
     if desktop.tray.in_tray:
         icon = QSystemTrayIcon.MessageIcon.Information if ok else QSystemTrayIcon.MessageIcon.Warning
         desktop.tray.icon.showMessage(title, text, icon, MESSAGE_MS)

@@ -19,7 +19,6 @@ from pathlib import Path
 from PySide6.QtCore import QDate, QItemSelection, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -48,6 +47,7 @@ from intulse_desktop.ui.calllog.export import Work, export_job
 from intulse_desktop.ui.calllog.message_pane import MessagePane, PlayAudio
 from intulse_desktop.ui.calllog.paging import PAGE
 from intulse_desktop.ui.calllog.query import FILTERS, NUMBER_FORMATTING, RANGES, day_range
+from intulse_desktop.ui.calllog.scroll import ScrollKeeper
 from intulse_desktop.ui.calllog.texts_model import TextsModel
 from intulse_desktop.ui.cards import CardActions
 from intulse_desktop.ui.widgets import plain_label, table_view
@@ -98,7 +98,6 @@ class CallLogWindow(QWidget):
         self.message = MessagePane(images, tasks, region, app.text_sender, app.play_audio, app.open_url)
         self.last_export: asyncio.Task[None] | None = None
         self._stale = False  # news came while the window was closed: read again when shown
-        self._scroll_from: int | None = None
 
         top = self._search_bar()
         self.calls_view = self._calls_view()
@@ -202,8 +201,7 @@ class CallLogWindow(QWidget):
         for model in (self.calls, self.texts):
             for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
                 signal.connect(self._show_status)
-        self.calls.rowsAboutToBeInserted.connect(self._before_insert)
-        self.calls.rowsInserted.connect(self._after_insert)
+        self._scroll_keeper = ScrollKeeper(self.calls_view)
 
     # --- the query ---------------------------------------------------------------------------
 
@@ -319,23 +317,6 @@ class CallLogWindow(QWidget):
             return
         self.calls.refresh(self._settings().matcher())
         self._show_status()
-
-    def _before_insert(self, parent: QModelIndex, first: int, last: int) -> None:
-        bar = self.calls_view.verticalScrollBar()
-        top = self.calls_view.rowAt(0)
-        self._scroll_from = bar.value() if bar.value() > 0 and 0 <= first <= top else None
-
-    def _after_insert(self, parent: QModelIndex, first: int, last: int) -> None:
-        """Rows arriving above the first one shown push the view down with them: the
-        user goes on seeing what they were looking at (at the very top, new calls show)."""
-        if self._scroll_from is not None:
-            per_item = self.calls_view.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem
-            step = 1 if per_item else self.calls_view.rowHeight(first)
-            target = self._scroll_from + (last - first + 1) * step
-            bar = self.calls_view.verticalScrollBar()
-            bar.setMaximum(max(bar.maximum(), target))  # the view grows its range only later
-            bar.setValue(target)
-            self._scroll_from = None
 
     # --- acting on calls -------------------------------------------------------------------
 
