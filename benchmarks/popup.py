@@ -96,7 +96,6 @@ async def post_all(url: str, events: int) -> dict[str, float]:
 
 
 async def latency_run(events: int, bare: bool) -> list[float]:
-    from intulse_desktop.logs import Redactor
     from intulse_desktop.paths import Paths
     from intulse_desktop.secrets import SecretStore
     from intulse_desktop.service import Service
@@ -121,14 +120,13 @@ async def latency_run(events: int, bare: bool) -> list[float]:
             if len(windows) > 6:
                 windows.pop(0).close()
 
-        service.bus.subscribe(show_label)
+        service.subscribe(show_label)
     else:
         desktop = Desktop(
             service,
             paths,
             Tasks(asyncio.get_running_loop()),
             SecretStore(paths),
-            Redactor(),
             tray_available=lambda: False,
         )
         shown = desktop.cards.show
@@ -220,17 +218,18 @@ def main() -> None:
     print("time from the POST returning to the window being painted:")
     for name, values in (("bare QLabel window", bare), ("call card (real app)", cards)):
         print(f"  {name:22s} p50 {percentile(values, 50):6.1f} ms   p99 {percentile(values, 99):6.1f} ms")
-    print(
-        f"  card p99 / bare p99: {percentile(cards, 99) / max(percentile(bare, 99), 0.001):.2f}x (target: card p99 < 50 ms)"
-    )
+    ratio = percentile(cards, 99) / max(percentile(bare, 99), 0.001)
+    print(f"  card p99 / bare p99: {ratio:.2f}x (target: card p99 < 50 ms)")
     print(f"idle, {IDLE_SECONDS} s after start-up:")
     for name, cost in (("bare PySide6 tray app", baseline), ("intulse-desktop", real)):
         print(
-            f"  {name:22s} RSS {cost['rss_mb']:6.1f} MB   CPU {cost['cpu_percent']:5.2f} %   wake-ups {cost['wakeups_per_s']:5.1f}/s"
+            f"  {name:22s} RSS {cost['rss_mb']:6.1f} MB   CPU {cost['cpu_percent']:5.2f} %   "
+            f"wake-ups {cost['wakeups_per_s']:5.1f}/s"
         )
     print(
         f"  RSS ratio {real['rss_mb'] / baseline['rss_mb']:.2f}x (target < 150 MB); "
-        f"wake-ups {real['wakeups_per_s']:.1f}/s vs {baseline['wakeups_per_s']:.1f}/s (target: no timer while idle)"
+        f"wake-ups {real['wakeups_per_s']:.1f}/s vs {baseline['wakeups_per_s']:.1f}/s "
+        "(target: no timer while idle)"
     )
 
 

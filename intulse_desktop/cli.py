@@ -110,7 +110,8 @@ def cmd_headless(ctx: Context) -> int:
 def cmd_gui(ctx: Context) -> int:
     from intulse_desktop.app import run_gui
 
-    return run_gui(ctx)
+    listen = ctx.listen_address(ctx.args.host, ctx.args.port)
+    return run_gui(ctx.paths, ctx.settings, ctx.secrets, listen, ctx.args.verbose)
 
 
 def cmd_webhook_url(ctx: Context) -> int:
@@ -223,7 +224,8 @@ def cmd_presence(ctx: Context) -> int:
         write_json(map(presence_record, rows), sys.stdout)
         return 0
     for row in rows:
-        line = f"ext {printable(row.extension):<6} {row.state:<12} {printable(row.status):<14} {local_time(row.updated_utc)}"
+        status = printable(row.status)
+        line = f"ext {printable(row.extension):<6} {row.state:<12} {status:<14} {local_time(row.updated_utc)}"
         if row.connected_line_number or row.connected_line_name:
             line += f"  with {printable(row.connected_line_number)} {printable(row.connected_line_name)}"
         print(line)
@@ -248,7 +250,8 @@ def cmd_send_test(ctx: Context) -> int:
 
 
 def cmd_register(ctx: Context) -> int:
-    from intulse_desktop.intulse_api import ApiKeyError, ApiResult, IntulseApi
+    from intulse_desktop.intulse_api import ApiKeyError, IntulseApi
+    from intulse_desktop.outcome import Outcome
     from intulse_desktop.receiver import webhook_urls
 
     settings = ctx.settings
@@ -267,7 +270,7 @@ def cmd_register(ctx: Context) -> int:
     except ApiKeyError as exc:
         raise UsageError(f"{exc} (set it again with `{APP_NAME} set-api-key`)") from None
 
-    async def register() -> dict[str, ApiResult]:
+    async def register() -> dict[str, Outcome]:
         async with api:
             return await api.register(urls)
 
@@ -337,7 +340,7 @@ def cmd_test_delivery(ctx: Context) -> int:
     if result.ok:
         print(f"ok: {result.message}")
         return 0
-    print(f"FAILED ({result.step}): {result.message}")
+    print(f"FAILED ({result.kind}): {result.message}")
     print(f"what to do: {result.advice}")
     return 1
 
@@ -694,7 +697,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ctx = Context(args, redactor)
         if args.command:
-            return args.handler(ctx)
+            code: int = args.handler(ctx)
+            return code
         return cmd_headless(ctx) if args.headless else cmd_gui(ctx)
     except (UsageError, SettingsError, SecretsError) as exc:
         print(f"{APP_NAME}: error: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -30,24 +31,45 @@ from intulse_desktop.formatting import is_utf8
 
 EVENT_TYPES = ("CallStarted", "CallCompleted", "ExtensionUpdated", "TextMessageReceived")
 
-STATES = ("idle", "ringing", "in_use", "busy", "on_hold", "unavailable", "unknown")
+
+class PhoneState(StrEnum):
+    """A phone's state, as stored, shown and sent (the values are what the log and JSON hold)."""
+
+    IDLE = "idle"
+    RINGING = "ringing"
+    IN_USE = "in_use"
+    BUSY = "busy"
+    ON_HOLD = "on_hold"
+    UNAVAILABLE = "unavailable"
+    UNKNOWN = "unknown"
+
+    @property
+    def connected(self) -> bool:
+        """A state where the other party (the connected line) means something."""
+        return self in (PhoneState.RINGING, PhoneState.IN_USE, PhoneState.BUSY, PhoneState.ON_HOLD)
+
+    @property
+    def words(self) -> str:
+        """For people: "In use", "On hold"."""
+        return self.value.replace("_", " ").capitalize()
+
 
 # Asterisk device states and extension-state words, compared without case,
 # spaces, underscores or dashes.
 _STATE_WORDS = {
-    "notinuse": "idle",
-    "idle": "idle",
-    "available": "idle",
-    "ringing": "ringing",
-    "ringinuse": "ringing",
-    "inuse&ringing": "ringing",
-    "inuse": "in_use",
-    "busy": "busy",
-    "onhold": "on_hold",
-    "hold": "on_hold",
-    "inuse&hold": "on_hold",
-    "unavailable": "unavailable",
-    "invalid": "unavailable",
+    "notinuse": PhoneState.IDLE,
+    "idle": PhoneState.IDLE,
+    "available": PhoneState.IDLE,
+    "ringing": PhoneState.RINGING,
+    "ringinuse": PhoneState.RINGING,
+    "inuse&ringing": PhoneState.RINGING,
+    "inuse": PhoneState.IN_USE,
+    "busy": PhoneState.BUSY,
+    "onhold": PhoneState.ON_HOLD,
+    "hold": PhoneState.ON_HOLD,
+    "inuse&hold": PhoneState.ON_HOLD,
+    "unavailable": PhoneState.UNAVAILABLE,
+    "invalid": PhoneState.UNAVAILABLE,
 }
 
 
@@ -59,9 +81,9 @@ class InvalidEvent(ValueError):
         self.fields = fields
 
 
-def normalize_state(status: str) -> str:
+def normalize_state(status: str) -> PhoneState:
     key = "".join(c for c in status.lower() if c not in " _-")
-    return _STATE_WORDS.get(key, "unknown")
+    return _STATE_WORDS.get(key, PhoneState.UNKNOWN)
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -144,7 +166,7 @@ class ExtensionUpdated(_Payload):
     connected_line_number: Text = ""
 
     @property
-    def state(self) -> str:
+    def state(self) -> PhoneState:
         return normalize_state(self.status)
 
 

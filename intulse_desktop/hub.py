@@ -41,7 +41,6 @@ from intulse_desktop.headless import LinePrinter, stop_on_signals
 from intulse_desktop.hub_client import CLOSE_REVOKED, STREAM_PATH
 from intulse_desktop.hub_users import ALL, User, Users
 from intulse_desktop.matching import Matcher, number_key
-from intulse_desktop.retention import pruning
 from intulse_desktop.service import Service
 from intulse_desktop.store import JournalRow, Store
 from intulse_desktop.tasks import Tasks
@@ -135,7 +134,7 @@ class Hub:
         _, self.head = self._reader.journal_bounds()
         rows = self._reader.journal_since(max(self.head - RING, 0), RING)
         self._ring = [entry for row in rows if (entry := to_entry(row))]
-        self._unsubscribe = self.service.bus.subscribe(self._on_delivery)
+        self._unsubscribe = self.service.subscribe(self._on_delivery)
         tasks = Tasks(asyncio.get_running_loop())
         self._loops = [
             tasks.spawn(self._watch_users(), "watch the hub's users"),
@@ -187,8 +186,7 @@ class Hub:
         await ws.prepare(request)
         assert self._reader is not None
         oldest, _ = self._reader.journal_bounds()
-        fresh = since is None or journal != self.origin or since > self.head
-        start = self.head if fresh else since
+        start = self.head if since is None or journal != self.origin or since > self.head else since
         gap = start < oldest - 1  # the journal no longer reaches back that far
         start = max(start, oldest - 1) if gap else start
         desktop = Desktop(user, user.matcher(self.region), ws, start)
@@ -393,21 +391,22 @@ async def run(
     """Receive and serve until SIGTERM or SIGINT, then close every stream and return 0."""
     stop = stop_on_signals()
     hub = Hub(service, users)
-    service.bus.subscribe(LinePrinter(out, verbose))
+    service.subscribe(LinePrinter(out, verbose))
     await service.start(hub.install)
     try:
         await hub.start()
         await service.listen(host, port, ssl_context)
         assert service.address is not None
         scheme = "https" if ssl_context is not None else "http"
+        where = f"{scheme}://{host}:{service.address[1]}"
         print(
-            f"intulse-desktop hub: receiving webhooks and serving desktops at {scheme}://{host}:{service.address[1]} "
+            f"intulse-desktop hub: receiving webhooks and serving desktops at {where} "
             f"({len(users.all())} users; journal at #{hub.head})",
             file=sys.stderr,
             flush=True,
         )
-        async with pruning(service.writer, service.settings.retention_days):
-            await stop.wait()
+        service.keep_pruned(service.settings.retention_days)
+        await stop.wait()
     finally:
         await service.close()
         await hub.close()

@@ -237,11 +237,12 @@ class HubClient:
 
 async def check(url: str, token: str, ssl_context: ssl.SSLContext | None = None) -> dict[str, Any]:
     """Connect once; who the hub says this token belongs to (``hub connect`` asks before saving)."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CONNECT_TIMEOUT)) as session:
-        async with await _open(
-            session, url, token, {}, ssl_context if ssl_context is not None else True
-        ) as ws:
-            user = (await _hello(ws)).get("user")
+    ssl_or_default = ssl_context if ssl_context is not None else True
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CONNECT_TIMEOUT)) as session,
+        await _open(session, url, token, {}, ssl_or_default) as ws,
+    ):
+        user = (await _hello(ws)).get("user")
     return user if isinstance(user, dict) else {}
 
 
@@ -288,5 +289,5 @@ def _describe(exc: BaseException) -> str:
         if failure.kind is Failure.REFUSED:
             return "cannot reach the hub: nothing answers at its address (is it running?)"
         if failure.kind is not Failure.OTHER:
-            return f"cannot reach the hub: {failure.detail}"
+            return f"cannot reach the hub: {failure.message}"
     return f"the connection to the hub failed: {exc or type(exc).__name__}"

@@ -22,6 +22,7 @@ from intulse_desktop.events import (
     CallStarted,
     Event,
     ExtensionUpdated,
+    PhoneState,
     TextMessageReceived,
 )
 from intulse_desktop.matching import Matcher, digits, number_key
@@ -132,7 +133,8 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE call_numbers (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
     CREATE VIRTUAL TABLE calls_search USING fts5 (
-        remote_party_name, remote_digits, remote_key, content='', detail='none', columnsize=0, tokenize='trigram'
+        remote_party_name, remote_digits, remote_key,
+        content='', detail='none', columnsize=0, tokenize='trigram'
     );
     CREATE VIRTUAL TABLE calls_search_terms USING fts5vocab (calls_search, 'row');
     INSERT INTO call_numbers (id) SELECT id FROM calls ORDER BY start_utc;
@@ -261,7 +263,7 @@ class MessageRow:
 class PresenceRow:
     extension: str
     status: str
-    state: str
+    state: PhoneState
     connected_line_name: str
     connected_line_number: str
     updated_utc: datetime
@@ -577,7 +579,8 @@ class Store:
             return 0
         self._db.execute(
             "INSERT INTO calls_search (rowid, remote_party_name, remote_digits, remote_key) "
-            "SELECT n, remote_party_name || char(1, 1), remote_digits || char(1, 1), remote_key || char(1, 1) "
+            "SELECT n, remote_party_name || char(1, 1), remote_digits || char(1, 1), "
+            "remote_key || char(1, 1) "
             "FROM call_numbers JOIN calls USING (id) WHERE n > ? AND n <= ?",
             (upto, last[0]),
         )
@@ -675,7 +678,8 @@ class Store:
         transaction, and so the receiver's wait behind it, short."""
         cutoff = to_db_time(before)
         calls = self._db.execute(
-            "DELETE FROM calls WHERE id IN (SELECT id FROM calls WHERE start_utc < ? ORDER BY start_utc LIMIT ?)",
+            "DELETE FROM calls WHERE id IN "
+            "(SELECT id FROM calls WHERE start_utc < ? ORDER BY start_utc LIMIT ?)",
             (cutoff, limit),
         ).rowcount
         texts = self._db.execute(
@@ -955,7 +959,8 @@ class Store:
             clauses.append("key = ?")
             params.append(key)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages{where} ORDER BY created_utc {direction}, key {direction}"
+        order = f"ORDER BY created_utc {direction}, key {direction}"
+        sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages{where} {order}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
@@ -990,7 +995,7 @@ class Store:
             sql += " WHERE extension = ?"
             params = (extension,)
         return [
-            PresenceRow(*row[:5], from_db_time(row[5]))  # type: ignore[arg-type]
+            PresenceRow(row[0], row[1], PhoneState(row[2]), row[3], row[4], datetime.fromisoformat(row[5]))
             for row in self._db.execute(sql + " ORDER BY extension", params)
         ]
 

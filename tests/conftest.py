@@ -197,24 +197,22 @@ def desktop(qloop, qtbot, home, me):
     """The GUI on a real service and store, with a tray, and every opened URL recorded."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from intulse_desktop.logs import Redactor
     from intulse_desktop.paths import Paths
     from intulse_desktop.secrets import SecretStore
     from intulse_desktop.service import Service
     from intulse_desktop.tasks import Tasks
-    from intulse_desktop.ui.desktop import Desktop
+    from intulse_desktop.ui.shell import Shell
 
     paths = Paths.resolve().ensure()
     me.save(paths.settings_file)
     service = Service(paths, me, SECRET)
     qloop.run_until_complete(service.start())
     opened: list = []
-    gui = Desktop(
+    gui = Shell(
         service,
         paths,
         Tasks(qloop),
-        secrets := SecretStore(paths, Redactor()),
-        secrets.redactor,
+        SecretStore(paths),
         open_url=lambda url: opened.append(bytes(url.toEncoded().data()).decode()),
         tray_available=lambda: True,
     )

@@ -35,7 +35,7 @@ def add(desktop, *bodies, event_type="CallCompleted"):
     events = [parse(body, event_type) for body in bodies]
     loop = asyncio.get_event_loop()
     loop.run_until_complete(
-        desktop.service.writer.run(lambda store: [store.record(e, False, NOW) for e in events])
+        desktop.service.write(lambda store: [store.record(e, False, NOW) for e in events])
     )
 
 
@@ -570,7 +570,7 @@ def test_retention_prunes_old_calls_and_texts_in_the_background_and_the_tray_fol
             await asyncio.sleep(0.01)
 
     asyncio.get_event_loop().run_until_complete(asyncio.wait_for(pruned(), 5))
-    assert not desktop._pruning.done()  # and again tomorrow
+    assert desktop.service.pruning  # and again tomorrow
     assert [c.id for c in desktop.store.calls()] == ["call-9"]
     assert desktop.store.messages() == []
     assert "missed call" not in desktop.tray.icon.toolTip()
@@ -578,6 +578,6 @@ def test_retention_prunes_old_calls_and_texts_in_the_background_and_the_tray_fol
 
 def test_without_retention_nothing_is_pruned(desktop):
     add(desktop, call(1, timedelta(days=4000)))
-    desktop.keep_pruned()
-    assert desktop._pruning is None
+    desktop.start()
+    assert not desktop.service.pruning
     assert len(desktop.store.calls()) == 1

@@ -19,6 +19,7 @@ from intulse_desktop import autostart
 from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.settings import Settings
+from intulse_desktop.ui.desktop import Change
 
 from .conftest import API_KEY, SECRET, closed_port, payload
 from .test_secrets import MemoryKeyring
@@ -268,10 +269,10 @@ def test_do_not_disturb_set_from_the_tray_meanwhile_is_kept(desktop, dialog, qtb
 def test_a_closed_dialog_does_not_check_its_fields_on_every_change(desktop, dialog, monkeypatch):
     checks = []
     monkeypatch.setattr(dialog, "validate", lambda: checks.append(1))
-    desktop.changed.emit()
+    desktop.changed.emit(Change.SETTINGS)
     assert checks == [1]
     dialog.close()
-    desktop.changed.emit()
+    desktop.changed.emit(Change.SETTINGS)
     assert checks == [1]
 
 
@@ -341,11 +342,11 @@ def test_regenerating_the_secret_warns_then_changes_the_urls_and_the_running_rec
     confirm(dialog, "Regenerate")
     new = {t: f.text() for t, f in dialog.connection.urls.items()}
     assert all(new[t] != old[t] for t in old)
-    secret = desktop.service.receiver.secret
+    secret = desktop.service.secret
     assert secret != SECRET
     assert new == webhook_urls(f"http://127.0.0.1:{port}", secret)
     assert desktop.secrets.webhook_secret() == secret
-    assert desktop.redactor(f"path /hooks/{secret}/x") == "path /hooks/<secret>/x"
+    assert desktop.secrets.redactor(f"path /hooks/{secret}/x") == "path /hooks/<secret>/x"
     call = payload("CallStarted")
     assert request(qloop, "POST", old["CallStarted"], call)[0] == 404
     assert request(qloop, "POST", new["CallStarted"], call)[0] == 200
@@ -354,7 +355,7 @@ def test_regenerating_the_secret_warns_then_changes_the_urls_and_the_running_rec
 def test_cancelling_the_warning_keeps_the_secret(desktop, dialog, qtbot):
     click(qtbot, dialog.connection.regenerate)
     confirm(dialog, "Cancel")
-    assert desktop.service.receiver.secret == SECRET
+    assert desktop.service.secret == SECRET
     assert dialog.connection.urls["CallStarted"].text().endswith(f"/hooks/{SECRET}/CallStarted")
 
 
@@ -371,7 +372,7 @@ def test_the_api_key_is_stored_as_a_secret_never_in_settings_or_logs(desktop, di
     assert API_KEY in desktop.paths.secrets_file.read_text()  # no keyring here: the private file
     assert API_KEY not in desktop.paths.settings_file.read_text()
     assert API_KEY not in caplog.text
-    assert desktop.redactor(f"key={API_KEY}") == "key=<secret>"
+    assert desktop.secrets.redactor(f"key={API_KEY}") == "key=<secret>"
 
 
 def test_with_a_keyring_the_api_key_goes_there(desktop, qtbot, qloop, monkeypatch):
@@ -597,7 +598,7 @@ def test_recent_deliveries_say_why_each_popped_or_not(desktop, me, port, dialog,
     ]
     for event_type, body in posts:
         request(qloop, "POST", urls[event_type], body)
-    qloop.run_until_complete(desktop.service.writer.run(lambda store: None))
+    qloop.run_until_complete(desktop.service.flush())
     click(qtbot, dialog.connection.refresh)
     tree = dialog.connection.deliveries
     happened = [tree.topLevelItem(i).text(3) for i in range(tree.topLevelItemCount())][::-1]
@@ -640,7 +641,7 @@ def test_the_hub_and_its_token_are_stored_the_token_as_a_secret(desktop, dialog,
     assert saved(desktop).hub_url == "https://hub.office.example:8766"
     assert desktop.secrets.get(HUB_TOKEN) == "hub-token-0123456789"
     assert "hub-token" not in desktop.paths.settings_file.read_text()
-    assert desktop.redactor("hub-token-0123456789") == "<secret>"
+    assert desktop.secrets.redactor("hub-token-0123456789") == "<secret>"
 
 
 # --- notifications, integrations, general ----------------------------------------------------------

@@ -168,7 +168,7 @@ class CallCard(Card):
         self.set_accent("ringing")
         self.expire_in(RINGING_LIMIT_MS)
 
-    def complete(self, call: CallCompleted, linger_ms: int) -> None:
+    def complete(self, call: CallCompleted, linger_ms: int | None) -> None:
         """The call ended: the card says how, in place; a missed call stays until dismissed."""
         self.missed = call.outcome == "missed"
         if call.outcome == "answered":
@@ -187,10 +187,10 @@ class CallCard(Card):
 class TextCard(Card):
     def __init__(self, text: TextMessageReceived, sender: str, to: str, actions: CardActions) -> None:
         super().__init__("Text message", text.created_utc, actions)
-        self.sender = plain_label(sender, "name")
+        self.sender_label = plain_label(sender, "name")
         self.to = plain_label(to, "line")
         self.body = plain_label(_first_lines(text.body), "body")
-        for label in (self.sender, self.to, self.body):
+        for label in (self.sender_label, self.to, self.body):
             self.lines.addWidget(label)
         count = len(text.attachments)
         if count:
