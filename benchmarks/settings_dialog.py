@@ -33,9 +33,8 @@ from intulse_desktop.secrets import SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.desktop import Desktop
 from intulse_desktop.ui.details import CallerDetails
-from intulse_desktop.ui.settings_dialog import SettingsDialog
+from intulse_desktop.ui.shell import Shell
 
 
 def median_ms(samples: list[float]) -> float:
@@ -59,7 +58,7 @@ async def main(rounds: int) -> None:
         settings = Settings(extension="204", my_numbers=["+13175550100"])
         service = Service(paths, settings, "benchmark-secret-0123456789")
         await service.start()
-        desktop = Desktop(
+        desktop = Shell(
             service,
             paths,
             Tasks(asyncio.get_running_loop()),
@@ -70,7 +69,7 @@ async def main(rounds: int) -> None:
         opened, baseline_opened = [], []
         for _ in range(max(5, rounds // 30)):
             started = time.perf_counter()
-            dialog = SettingsDialog(desktop)
+            dialog = desktop.new_settings_dialog()
             dialog.show()
             app.processEvents()
             opened.append(time.perf_counter() - started)
@@ -85,7 +84,7 @@ async def main(rounds: int) -> None:
             details.deleteLater()
             app.processEvents()
 
-        dialog = SettingsDialog(desktop)
+        dialog = desktop.new_settings_dialog()
         dialog.show()
         plain = QWidget()
         plain.resize(dialog.size())

@@ -35,7 +35,7 @@ from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, Medi
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.store import CallRow
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.cards import plain_label
+from intulse_desktop.ui.widgets import plain_label
 
 WAY_OUT = "Use Open in browser or Save as… to play it elsewhere."
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from intulse_desktop.store import CallRow
-from intulse_desktop.ui.cards import plain_label
+from intulse_desktop.ui.widgets import plain_label
 
 TRAY_RETRY_MS = 5000  # only while there is no tray: desktops start their tray late after login
 TRAY_RETRIES = 24  # ... for two minutes; after that, no timer wakes an idle app
