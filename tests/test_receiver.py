@@ -281,6 +281,14 @@ async def test_a_number_past_64_bits_is_422_naming_the_field(client, stored, eve
     assert nothing_stored(stored)
 
 
+async def test_a_name_past_its_bound_is_422_naming_the_field(client, stored):
+    body = payload("CallStarted") | {"RemotePartyName": "A" * 100_000}
+    response = await client.post(hook("CallStarted"), json=body)
+    assert response.status == 422
+    assert (await response.json())["fields"] == ["RemotePartyName"]
+    assert nothing_stored(stored)
+
+
 async def test_a_failure_of_ours_is_a_500_with_a_json_reason(client, stored, monkeypatch, caplog):
     def broken(self, event):
         raise RuntimeError("a bug")
