@@ -31,6 +31,7 @@ from intulse_desktop.formatting import format_duration, is_utf8, local_time, pri
 from intulse_desktop.logs import Redactor, redact_path, setup_logging
 from intulse_desktop.matching import format_number
 from intulse_desktop.paths import Paths
+from intulse_desktop.process import prepare_process
 from intulse_desktop.secrets import API_KEY_ENV, HUB_TOKEN, SecretsError, SecretStore
 from intulse_desktop.settings import Settings, SettingsError
 from intulse_desktop.store import CALL_FIELDS, CallQuery, CallRow, MessageRow, Store, StoreError
@@ -673,6 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    prepare_process()  # private files, enough descriptors: before anything is opened
     parser = build_parser()
     args = parser.parse_args(argv)
     args.verbose = getattr(args, "verbose", False)
