@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 BODY_TIMEOUT = 10.0
-KEEPALIVE_TIMEOUT = 30.0
+# A connection gets this long for its request line and headers, the first or the next
+# (aiohttp's keep-alive timeout runs from the moment a connection opens): an idle or
+# half-sent connection holds a descriptor for no more (connections.py bounds how many).
+HEADER_TIMEOUT = 10.0
 RETRY_AFTER_SECONDS = 5
 TEST_HEADER = "X-Intulse-Desktop-Test"
 _NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -265,7 +268,13 @@ def _method_not_allowed(allowed: str) -> Rejected:
 
 def server_options() -> dict[str, Any]:
     """How the receiver's HTTP server must run, wherever it runs (app, hub, tests)."""
-    return {"access_log_class": AccessLogger, "keepalive_timeout": KEEPALIVE_TIMEOUT}
+    return {
+        "access_log_class": AccessLogger,
+        "keepalive_timeout": HEADER_TIMEOUT,
+        "max_line_size": 4096,  # a hook's path is about 100 characters
+        "max_field_size": 4096,
+        "max_headers": 64,  # at most 256 KiB of headers held per connection
+    }
 
 
 class AccessLogger(AbstractAccessLogger):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from intulse_desktop.bus import Bus
+from intulse_desktop.connections import GuardedSite
 from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import Receiver, server_options
 from intulse_desktop.settings import Settings
@@ -62,7 +63,7 @@ class Service:
     ) -> tuple[str, int]:
         """Listen on ``host:port``; on failure the old address (if any) keeps working."""
         assert self._runner is not None, "start() first"
-        site = web.TCPSite(self._runner, host, port, ssl_context=ssl_context)
+        site = GuardedSite(self._runner, host, port, ssl_context=ssl_context)
         try:
             await site.start()
         except OSError as exc:
