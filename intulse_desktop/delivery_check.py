@@ -142,12 +142,15 @@ async def receiver_running(paths: Paths, settings: Settings, secret: str) -> Asy
 async def receiver_at(base_url: str) -> bool:
     """Whether Intulse Desktop's receiver answers at ``base_url`` (its ``/healthz``)."""
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT)) as session:
-            async with session.get(f"{base_url}/healthz", allow_redirects=False) as response:
-                status, data = response.status, _json(await response.text(errors="replace"))
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT)) as session,
+            session.get(f"{base_url}/healthz", allow_redirects=False) as response,
+        ):
+            status, data = response.status, _json(await response.text(errors="replace"))
     except NETWORK_ERRORS:
         return False
-    return status == 200 and isinstance(data, dict) and data.get("status") == "ok" and "version" in data
+    ours = isinstance(data, dict) and "version" in data
+    return ours and (status, data.get("status")) in ((200, "ok"), (503, "degraded"))
 
 
 def _json(text: str) -> Any:

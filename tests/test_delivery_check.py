@@ -61,9 +61,11 @@ async def serve(aiohttp_server, answer) -> str:
 
 async def post_test(service: Service, body, nonce: str = NONCE, secret: str = SECRET):
     url = webhook_urls(local(service).local_url(), secret)["CallStarted"]
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, json=body, headers={TEST_HEADER: nonce}) as response:
-            return response.status, await response.json()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json=body, headers={TEST_HEADER: nonce}) as response,
+    ):
+        return response.status, await response.json()
 
 
 async def test_a_test_delivery_is_answered_with_its_nonce(service):
@@ -259,6 +261,14 @@ async def test_healthz_of_something_else_is_not_our_receiver(aiohttp_server):
         return web.json_response({"status": "ok"})  # no version: not ours
 
     assert not await receiver_at(await serve(aiohttp_server, other))
+
+
+async def test_a_degraded_receiver_is_still_ours(aiohttp_server):
+    async def degraded(request: web.Request) -> web.Response:
+        health = {"status": "degraded", "version": "1.0", "reason": "the call log cannot be written"}
+        return web.json_response(health, status=503)
+
+    assert await receiver_at(await serve(aiohttp_server, degraded))
 
 
 async def test_headless_prints_a_line_when_a_test_arrives(paths):
