@@ -455,7 +455,7 @@ def main() -> None:
     )
     target.unlink(missing_ok=True)
 
-    from intulse_desktop.retention import prune
+    from intulse_desktop.store.retention import prune
 
     batches = []
     original = service.writer.run

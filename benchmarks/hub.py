@@ -37,8 +37,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from intulse_desktop.hub_client import stream_url
-from intulse_desktop.hub_users import Users
+from intulse_desktop.hub.client import stream_url
+from intulse_desktop.hub.users import Users
 
 SAMPLE = json.loads((ROOT / "tests" / "payloads" / "CallStarted.json").read_text())
 BASE_EXTENSION = 1000

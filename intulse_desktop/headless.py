@@ -11,9 +11,9 @@ from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, ExtensionUpdated, TextMessageReceived
 from intulse_desktop.export import iso_utc
 from intulse_desktop.formatting import printable
-from intulse_desktop.hub_client import HubClient
-from intulse_desktop.retention import pruning
+from intulse_desktop.hub.client import HubClient
 from intulse_desktop.service import Service
+from intulse_desktop.store.retention import pruning
 
 
 def describe(delivery: Delivery, verbose: bool = False) -> str:

@@ -28,6 +28,7 @@ import aiohttp
 from intulse_desktop.formatting import printable
 from intulse_desktop.logs import redact_path
 from intulse_desktop.matching import digits
+from intulse_desktop.secrets import SecretsError, SecretStore
 from intulse_desktop.sender import NETWORK_ERRORS, USER_AGENT, Failure, classify
 from intulse_desktop.settings import (
     DEFAULT_API_URL,
@@ -109,6 +110,17 @@ class ApiKeyError(ValueError):
     """An API key that cannot be sent; the message never repeats the key."""
 
 
+class ApiUnavailable(Exception):
+    """No client can be made; the message says why, in words, and never repeats the key.
+
+    ``bad_key`` is set when the key itself cannot be sent: worth entering again.
+    """
+
+    def __init__(self, message: str, *, bad_key: bool = False) -> None:
+        super().__init__(message)
+        self.bad_key = bad_key
+
+
 def check_api_key(key: str) -> str:
     """The key without surrounding blanks; printable ASCII without spaces, as it goes in a header."""
     key = key.strip()
@@ -156,6 +168,22 @@ class IntulseApi:
             dashboard_api_url=settings.dashboard_api_url,
             timeout=timeout,
         )
+
+    @classmethod
+    def from_secrets(cls, settings: Settings, secrets: SecretStore, *, no_key: str) -> IntulseApi:
+        """A client with the key from the environment or the secret store (which adds it to the
+        log redactor); ``ApiUnavailable(no_key)`` when there is none, and ``ApiUnavailable`` too
+        when the secret store, the API URL or the key cannot be used.
+        """
+        try:
+            key = secrets.api_key()
+            if not key:
+                raise ApiUnavailable(no_key)
+            return cls.from_settings(settings, key)
+        except (SecretsError, SettingsError) as exc:
+            raise ApiUnavailable(str(exc)) from None
+        except ApiKeyError as exc:
+            raise ApiUnavailable(str(exc), bad_key=True) from None
 
     def __repr__(self) -> str:
         return f"IntulseApi(api_url={self.api_url!r}, dashboard_api_url={self.dashboard_api_url!r})"

@@ -57,7 +57,7 @@ class Paths:
 
     @property
     def hub_users(self) -> Path:
-        """An office hub's users and their token hashes (``hub_users.py``)."""
+        """An office hub's users and their token hashes (``hub/users.py``)."""
         return self.data_dir / "hub-users.sqlite3"
 
     @property

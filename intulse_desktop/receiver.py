@@ -31,7 +31,7 @@ from intulse_desktop.events import EVENT_TYPES, Event, InvalidEvent, parse
 from intulse_desktop.logs import redact_path
 from intulse_desktop.matching import Matcher
 from intulse_desktop.store import StoreError, now_utc
-from intulse_desktop.writer import Writer
+from intulse_desktop.store.writer import Writer
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from intulse_desktop.connections import GuardedSite
 from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import Receiver, server_options
 from intulse_desktop.settings import Settings
-from intulse_desktop.writer import Writer
+from intulse_desktop.store.writer import Writer
 
 log = logging.getLogger(__name__)
 

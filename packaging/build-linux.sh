@@ -78,7 +78,7 @@ done
 install -Dm644 "$ROOT/packaging/linux/intulse-desktop.desktop" "$BUNDLE/share/applications/intulse-desktop.desktop"
 install -Dm644 "$ROOT/packaging/linux/com.intulse.desktop.metainfo.xml" "$BUNDLE/share/metainfo/com.intulse.desktop.metainfo.xml"
 cp -r "$ROOT/packaging/icons/hicolor" "$BUNDLE/share/icons/"
-install -Dm644 "$ROOT/intulse_desktop/resources/app/intulse-desktop.svg" "$BUNDLE/share/icons/hicolor/scalable/apps/intulse-desktop.svg"
+install -Dm644 "$ROOT/resources/app/intulse-desktop.svg" "$BUNDLE/share/icons/hicolor/scalable/apps/intulse-desktop.svg"
 install -m755 "$ROOT/packaging/linux/install.sh" "$BUNDLE/install.sh"
 
 mkdir -p "$ROOT/dist"

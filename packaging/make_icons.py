@@ -23,7 +23,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 HERE = Path(__file__).resolve().parent
-SVG = HERE.parent / "intulse_desktop" / "resources" / "app" / "intulse-desktop.svg"
+SVG = HERE.parent / "resources" / "app" / "intulse-desktop.svg"
 OUT = HERE / "icons"
 NAME = "intulse-desktop"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)

@@ -1,4 +1,4 @@
-"""Synthesise the notification sounds into intulse_desktop/resources/sounds/.
+"""Synthesise the notification sounds into resources/sounds/.
 
 Made here from sine waves, so we own them outright (CC0). Short, soft, mono
 16-bit PCM WAV: what QSoundEffect plays on every platform without a codec.
@@ -18,7 +18,7 @@ RATE = 44_100
 PEAK = 0.45  # of full scale, about -7 dBFS: noticeable, never harsh
 ATTACK = 0.004  # seconds; a hard start clicks
 TAIL = 0.03  # seconds of fade at the very end
-OUT = Path(__file__).resolve().parent.parent / "intulse_desktop" / "resources" / "sounds"
+OUT = Path(__file__).resolve().parent.parent / "resources" / "sounds"
 
 C6, E6, G6, B6 = 1046.50, 1318.51, 1567.98, 1975.53
 E5, G5 = 659.26, 783.99

@@ -60,7 +60,7 @@ def home(tmp_path) -> Path:
 @pytest.fixture
 async def writer(tmp_path):
     """The log's one writer, on ``tmp_path / "log.sqlite3"``."""
-    from intulse_desktop.writer import Writer
+    from intulse_desktop.store.writer import Writer
 
     w = Writer(tmp_path / "log.sqlite3")
     await w.start()

@@ -12,13 +12,13 @@ import aiohttp
 
 from intulse_desktop.bus import Bus, Delivery
 from intulse_desktop.events import ExtensionUpdated, TextMessageReceived
-from intulse_desktop.hub import Hub
-from intulse_desktop.hub_client import HubClient
-from intulse_desktop.hub_users import Users
+from intulse_desktop.hub.client import HubClient
+from intulse_desktop.hub.server import Hub
+from intulse_desktop.hub.users import Users
 from intulse_desktop.paths import Paths
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
-from intulse_desktop.writer import Writer
+from intulse_desktop.store.writer import Writer
 
 from .conftest import payload
 

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from intulse_desktop.cli import main
-from intulse_desktop.hub_users import Users
+from intulse_desktop.hub.users import Users
 from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.settings import Settings

@@ -137,7 +137,7 @@ def test_set_api_key_reads_the_key_from_stdin(monkeypatch, paths, capsys):
 def test_set_api_key_asks_without_echo_on_a_terminal(monkeypatch, paths):
     monkeypatch.setattr("sys.stdin", Terminal())
     prompts = []
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt: prompts.append(prompt) or API_KEY)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or API_KEY)
     assert cli.main(["set-api-key"]) == 0
     assert prompts
     assert SecretStore(paths).api_key() == API_KEY

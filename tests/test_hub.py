@@ -8,12 +8,12 @@ from datetime import UTC
 import aiohttp
 import pytest
 
-from intulse_desktop import hub as hub_module
-from intulse_desktop import hub_client
-from intulse_desktop import store as store_module
-from intulse_desktop.hub_client import stream_url
-from intulse_desktop.hub_users import Users
+from intulse_desktop.hub import client as hub_client
+from intulse_desktop.hub import server as hub_module
+from intulse_desktop.hub.client import stream_url
+from intulse_desktop.hub.users import Users
 from intulse_desktop.store import Store
+from intulse_desktop.store import journal as store_module
 
 from .hubtools import Desk, HubRunner
 

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from intulse_desktop.cli import UsageError, _server_tls
+from intulse_desktop.cli.hub import _server_tls
+from intulse_desktop.context import UsageError
 
 from .hubtools import Desk, HubRunner
 

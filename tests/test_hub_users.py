@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from intulse_desktop.hub_users import ALL, Users, UsersError, parse_presence, token_hash
+from intulse_desktop.hub.users import ALL, Users, UsersError, parse_presence, token_hash
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from intulse_desktop import store as store_module
 from intulse_desktop.events import parse
 from intulse_desktop.store import Store
+from intulse_desktop.store import journal as store_module
 
 from .conftest import payload
 

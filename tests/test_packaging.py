@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import configparser
 import plistlib
+import tomllib
 from pathlib import Path
 from xml.etree import ElementTree
 
 from intulse_desktop import APP_NAME, __version__
 from intulse_desktop.autostart import DISPLAY_NAME
 
-PACKAGING = Path(__file__).resolve().parent.parent / "packaging"
+REPO = Path(__file__).resolve().parent.parent
+PACKAGING = REPO / "packaging"
 
 
 def desktop_entry() -> configparser.SectionProxy:
@@ -59,3 +61,15 @@ def test_generated_icons_are_committed_for_every_installer() -> None:
         int(p.parent.parent.name.split("x")[0]) for p in icons.glob(f"hicolor/*/apps/{APP_NAME}.png")
     )
     assert sizes == [16, 24, 32, 48, 64, 128, 256, 512]
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    # pyproject lists the packages (resources/ is mapped into intulse_desktop), so a new
+    # package under intulse_desktop/ must be added there or the wheel goes without it.
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for init in (REPO / "intulse_desktop").rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert found <= listed, sorted(found - listed)

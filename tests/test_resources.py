@@ -17,7 +17,7 @@ from intulse_desktop import resources
 from intulse_desktop.events import STATES
 
 REPO = Path(__file__).resolve().parent.parent
-RESOURCES = REPO / "intulse_desktop" / "resources"
+RESOURCES = REPO / "resources"  # installed as intulse_desktop/resources (pyproject: package-dir)
 SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 TRAY_STATES = [*STATES, "receiver_problem"]
 
@@ -82,7 +82,8 @@ def test_the_wheel_contains_every_resource_file(tmp_path: Path) -> None:
     # would otherwise put the files in even if package-data forgot them.
     source = tmp_path / "source"
     ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(REPO / "intulse_desktop", source / "intulse_desktop", ignore=ignore)
+    for folder in ("intulse_desktop", "resources"):
+        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
     for path in REPO.iterdir():
         if path.is_file():
             shutil.copy(path, source)
@@ -94,7 +95,7 @@ def test_the_wheel_contains_every_resource_file(tmp_path: Path) -> None:
     [wheel] = tmp_path.glob("intulse_desktop-*.whl")
     shipped = set(zipfile.ZipFile(wheel).namelist())
     expected = {
-        path.relative_to(REPO).as_posix()
+        f"intulse_desktop/resources/{path.relative_to(RESOURCES).as_posix()}"
         for path in RESOURCES.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     }

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from intulse_desktop.events import parse
-from intulse_desktop.retention import keep_pruned, pruning
+from intulse_desktop.store.retention import keep_pruned, pruning
 
 from .conftest import payload
 

@@ -60,7 +60,7 @@ def test_migrations_run_step_by_step_from_an_older_version(tmp_path, monkeypatch
     path = tmp_path / "old.sqlite3"
     Store(path).close()
     step = "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"
-    monkeypatch.setattr("intulse_desktop.store.MIGRATIONS", [*MIGRATIONS, step])
+    monkeypatch.setattr("intulse_desktop.store.schema.MIGRATIONS", [*MIGRATIONS, step])
     upgraded = Store(path)
     assert upgraded.schema_version == len(MIGRATIONS) + 1
     upgraded._db.execute("INSERT INTO notes (text) VALUES ('ok')")

@@ -239,7 +239,7 @@ def test_a_log_reopened_with_calls_waiting_knows_it(tmp_path):
 
 
 def test_a_short_search_beginning_too_many_trigrams_reads_the_table_once(rare_names, monkeypatch):
-    monkeypatch.setattr("intulse_desktop.store.MAX_PREFIX_TERMS", 0)
+    monkeypatch.setattr("intulse_desktop.store.search.MAX_PREFIX_TERMS", 0)
     candidates, params = rare_names._few_matches("zo")
     assert candidates == r"SELECT id FROM calls WHERE remote_party_name LIKE ? ESCAPE '\'"
     plan = str(rare_names._db.execute(f"EXPLAIN QUERY PLAN {candidates}", params).fetchall())
@@ -250,7 +250,7 @@ def test_a_short_search_beginning_too_many_trigrams_reads_the_table_once(rare_na
 
 def test_upgrading_an_old_log_indexes_the_calls_it_holds(tmp_path, monkeypatch):
     path = tmp_path / "old.sqlite3"
-    monkeypatch.setattr("intulse_desktop.store.MIGRATIONS", MIGRATIONS[:1])
+    monkeypatch.setattr("intulse_desktop.store.schema.MIGRATIONS", MIGRATIONS[:1])
     old = Store(path)
     add(old, payload("CallCompleted"), index=False)
     assert old.schema_version == 1
@@ -265,7 +265,7 @@ def test_upgrading_an_old_log_indexes_the_calls_it_holds(tmp_path, monkeypatch):
 
 def test_a_migration_with_an_unfinished_statement_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(
-        "intulse_desktop.store.MIGRATIONS",
+        "intulse_desktop.store.schema.MIGRATIONS",
         [*MIGRATIONS, "CREATE TRIGGER t AFTER INSERT ON calls BEGIN SELECT 1;"],
     )
     with pytest.raises(Exception, match="incomplete statement"):

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from intulse_desktop import hub_client
-from intulse_desktop.hub_users import Users
+from intulse_desktop.hub import client as hub_client
+from intulse_desktop.hub.users import Users
 from intulse_desktop.secrets import HUB_TOKEN
 from intulse_desktop.ui.cards import CallCard
 

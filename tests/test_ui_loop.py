@@ -8,8 +8,8 @@ from .conftest import deliver
 def test_calls_are_indexed_and_checkpointed_when_qt_runs_the_timers(
     desktop, qtbot, qloop, monkeypatch, caplog
 ):
-    monkeypatch.setattr("intulse_desktop.writer.INDEX_DELAY", 0.01)
-    monkeypatch.setattr("intulse_desktop.writer.CHECKPOINT_DELAY", 0.01)
+    monkeypatch.setattr("intulse_desktop.store.writer.INDEX_DELAY", 0.01)
+    monkeypatch.setattr("intulse_desktop.store.writer.CHECKPOINT_DELAY", 0.01)
     deliver(desktop, "CallCompleted")
     waiting = "SELECT count(*) FROM call_numbers WHERE n > (SELECT upto FROM search_indexed)"
 

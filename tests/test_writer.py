@@ -7,7 +7,7 @@ import pytest
 
 from intulse_desktop.events import parse
 from intulse_desktop.store import Store, StoreError
-from intulse_desktop.writer import Writer
+from intulse_desktop.store.writer import Writer
 
 from .conftest import payload
 
@@ -73,7 +73,7 @@ async def test_a_log_that_cannot_be_opened_fails_start(tmp_path):
 
 
 async def test_new_calls_join_the_search_index_shortly_after_many_at_a_time(writer, tmp_path, monkeypatch):
-    monkeypatch.setattr("intulse_desktop.writer.INDEX_DELAY", 0.05)
+    monkeypatch.setattr("intulse_desktop.store.writer.INDEX_DELAY", 0.05)
     await asyncio.gather(*(writer.record(started(n), False, NOW) for n in range(30)))
     commits = writer.commits
     waiting = "SELECT count(*) FROM call_numbers WHERE n > (SELECT upto FROM search_indexed)"
@@ -87,8 +87,8 @@ async def test_new_calls_join_the_search_index_shortly_after_many_at_a_time(writ
 
 
 async def test_a_backlog_is_indexed_batch_after_batch_without_waiting_between(writer, monkeypatch):
-    monkeypatch.setattr("intulse_desktop.writer.INDEX_BATCH", 4)
-    monkeypatch.setattr("intulse_desktop.writer.INDEX_DELAY", 0.4)
+    monkeypatch.setattr("intulse_desktop.store.writer.INDEX_BATCH", 4)
+    monkeypatch.setattr("intulse_desktop.store.writer.INDEX_DELAY", 0.4)
     await asyncio.gather(*(writer.record(started(n), False, NOW) for n in range(10)))
     waiting = "SELECT count(*) FROM call_numbers WHERE n > (SELECT upto FROM search_indexed)"
     loop = asyncio.get_running_loop()
@@ -103,7 +103,7 @@ async def test_a_backlog_is_indexed_batch_after_batch_without_waiting_between(wr
 
 
 async def test_commits_leave_checkpoints_to_their_own_connection_and_the_wal_is_reused(tmp_path, monkeypatch):
-    monkeypatch.setattr("intulse_desktop.writer.CHECKPOINT_DELAY", 0.01)
+    monkeypatch.setattr("intulse_desktop.store.writer.CHECKPOINT_DELAY", 0.01)
     writer = Writer(tmp_path / "log.sqlite3")
     await writer.start()
     wal = tmp_path / "log.sqlite3-wal"

@@ -17,17 +17,17 @@ from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
 from intulse_desktop.formatting import format_duration, human_time, local_time_short
-from intulse_desktop.hub_client import HubClient
+from intulse_desktop.hub.client import HubClient
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.logs import Redactor
 from intulse_desktop.matching import format_number, normalize_number
 from intulse_desktop.paths import Paths
 from intulse_desktop.popups import Decision, decide
-from intulse_desktop.retention import keep_pruned
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallRow, PresenceRow, Store
+from intulse_desktop.store.retention import keep_pruned
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard, no_markup
 from intulse_desktop.ui.click_to_call import click_to_call

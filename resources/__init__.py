@@ -1,5 +1,9 @@
-"""Icons and sounds shipped inside the package, found the same way in a wheel,
-an editable install and a PyInstaller bundle (``importlib.resources``).
+"""Icons and sounds, found the same way in a wheel, an editable install and a
+PyInstaller bundle (``importlib.resources``).
+
+This folder is the repository's top-level ``resources/``, installed as the package
+``intulse_desktop.resources`` (pyproject.toml: package-dir; the PyInstaller spec
+and its hooks/pre_find_module_path/ do the same for the frozen app).
 
 No Qt here: the GUI turns these bytes and paths into QIcons and QSoundEffects.
 """

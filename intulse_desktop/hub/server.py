@@ -25,25 +25,30 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import json
 import logging
 import ssl
 import sys
-from collections import defaultdict, deque
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TextIO
 
 from aiohttp import WSCloseCode, web
 
-from intulse_desktop.bus import Delivery
-from intulse_desktop.events import Event, ExtensionUpdated, InvalidEvent, TextMessageReceived, parse
 from intulse_desktop.headless import LinePrinter, stop_on_signals
-from intulse_desktop.hub_client import CLOSE_REVOKED, STREAM_PATH
-from intulse_desktop.hub_users import ALL, User, Users
-from intulse_desktop.matching import Matcher, number_key
-from intulse_desktop.retention import pruning
+from intulse_desktop.hub.audience import Audience, Desktop
+from intulse_desktop.hub.journal import Entry, Journal, SqliteJournal, to_entry
+from intulse_desktop.hub.protocol import (
+    CLOSE_REVOKED,
+    HEARTBEAT_SECONDS,
+    STREAM_PATH,
+    bearer_token,
+    caught_up_message,
+    hello_message,
+    parse_resume,
+    position_message,
+)
+from intulse_desktop.hub.users import User, Users
 from intulse_desktop.service import Service
-from intulse_desktop.store import JournalRow, Store
+from intulse_desktop.store.retention import pruning
 from intulse_desktop.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -53,72 +58,22 @@ PAGE = 256  # older ones are read this many at a time
 MAX_QUEUE = 1024  # live entries waiting for one slow desktop before it is served from the journal
 POSITION_SECONDS = 30.0
 USERS_POLL_SECONDS = 0.5  # a removed user's connections close within this
-HEARTBEAT_SECONDS = 30.0  # a desktop that vanished (lid closed, network gone) is noticed within ~1.5x this
 CLOSE_TIMEOUT = 1.0
 MAX_DESKTOP_MESSAGE = 4096  # desktops send nothing but control frames
 
 
-@dataclass(slots=True)
-class Entry:
-    """A journal entry, parsed once, with its message ready for every desktop that gets it."""
-
-    seq: int
-    event: Event
-    message: str
-
-
-def to_entry(row: JournalRow) -> Entry | None:
-    try:
-        event = parse(json.loads(row.payload), row.event_type)
-    except (ValueError, InvalidEvent) as exc:  # written by this program, so not expected
-        log.error("journal entry %d cannot be read (%s); desktops will not get it", row.seq, exc)
-        return None
-    message = (
-        f'{{"type":"event","seq":{row.seq},"event_type":{json.dumps(row.event_type)},'
-        f'"received":"{row.received_utc.isoformat()}","event":{row.payload}}}'
-    )
-    return Entry(row.seq, event, message)
-
-
-class Desktop:
-    """One connected desktop: who it is, and how far it has been served."""
-
-    __slots__ = ("user", "matcher", "ws", "sent", "queue", "wake", "behind", "groups")
-
-    def __init__(self, user: User, matcher: Matcher, ws: web.WebSocketResponse, sent: int) -> None:
-        self.user = user
-        self.matcher = matcher
-        self.ws = ws
-        self.sent = sent  # every entry up to here was sent, or is not this desktop's
-        self.queue: deque[Entry | int] = deque()  # live entries, and positions (int) to report
-        self.wake = asyncio.Event()
-        self.behind = True  # serve from the journal first
-        self.groups: list[set[Desktop]] = []
-
-    def sees(self, event: Event) -> bool:
-        if isinstance(event, ExtensionUpdated):
-            return self.user.sees_presence_of(event.extension)
-        return self.matcher.is_mine(event)
-
-
 class Hub:
-    def __init__(self, service: Service, users: Users) -> None:
+    def __init__(self, service: Service, users: Users, journal: Journal | None = None) -> None:
         self.service = service
         self.users = users
         self.region = service.settings.default_region
-        self.desktops: set[Desktop] = set()
-        # Who may own what: candidates for an entry, confirmed by Desktop.sees.
-        self._by_extension: defaultdict[str, set[Desktop]] = defaultdict(set)
-        self._by_user_id: defaultdict[int, set[Desktop]] = defaultdict(set)
-        self._by_number: defaultdict[str, set[Desktop]] = defaultdict(set)
-        self._presence_of: defaultdict[str, set[Desktop]] = defaultdict(set)
-        self._presence_of_all: set[Desktop] = set()
+        self.journal = journal or SqliteJournal(service.paths.database, self.region, service.bus)
+        self.audience = Audience(self.region)
         self._ring: list[Entry] = []
         self.head = 0
         self.origin = ""
-        self._reader: Store | None = None
         self._tail_due = False
-        self._unsubscribe: object = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._loops: list[asyncio.Task[None]] = []
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -130,12 +85,11 @@ class Hub:
 
     async def start(self) -> None:
         """After ``service.start``: load the journal's end, then follow it."""
-        self._reader = Store(self.service.paths.database, self.region)
-        self.origin = self._reader.journal_origin()
-        _, self.head = self._reader.journal_bounds()
-        rows = self._reader.journal_since(max(self.head - RING, 0), RING)
+        self.origin = self.journal.open()
+        _, self.head = self.journal.bounds()
+        rows = self.journal.since(max(self.head - RING, 0), RING)
         self._ring = [entry for row in rows if (entry := to_entry(row))]
-        self._unsubscribe = self.service.bus.subscribe(self._on_delivery)
+        self._unsubscribe = self.journal.on_append(self._on_append)
         tasks = Tasks(asyncio.get_running_loop())
         self._loops = [
             tasks.spawn(self._watch_users(), "watch the hub's users"),
@@ -144,20 +98,19 @@ class Hub:
 
     async def close(self) -> None:
         """After ``service.close`` (which closed every stream)."""
-        if callable(self._unsubscribe):
+        if self._unsubscribe is not None:
             self._unsubscribe()
+            self._unsubscribe = None
         for task in self._loops:
             task.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        self.journal.close()
 
     async def _going_away(self, app: web.Application) -> None:
         await asyncio.gather(
             *(
                 d.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub shutting down")
-                for d in list(self.desktops)
+                for d in list(self.audience.desktops)
             ),
             return_exceptions=True,
         )
@@ -173,7 +126,7 @@ class Hub:
                 headers={"WWW-Authenticate": 'Bearer realm="intulse-hub"'},
             )
         try:
-            since, journal = _resume_point(request)
+            since, journal = parse_resume(request.query)
         except ValueError as exc:
             return web.json_response({"error": str(exc)}, status=400)
         ws = web.WebSocketResponse(
@@ -185,14 +138,14 @@ class Hub:
         if not ws.can_prepare(request).ok:
             return web.json_response({"error": "this address takes a WebSocket connection"}, status=400)
         await ws.prepare(request)
-        assert self._reader is not None
-        oldest, _ = self._reader.journal_bounds()
-        fresh = since is None or journal != self.origin or since > self.head
-        start = self.head if fresh else since
+        oldest, _ = self.journal.bounds()
+        start = self.head  # a desktop seen first, or a cursor of another journal: from the end
+        if since is not None and journal == self.origin and since <= self.head:
+            start = since
         gap = start < oldest - 1  # the journal no longer reaches back that far
         start = max(start, oldest - 1) if gap else start
         desktop = Desktop(user, user.matcher(self.region), ws, start)
-        self._join(desktop)
+        self.audience.join(desktop)
         log.info(
             "desktop connected: user %d (ext %s) from %s, from #%d",
             user.id,
@@ -202,13 +155,12 @@ class Hub:
         )
         sender: asyncio.Task[None] | None = None
         try:
-            hello = {"type": "hello", "journal": self.origin, "from": start, "head": self.head, "gap": gap}
-            await ws.send_str(json.dumps(hello | {"user": user.describe()}))
+            await ws.send_str(hello_message(self.origin, start, self.head, gap, user.describe()))
             sender = asyncio.create_task(self._serve(desktop), name=f"serve user {user.id}")
             async for _ in ws:
                 pass  # desktops send nothing; aiohttp answers pings and notices the close
         finally:
-            self._leave(desktop)
+            self.audience.leave(desktop)
             if sender is not None:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -217,10 +169,8 @@ class Hub:
         return ws
 
     def _authenticate(self, request: web.Request) -> User | None:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        return self.users.authenticate(token.strip())
+        token = bearer_token(request.headers.get("Authorization", ""))
+        return None if token is None else self.users.authenticate(token)
 
     async def _serve(self, desktop: Desktop) -> None:
         ws = desktop.ws
@@ -233,7 +183,7 @@ class Hub:
                     if isinstance(item, int):
                         if item > desktop.sent:
                             desktop.sent = item
-                            await ws.send_str(f'{{"type":"position","seq":{item}}}')
+                            await ws.send_str(position_message(item))
                     elif item.seq > desktop.sent:
                         desktop.sent = item.seq
                         await ws.send_str(item.message)
@@ -259,7 +209,7 @@ class Hub:
                     await desktop.ws.send_str(entry.message)
             desktop.sent = max(desktop.sent, last)
         desktop.sent = max(desktop.sent, upto)
-        await desktop.ws.send_str(f'{{"type":"caught_up","seq":{desktop.sent}}}')
+        await desktop.ws.send_str(caught_up_message(desktop.sent))
 
     def _page(self, after: int, upto: int) -> tuple[list[Entry], int | None]:
         """Entries after ``after`` up to ``upto``: from memory if it reaches back so far."""
@@ -268,44 +218,29 @@ class Hub:
             start = bisect.bisect_right(ring, after, key=lambda e: e.seq)
             entries = [e for e in ring[start : start + PAGE] if e.seq <= upto]
             return entries, (entries[-1].seq if entries else None)
-        assert self._reader is not None
-        rows = self._reader.journal_since(after, PAGE, upto)
+        rows = self.journal.since(after, PAGE, upto)
         return [e for row in rows if (e := to_entry(row))], (rows[-1].seq if rows else None)
 
-    # --- following the journal -----------------------------------------------------------
+    # --- following the journal: fan-out --------------------------------------------------
 
-    def _on_delivery(self, delivery: Delivery) -> None:
-        if delivery.is_new and not self._tail_due:  # one read of the journal per loop pass
+    def _on_append(self) -> None:
+        if not self._tail_due:  # one read of the journal per loop pass
             self._tail_due = True
             asyncio.get_running_loop().call_soon(self._follow)
 
     def _follow(self) -> None:
         self._tail_due = False
-        assert self._reader is not None
-        while rows := self._reader.journal_since(self.head, 4 * PAGE):
+        while rows := self.journal.since(self.head, 4 * PAGE):
             for row in rows:
                 self.head = row.seq
                 entry = to_entry(row)
                 if entry is None:
                     continue
                 self._ring.append(entry)
-                for desktop in self._audience(entry.event):
+                for desktop in self.audience.of(entry.event):
                     self._push(desktop, entry)
         if len(self._ring) > 2 * RING:
             del self._ring[:-RING]
-
-    def _audience(self, event: Event) -> list[Desktop]:
-        if isinstance(event, ExtensionUpdated):
-            extension = event.extension.strip()
-            candidates = self._by_extension.get(extension, set()) | self._presence_of.get(extension, set())
-            candidates |= self._presence_of_all
-        elif isinstance(event, TextMessageReceived):
-            candidates = self._by_number.get(number_key(event.to, self.region), set())
-        else:
-            candidates = self._by_extension.get(event.extension.strip(), set())
-            if event.user_id is not None:
-                candidates = candidates | self._by_user_id.get(event.user_id, set())
-        return [d for d in candidates if d.sees(event)]
 
     @staticmethod
     def _push(desktop: Desktop, item: Entry | int) -> None:
@@ -317,32 +252,11 @@ class Hub:
             desktop.behind = True
         desktop.wake.set()
 
-    def _join(self, desktop: Desktop) -> None:
-        user = desktop.user
-        groups = [self._by_extension[user.extension]]
-        if user.user_id is not None:
-            groups.append(self._by_user_id[user.user_id])
-        groups += [self._by_number[key] for key in desktop.matcher.numbers]
-        if user.presence == ALL:
-            groups.append(self._presence_of_all)
-        else:
-            groups += [self._presence_of[extension] for extension in user.presence]
-        for group in groups:
-            group.add(desktop)
-        desktop.groups = groups
-        self.desktops.add(desktop)
-
-    def _leave(self, desktop: Desktop) -> None:
-        for group in desktop.groups:
-            group.discard(desktop)
-        desktop.groups = []
-        self.desktops.discard(desktop)
-
     async def _report_positions(self) -> None:
         """Tell idle desktops how far they are served, so they resume from near the end."""
         while True:
             await asyncio.sleep(POSITION_SECONDS)
-            for n, desktop in enumerate(list(self.desktops), start=1):
+            for n, desktop in enumerate(list(self.audience.desktops), start=1):
                 if desktop.sent < self.head and not desktop.queue:
                     self._push(desktop, self.head)
                 if n % 100 == 0:  # a few at a time, so live events never wait behind thousands of these
@@ -355,9 +269,9 @@ class Hub:
             if not self.users.changed():
                 continue
             ids = self.users.ids()
-            revoked = [d for d in self.desktops if d.user.id not in ids]
+            revoked = [d for d in self.audience.desktops if d.user.id not in ids]
             for desktop in revoked:
-                self._leave(desktop)
+                self.audience.leave(desktop)
                 log.info(
                     "user %d (ext %s) was removed: closing its connection",
                     desktop.user.id,
@@ -367,17 +281,6 @@ class Hub:
                 *(d.ws.close(code=CLOSE_REVOKED, message=b"token revoked") for d in revoked),
                 return_exceptions=True,
             )
-
-
-def _resume_point(request: web.Request) -> tuple[int | None, str | None]:
-    """``since`` (a sequence number) and ``journal`` (whose numbers they are), if given."""
-    since = request.query.get("since")
-    journal = request.query.get("journal")
-    if since is None:
-        return None, journal
-    if not since.isdigit() or len(since) > 18:
-        raise ValueError("since must be a sequence number (0 or more)")
-    return int(since), journal
 
 
 async def run(
@@ -397,11 +300,10 @@ async def run(
     await service.start(hub.install)
     try:
         await hub.start()
-        await service.listen(host, port, ssl_context)
-        assert service.address is not None
+        _, bound_port = await service.listen(host, port, ssl_context)
         scheme = "https" if ssl_context is not None else "http"
         print(
-            f"intulse-desktop hub: receiving webhooks and serving desktops at {scheme}://{host}:{service.address[1]} "
+            f"intulse-desktop hub: receiving webhooks and serving desktops at {scheme}://{host}:{bound_port} "
             f"({len(users.all())} users; journal at #{hub.head})",
             file=sys.stderr,
             flush=True,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from intulse_desktop import APP_NAME, __version__
+from intulse_desktop.context import Context
 from intulse_desktop.headless import stop_on_signals
 from intulse_desktop.logs import setup_logging
 from intulse_desktop.service import ReceiverError, Service
@@ -24,16 +24,14 @@ from intulse_desktop.ui.desktop import Desktop
 from intulse_desktop.ui.icons import app_icon
 from intulse_desktop.ui.single_instance import SingleInstance, server_name, wake_running
 
-if TYPE_CHECKING:
-    from intulse_desktop.cli import Context
-
 log = logging.getLogger(__name__)
 
 
 def run_gui(ctx: Context) -> int:
     # qasync.run is asyncio.run(main, loop_factory=QEventLoop) on Python 3.12+, and its
     # equivalent on 3.11; it makes the QApplication.
-    return qasync.run(main(ctx))
+    code: int = qasync.run(main(ctx))
+    return code
 
 
 async def main(ctx: Context) -> int:

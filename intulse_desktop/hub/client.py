@@ -30,17 +30,27 @@ import aiohttp
 
 from intulse_desktop.bus import Bus, Delivery
 from intulse_desktop.events import Event, InvalidEvent, parse
+from intulse_desktop.hub.protocol import (
+    CAUGHT_UP,
+    CLOSE_REVOKED,
+    EVENT,
+    HEARTBEAT_SECONDS,
+    HELLO,
+    POSITION,
+    STREAM_PATH,
+    Hello,
+    authorization,
+    parse_hello,
+    resume_query,
+)
 from intulse_desktop.matching import Matcher
 from intulse_desktop.sender import NETWORK_ERRORS, Failure, classify
 from intulse_desktop.store import Store, StoreError
-from intulse_desktop.writer import Writer
+from intulse_desktop.store.writer import Writer
 
 log = logging.getLogger(__name__)
 
-STREAM_PATH = "/hub/v1/stream"
-CLOSE_REVOKED = 4001  # the hub closes a removed user's connections with this code
 CONNECT_TIMEOUT = 15.0
-HEARTBEAT_SECONDS = 30.0  # a hub that stopped answering is given up on within ~1.5x this
 MAX_HUB_MESSAGE = 4 * 1024 * 1024
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
@@ -164,14 +174,13 @@ class HubClient:
             cursor = await self._writer.run(lambda store: store.hub_cursor())
             if cursor is not None:
                 self._journal, self._seq = cursor
-        params = {"since": str(self._seq), "journal": self._journal} if self._journal else {}
+        params = resume_query(self._journal, self._seq)
         async with await _open(session, url, token, params, self._ssl) as ws:
-            hello = await _hello(ws)
             try:
-                journal, start, gap = str(hello["journal"]), int(hello["from"]), bool(hello.get("gap"))
-            except (KeyError, ValueError, TypeError):
-                raise aiohttp.ClientPayloadError("the hub's hello is not understood") from None
-            await self._hello(journal, start, gap, hello.get("user"))
+                hello = parse_hello(await _hello(ws))
+            except ValueError as exc:
+                raise aiohttp.ClientPayloadError(str(exc)) from None
+            await self._hello(hello)
             async for frame in ws:
                 if frame.type == aiohttp.WSMsgType.TEXT:
                     await self._handle(frame.data)
@@ -181,8 +190,9 @@ class HubClient:
                 raise aiohttp.ClientConnectionError(str(ws.exception()))
         return True
 
-    async def _hello(self, journal: str, start: int, gap: bool, user: Any) -> None:
-        if journal == self._journal and gap:
+    async def _hello(self, hello: Hello) -> None:
+        journal, start = hello.journal, hello.start
+        if journal == self._journal and hello.gap:
             log.warning(
                 "the hub's journal no longer reaches back to #%d: events up to #%d were not received here",
                 self._seq,
@@ -192,7 +202,7 @@ class HubClient:
             await self._writer.run(lambda store: store.set_hub_cursor(journal, start))
             self._journal, self._seq = journal, start
         self._catching_up = True
-        self.identity = dict(user) if isinstance(user, dict) else {}
+        self.identity = hello.user
         mine = self._matcher()
         known_as = str(self.identity.get("extension", ""))
         detail = f"as ext {known_as}"
@@ -213,11 +223,11 @@ class HubClient:
             return
         assert self._journal is not None
         journal = self._journal
-        if kind == "caught_up":
+        if kind == CAUGHT_UP:
             self._catching_up = False  # what follows is live
         if seq <= self._seq:
             return  # already here
-        if kind == "event":
+        if kind == EVENT:
             try:
                 event = parse(message["event"], message["event_type"])
                 received = datetime.fromisoformat(message["received"])
@@ -230,18 +240,20 @@ class HubClient:
             )
             self._seq = seq
             self._bus.publish(Delivery(event, is_new, is_mine, received, caught_up=self._catching_up))
-        elif kind in ("caught_up", "position"):
+        elif kind in (CAUGHT_UP, POSITION):
             await self._writer.run(lambda store: store.set_hub_cursor(journal, seq))
             self._seq = seq
 
 
 async def check(url: str, token: str, ssl_context: ssl.SSLContext | None = None) -> dict[str, Any]:
     """Connect once; who the hub says this token belongs to (``hub connect`` asks before saving)."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CONNECT_TIMEOUT)) as session:
-        async with await _open(
-            session, url, token, {}, ssl_context if ssl_context is not None else True
-        ) as ws:
-            user = (await _hello(ws)).get("user")
+    timeout = aiohttp.ClientTimeout(total=CONNECT_TIMEOUT)
+    tls = ssl_context if ssl_context is not None else True
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as session,
+        await _open(session, url, token, {}, tls) as ws,
+    ):
+        user = (await _hello(ws)).get("user")
     return user if isinstance(user, dict) else {}
 
 
@@ -257,7 +269,7 @@ async def _open(
             return await session.ws_connect(
                 stream_url(url),
                 params=params,
-                headers={"Authorization": f"Bearer {token}"},
+                headers={"Authorization": authorization(token)},
                 heartbeat=HEARTBEAT_SECONDS,
                 compress=0,
                 max_msg_size=MAX_HUB_MESSAGE,
@@ -275,7 +287,7 @@ async def _hello(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
         hello = json.loads(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else None
     except ValueError:
         hello = None
-    if not isinstance(hello, dict) or hello.get("type") != "hello":
+    if not isinstance(hello, dict) or hello.get("type") != HELLO:
         raise aiohttp.ClientPayloadError("the hub did not say hello (is this the hub's address?)")
     return hello
 

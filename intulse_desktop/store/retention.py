@@ -12,8 +12,9 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
-from intulse_desktop.store import StoreError, now_utc
-from intulse_desktop.writer import Writer
+from intulse_desktop.store.errors import StoreError
+from intulse_desktop.store.rows import now_utc
+from intulse_desktop.store.writer import Writer
 
 log = logging.getLogger(__name__)
 

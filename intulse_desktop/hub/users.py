@@ -7,8 +7,8 @@ keeps exactly one writer (a command holding the log's write lock would stall
 the hub's event loop). The hub only reads this file; ``changed()`` tells it
 cheaply that a command wrote to it.
 
-A token is ``ihub_<key id>.<secret>``: the key id finds the row, and the
-SHA-256 of the whole token is compared in constant time with the stored hash.
+A token (``protocol.new_token``) is ``ihub_<key id>.<secret>``: the key id
+finds the row, and the SHA-256 of the whole token is compared in constant time with the stored hash.
 Only the hash is kept, so a token is shown once, when it is made. A fast hash
 is enough: the secret is 256 random bits, so there is nothing to brute-force.
 """
@@ -17,21 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from intulse_desktop.hub.protocol import key_id_of, new_token
 from intulse_desktop.matching import Matcher
 from intulse_desktop.settings import Settings, SettingsError
 from intulse_desktop.store import now_utc, to_db_time
 
-TOKEN_PREFIX = "ihub_"
 ALL = "all"  # sees the presence of every extension
-_TOKEN = re.compile(r"ihub_([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{43})")
 _NO_HASH = hashlib.sha256(b"no such key").digest()  # compared against when the key id is unknown
 
 SCHEMA = [
@@ -85,10 +82,6 @@ class User:
         }
 
 
-def looks_like_token(text: str) -> bool:
-    return _TOKEN.fullmatch(text) is not None
-
-
 def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
@@ -106,7 +99,7 @@ def parse_presence(text: str) -> tuple[str, ...] | str:
 def _check_identity(**values: object) -> Settings:
     """A hub user is who a desktop's settings say it is: the same rules apply."""
     try:
-        return Settings().with_values(values)
+        return Settings.model_validate({}).with_values(values)
     except SettingsError as exc:
         raise UsersError(str(exc)) from None
 
@@ -165,8 +158,7 @@ class Users:
         )
         if not identity.extension:
             raise UsersError("a hub user needs an extension")
-        key_id = secrets.token_urlsafe(9)
-        token = f"{TOKEN_PREFIX}{key_id}.{secrets.token_urlsafe(32)}"
+        token, key_id = new_token()
         with self._transaction():
             cursor = self._db.execute(
                 "INSERT INTO users (key_id, token_hash, extension, user_id, numbers, name, presence, "
@@ -182,6 +174,7 @@ class Users:
                     to_db_time(now_utc()),
                 ),
             )
+        assert cursor.lastrowid is not None
         user = self.get(cursor.lastrowid)
         assert user is not None
         return user, token
@@ -213,13 +206,12 @@ class Users:
 
     def authenticate(self, token: str) -> User | None:
         """The user this token belongs to, or None; the same work whether the key id exists or not."""
-        match = _TOKEN.fullmatch(token)
-        key_id = match.group(1) if match else ""
+        key_id = key_id_of(token)
         row = self._db.execute(
-            f"SELECT token_hash, {_COLUMNS} FROM users WHERE key_id = ?", (key_id,)
+            f"SELECT token_hash, {_COLUMNS} FROM users WHERE key_id = ?", (key_id or "",)
         ).fetchone()
         ok = hmac.compare_digest(token_hash(token), row[0] if row else _NO_HASH)
-        return _user(row[1:]) if ok and row and match else None
+        return _user(row[1:]) if ok and row and key_id is not None else None
 
     def changed(self) -> bool:
         """Did another process change the users since the last call? (cheap: no query of the table)"""
@@ -228,7 +220,8 @@ class Users:
         return changed
 
     def _data_version(self) -> int:
-        return self._db.execute("PRAGMA data_version").fetchone()[0]
+        version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
+        return version
 
 
 def _user(row: Sequence[object]) -> User:

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from intulse_desktop.events import Event
-from intulse_desktop.store import Checkpointer, Store, StoreError, as_store_error
+from intulse_desktop.store.checkpoint import Checkpointer
+from intulse_desktop.store.errors import StoreError, as_store_error
+from intulse_desktop.store.facade import Store
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +174,7 @@ class Writer:
         store = self._store
         assert store is not None
         assert self._pool is not None
+        assert self._loop is not None
         try:
             store.begin()
             results = store.apply(jobs)

@@ -1,0 +1,168 @@
+"""The office hub: run it, manage its users, and connect a desktop to it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING
+
+from intulse_desktop import APP_NAME
+from intulse_desktop.cli.prompt import read_secret
+from intulse_desktop.context import Context, Failed, UsageError
+from intulse_desktop.formatting import printable
+from intulse_desktop.hub.protocol import looks_like_token
+from intulse_desktop.hub.users import User, Users, UsersError, parse_presence
+from intulse_desktop.secrets import HUB_TOKEN
+
+if TYPE_CHECKING:
+    import ssl
+
+
+def cmd_hub(ctx: Context) -> int:
+    from intulse_desktop.hub import server as hub
+    from intulse_desktop.service import ReceiverError, Service
+
+    host, port = ctx.listen_address(ctx.args.hub_host, ctx.args.hub_port)
+    ssl_context = _server_tls(ctx.args.certfile, ctx.args.keyfile)
+    users = _hub_users(ctx)
+    service = Service(ctx.paths, ctx.settings, ctx.webhook_secret(), journal=True)
+    try:
+        running = hub.run(service, users, host, port, ssl_context=ssl_context, verbose=ctx.args.verbose)
+        return asyncio.run(running)
+    except ReceiverError as exc:
+        raise Failed(str(exc)) from None
+    finally:
+        users.close()
+
+
+def _server_tls(certfile: str | None, keyfile: str | None) -> ssl.SSLContext | None:
+    if certfile is None:
+        if keyfile is not None:
+            raise UsageError("--keyfile goes with --certfile")
+        return None
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot use the certificate {certfile}: {exc}") from None
+    return context
+
+
+def _hub_users(ctx: Context) -> Users:
+    try:
+        return Users(ctx.paths.ensure().hub_users)
+    except UsersError as exc:
+        raise Failed(str(exc)) from None
+
+
+def cmd_hub_add_user(ctx: Context) -> int:
+    args = ctx.args
+    numbers = [n.strip() for n in (args.numbers or "").split(",") if n.strip()]
+    users = _hub_users(ctx)
+    try:
+        user, token = users.add(
+            args.extension,
+            numbers,
+            user_id=args.user_id,
+            name=args.name or "",
+            presence=parse_presence(args.presence or ""),
+            region=ctx.settings.default_region,
+        )
+    except UsersError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        users.close()
+    connect = f"{APP_NAME} hub connect {ctx.settings.base_url()}"
+    if args.json:
+        print(json.dumps({"user": user.describe(), "token": token, "connect": connect}, indent=2))
+        return 0
+    print(f"added user {user.id}: {_user_line(user)}")
+    print(f"token (shown only now: the hub keeps just a hash of it):\n  {token}")
+    print(f"on that desktop, run this and paste the token when asked (or pipe it in):\n  {connect}")
+    return 0
+
+
+def _user_line(user: User) -> str:
+    numbers = ", ".join(user.numbers) or "no numbers"
+    presence = "all" if user.presence == "all" else ", ".join(user.presence) or "own only"
+    parts = [f"ext {user.extension}", numbers]
+    if user.user_id is not None:
+        parts.append(f"user id {user.user_id}")
+    parts.append(f"presence: {presence}")
+    if user.name:
+        parts.append(printable(user.name))
+    return "; ".join(parts)
+
+
+def cmd_hub_list_users(ctx: Context) -> int:
+    users = _hub_users(ctx)
+    try:
+        rows = users.all()
+    finally:
+        users.close()
+    if ctx.args.json:
+        print(json.dumps([user.describe() for user in rows], indent=2))
+    else:
+        for user in rows:
+            print(f"{user.id:>4}  {_user_line(user)}")
+    return 0
+
+
+def cmd_hub_remove_user(ctx: Context) -> int:
+    users = _hub_users(ctx)
+    try:
+        if ctx.args.id is not None:
+            found = [u for u in [users.get(ctx.args.id)] if u is not None]
+            what = f"user {ctx.args.id}"
+        else:
+            found = users.with_extension(ctx.args.extension)
+            what = f"user with ext {ctx.args.extension}"
+        if not found:
+            raise Failed(f"no {what} (see `{APP_NAME} hub list-users`)")
+        users.remove([u.id for u in found])
+    finally:
+        users.close()
+    for user in found:
+        print(f"removed user {user.id}: {_user_line(user)}")
+    print("its token no longer works; a running hub closes its connections within a second")
+    return 0
+
+
+def cmd_hub_connect(ctx: Context) -> int:
+    import aiohttp
+
+    from intulse_desktop.hub.client import Rejected, check
+
+    url = ctx.settings.with_values({"hub_url": ctx.args.url}).hub_url
+    if not url:
+        raise UsageError("give the hub's address, e.g. https://hub.example.com")
+    text = read_secret("Hub token")
+    token = text.strip()
+    if not looks_like_token(token):
+        raise UsageError(f"that is not a hub token (`{APP_NAME} hub add-user` on the hub makes one)")
+    ctx.redactor.add(token)
+    try:
+        identity = asyncio.run(check(url, token))
+    except Rejected as exc:
+        raise Failed(f"{exc}; nothing was changed") from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        why = exc or type(exc).__name__
+        raise Failed(f"cannot connect to the hub at {url} ({why}); nothing was changed") from None
+    settings = ctx.settings.with_values(
+        {
+            "receive_from": "hub",
+            "hub_url": url,
+            "extension": identity.get("extension", ctx.settings.extension),
+            "my_numbers": identity.get("numbers", ctx.settings.my_numbers),
+            "user_id": identity.get("user_id", ctx.settings.user_id),
+        }
+    )
+    ctx.secrets.set(HUB_TOKEN, token)
+    settings.save(ctx.paths.settings_file)
+    numbers = ", ".join(settings.my_numbers) or "no numbers"
+    print(f"connected: the hub at {url} knows this desktop as ext {settings.extension} ({numbers})")
+    print(f"this desktop now receives from the hub (token in {ctx.secrets.location})")
+    print(f"restart {APP_NAME} if it is running")
+    return 0

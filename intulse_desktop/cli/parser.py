@@ -1,0 +1,170 @@
+"""Every command, flag and help text; ``parse`` also refuses combinations argparse cannot express."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from intulse_desktop import APP_NAME, __version__
+from intulse_desktop.cli.arguments import int64, not_text, port_number, positive
+from intulse_desktop.cli.calllog import cmd_calls, cmd_messages, cmd_presence
+from intulse_desktop.cli.hub import (
+    cmd_hub,
+    cmd_hub_add_user,
+    cmd_hub_connect,
+    cmd_hub_list_users,
+    cmd_hub_remove_user,
+)
+from intulse_desktop.cli.setup import (
+    cmd_config,
+    cmd_register,
+    cmd_send_test,
+    cmd_set_api_key,
+    cmd_test_delivery,
+    cmd_webhook_url,
+)
+from intulse_desktop.context import Context
+from intulse_desktop.events import EVENT_TYPES
+
+Handler = Callable[[Context], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="keep settings, secrets and the call log in DIR (also: INTULSE_DESKTOP_HOME)",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more, show text bodies"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        parents=[common],
+        description="Caller-ID pop-ups, presence and a call log from Intulse webhooks. "
+        "With no command, starts the tray app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--headless", action="store_true", help="receive and store webhooks with no GUI")
+    parser.add_argument("--host", help="listen on this address (default: the listen_host setting)")
+    parser.add_argument(
+        "--port", type=port_number, help="listen on this port (default: the listen_port setting)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    def output(p: argparse.ArgumentParser, csv: bool = True) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--json", dest="format", action="store_const", const="json", help="print JSON")
+        if csv:
+            group.add_argument("--csv", dest="format", action="store_const", const="csv", help="print CSV")
+
+    p = command("webhook-url", cmd_webhook_url, "print the URL to register with Intulse for each event type")
+    p.add_argument("--json", action="store_true", help="print a JSON object keyed by event type")
+
+    p = command("config", cmd_config, "read or change settings")
+    actions = p.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help="print every setting")
+    actions.add_parser("get", parents=[common], help="print one setting").add_argument("key", metavar="KEY")
+    setter = actions.add_parser(
+        "set", parents=[common], help="change one setting (my_numbers: comma-separated)"
+    )
+    setter.add_argument("key", metavar="KEY")
+    setter.add_argument("value", metavar="VALUE")
+
+    p = command("calls", cmd_calls, "list calls from the log, newest first")
+    output(p)
+    p.add_argument("--search", metavar="TEXT", help="name or number (formatting ignored)")
+    p.add_argument("--missed", action="store_true", help="only missed calls")
+    p.add_argument("--limit", type=positive, metavar="N", help="at most N calls")
+
+    p = command("messages", cmd_messages, "list texts from the log, newest first")
+    output(p)
+    p.add_argument("--limit", type=positive, metavar="N", help="at most N texts")
+
+    p = command("presence", cmd_presence, "print the latest state of each extension")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("send-test", cmd_send_test, "post a sample event to the configured webhook URL")
+    p.add_argument("event", metavar="EVENT", choices=EVENT_TYPES, help=" | ".join(EVENT_TYPES))
+    p.add_argument("--extension", metavar="X", help="the extension in the sample (default: mine)")
+    p.add_argument("--to", metavar="NUMBER", help="the To number of a sample text (default: my first number)")
+
+    p = command("register", cmd_register, "register the four webhooks with Intulse (needs the API key)")
+    p.add_argument("--public-url", metavar="URL", help="save this as the public URL first")
+
+    p = command("set-api-key", cmd_set_api_key, "store the Intulse API key (asked for, or read from stdin)")
+    p.add_argument("--clear", action="store_true", help="remove the stored key instead")
+
+    command("test-delivery", cmd_test_delivery, "post a test to the public webhook URL; see it arrive here")
+
+    p = command("hub", cmd_hub, "run an office hub (the receiver for every desktop), or manage its users")
+    _hub_actions(p, common)
+    return parser
+
+
+def _hub_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """``hub``'s own flags, and its actions, each with its handler (which replaces ``cmd_hub``)."""
+    p.add_argument(
+        "--host", dest="hub_host", metavar="HOST", help="listen here (default: the listen_host setting)"
+    )
+    p.add_argument(
+        "--port", dest="hub_port", type=port_number, metavar="PORT", help="default: the listen_port setting"
+    )
+    p.add_argument("--certfile", metavar="PEM", help="serve HTTPS/WSS with this certificate (chain)")
+    p.add_argument("--keyfile", metavar="PEM", help="the certificate's private key, if not in --certfile")
+    actions = p.add_subparsers(dest="hub_action", metavar="ACTION")
+
+    def action(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, parents=[common], help=help)
+        a.set_defaults(handler=handler)
+        return a
+
+    a = action("add-user", cmd_hub_add_user, "add a desktop user; prints its token once")
+    a.add_argument("--extension", required=True, metavar="X", help="the user's extension")
+    a.add_argument("--numbers", metavar="N[,N…]", help="the user's phone numbers (texts to them are theirs)")
+    a.add_argument(
+        "--user-id", type=int64, metavar="N", help="their Intulse user id (their calls on any extension)"
+    )
+    a.add_argument("--name", metavar="TEXT", help="a name, for list-users")
+    a.add_argument(
+        "--presence",
+        metavar="all|X[,X…]",
+        help="whose presence they see besides their own: all, or extensions",
+    )
+    a.add_argument("--json", action="store_true", help="print the user and the token as JSON")
+    a = action("list-users", cmd_hub_list_users, "list the hub's users (tokens are not kept)")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a = action("remove-user", cmd_hub_remove_user, "remove a user: its token stops working at once")
+    which = a.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int64, metavar="N", help="the user's id (list-users)")
+    which.add_argument("--extension", metavar="X", help="every user with this extension")
+    a = action(
+        "connect",
+        cmd_hub_connect,
+        "on a desktop: receive from this hub (asks for the token; checks it first)",
+    )
+    a.add_argument("url", metavar="URL", help="the hub's address, e.g. https://hub.example.com")
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The arguments, or exit 2 with argparse's usage message."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.verbose = getattr(args, "verbose", False)
+    name = not_text(args)
+    if name:
+        parser.error(f"the {name.replace('_', '-')} given is not UTF-8 text")
+    if args.command and (args.headless or args.host or args.port is not None):
+        parser.error("--headless, --host and --port go without a command")
+    hub_action = getattr(args, "hub_action", None)
+    if hub_action and (args.hub_host or args.hub_port is not None or args.certfile or args.keyfile):
+        parser.error("--host, --port, --certfile and --keyfile go with `hub` alone")
+    return args

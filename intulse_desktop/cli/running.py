@@ -1,0 +1,26 @@
+"""Running the app: the tray app (the default) and ``--headless``."""
+
+from __future__ import annotations
+
+import asyncio
+
+from intulse_desktop.context import Context, Failed
+
+
+def cmd_headless(ctx: Context) -> int:
+    from intulse_desktop import headless
+    from intulse_desktop.service import ReceiverError, Service
+
+    host, port = ctx.listen_address(ctx.args.host, ctx.args.port)
+    hub = ctx.hub_connection() if ctx.settings.receive_from == "hub" else None
+    service = Service(ctx.paths.ensure(), ctx.settings, ctx.webhook_secret())
+    try:
+        return asyncio.run(headless.run(service, host, port, verbose=ctx.args.verbose, hub=hub))
+    except ReceiverError as exc:
+        raise Failed(str(exc)) from None
+
+
+def cmd_gui(ctx: Context) -> int:
+    from intulse_desktop.ui.app import run_gui  # Qt: only for the tray app
+
+    return run_gui(ctx)

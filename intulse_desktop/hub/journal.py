@@ -1,0 +1,107 @@
+"""Where the hub reads what it serves: the journal, a numbered and ordered record of stored events.
+
+The hub persists before it fans out, but it does not persist itself: the
+receiver stores each new event and its sequence number in one transaction
+(``Service(journal=True)`` → ``Store.record``), answers 200, and only then
+publishes the delivery on the bus. The hub reads that journal back through
+``Journal``: its identity, its bounds, a page of entries, and a signal that
+more may have been appended. ``SqliteJournal`` is the one there is; a broker's
+stream (docs/hub.md, "several hubs") would be another ``Journal``, with the
+broker's sequence and identity in place of the table's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from intulse_desktop.bus import Bus, Delivery
+from intulse_desktop.events import Event, InvalidEvent, parse
+from intulse_desktop.hub.protocol import event_message
+from intulse_desktop.store import JournalRow, Store
+
+log = logging.getLogger(__name__)
+
+
+class Journal(Protocol):
+    """What the hub needs of a journal. Sequence numbers are never reused, and mean something only
+    with the journal's ``origin``."""
+
+    def open(self) -> str:
+        """Start reading; returns the journal's identity (its origin)."""
+        ...
+
+    def bounds(self) -> tuple[int, int]:
+        """(oldest kept, newest given) sequence numbers; (head + 1, head) when none are kept."""
+        ...
+
+    def since(self, after: int, limit: int, upto: int | None = None) -> list[JournalRow]:
+        """At most ``limit`` entries after ``after`` (up to ``upto``), oldest first."""
+        ...
+
+    def on_append(self, notify: Callable[[], None]) -> Callable[[], None]:
+        """Call ``notify`` whenever entries may have been appended; returns the function that stops it."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SqliteJournal:
+    """The journal table in the hub's own log, read through a connection of its own.
+
+    The receiver's writer appends; a new delivery on the bus says it committed.
+    """
+
+    def __init__(self, database: Path, region: str, bus: Bus) -> None:
+        self._database = database
+        self._region = region
+        self._bus = bus
+        self._store: Store | None = None
+
+    def open(self) -> str:
+        self._store = Store(self._database, self._region)
+        return self._store.journal_origin()
+
+    def bounds(self) -> tuple[int, int]:
+        return self._reader().journal_bounds()
+
+    def since(self, after: int, limit: int, upto: int | None = None) -> list[JournalRow]:
+        return self._reader().journal_since(after, limit, upto)
+
+    def on_append(self, notify: Callable[[], None]) -> Callable[[], None]:
+        def delivered(delivery: Delivery) -> None:
+            if delivery.is_new:  # a repeat is never journalled
+                notify()
+
+        return self._bus.subscribe(delivered)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _reader(self) -> Store:
+        assert self._store is not None, "open() first"
+        return self._store
+
+
+@dataclass(slots=True)
+class Entry:
+    """A journal entry, parsed once, with its message ready for every desktop that gets it."""
+
+    seq: int
+    event: Event
+    message: str
+
+
+def to_entry(row: JournalRow) -> Entry | None:
+    try:
+        event = parse(json.loads(row.payload), row.event_type)
+    except (ValueError, InvalidEvent) as exc:  # written by this program, so not expected
+        log.error("journal entry %d cannot be read (%s); desktops will not get it", row.seq, exc)
+        return None
+    return Entry(row.seq, event, event_message(row.seq, row.event_type, row.received_utc, row.payload))
