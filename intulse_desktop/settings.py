@@ -157,6 +157,11 @@ class Settings(BaseModel):
     retention_days: int | None = Field(
         None, ge=1, description="Keep the call log this many days (empty: keep everything)."
     )
+    setup_done: bool = Field(
+        False,
+        description="The first-run assistant was finished or closed: it no longer opens by itself "
+        "(tray menu → Set up… opens it).",
+    )
     log_level: Literal["WARNING", "INFO", "DEBUG"] = Field("INFO", description="How much the app logs.")
 
     @field_validator("extension", mode="before")

@@ -30,6 +30,7 @@ def test_the_menu_has_every_entry_parented(desktop):
         "Recent callers",
         "Do not disturb",
         "Settings…",
+        "Set up…",
         "About Intulse Desktop",
         "Quit",
     ]

@@ -133,7 +133,7 @@ def cmd_hub_remove_user(ctx: Context) -> int:
 def cmd_hub_connect(ctx: Context) -> int:
     import aiohttp
 
-    from intulse_desktop.hub.client import Rejected, check
+    from intulse_desktop.hub.client import Rejected, adopt, check
 
     url = ctx.settings.with_values({"hub_url": ctx.args.url}).hub_url
     if not url:
@@ -150,15 +150,7 @@ def cmd_hub_connect(ctx: Context) -> int:
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         why = exc or type(exc).__name__
         raise Failed(f"cannot connect to the hub at {url} ({why}); nothing was changed") from None
-    settings = ctx.settings.with_values(
-        {
-            "receive_from": "hub",
-            "hub_url": url,
-            "extension": identity.get("extension", ctx.settings.extension),
-            "my_numbers": identity.get("numbers", ctx.settings.my_numbers),
-            "user_id": identity.get("user_id", ctx.settings.user_id),
-        }
-    )
+    settings = ctx.settings.with_values(adopt(ctx.settings, url, identity))
     ctx.secrets.set(HUB_TOKEN, token)
     settings.save(ctx.paths.settings_file)
     numbers = ", ".join(settings.my_numbers) or "no numbers"

@@ -45,6 +45,7 @@ from intulse_desktop.hub.protocol import (
 )
 from intulse_desktop.matching import Matcher
 from intulse_desktop.sender import NETWORK_ERRORS, Failure, classify
+from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store, StoreError
 from intulse_desktop.store.writer import Writer
 
@@ -157,7 +158,7 @@ class HubClient:
                             " (is this the hub's address?)" if exc.status in (404, 405) else ""
                         )
                     except (aiohttp.ClientError, OSError, TimeoutError, StoreError) as exc:
-                        problem = _describe(exc)
+                        problem = describe_failure(exc)
                     delay = backoff(attempt)
                     attempt += 1
                     log.info("office hub: %s; trying again in %.1f s", problem, delay)
@@ -257,6 +258,18 @@ async def check(url: str, token: str, ssl_context: ssl.SSLContext | None = None)
     return user if isinstance(user, dict) else {}
 
 
+def adopt(settings: Settings, url: str, identity: dict[str, Any]) -> dict[str, Any]:
+    """The settings a desktop takes on once ``check`` passed: receive from the hub at ``url``,
+    as the extension, numbers and user id the hub knows it by (its own where the hub says none)."""
+    return {
+        "receive_from": "hub",
+        "hub_url": url,
+        "extension": identity.get("extension", settings.extension),
+        "my_numbers": identity.get("numbers", settings.my_numbers),
+        "user_id": identity.get("user_id", settings.user_id),
+    }
+
+
 async def _open(
     session: aiohttp.ClientSession,
     url: str,
@@ -292,7 +305,8 @@ async def _hello(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     return hello
 
 
-def _describe(exc: BaseException) -> str:
+def describe_failure(exc: BaseException) -> str:
+    """Why connecting to the hub failed, in words (a store error as it is)."""
     if isinstance(exc, StoreError):
         return str(exc)
     if isinstance(exc, NETWORK_ERRORS):

@@ -121,7 +121,7 @@ class ManagedTunnel:
                 return None
             settings = self.settings.model_copy(update={"public_url": address})
             result = await check_delivery(settings, self.secret)
-            if result.ok or not isinstance(result.step, Failure) or delay is None:
+            if result.ok or not isinstance(result.kind, Failure) or delay is None:
                 return result
             await asyncio.sleep(delay)
         return None  # pragma: no cover - the loop returns

@@ -6,24 +6,33 @@ These windows are given what they use of the ``Desktop`` and hear its ``changed`
 
 from __future__ import annotations
 
+from intulse_desktop.bus import Delivery
+from intulse_desktop.popups import Decision
 from intulse_desktop.ui.calllog import CallLogActions, CallLogWindow
 from intulse_desktop.ui.calllog.message_pane import MAX_IMAGE_BYTES
 from intulse_desktop.ui.desktop import Desktop
 from intulse_desktop.ui.player import recording_fetcher
 from intulse_desktop.ui.settings import SettingsDialog
+from intulse_desktop.ui.setup import SetupAssistant, Wiring, wanted_at_start
 
 
 class Shell(Desktop):
     def start(self) -> None:
         self.tray.open_log.connect(self.show_call_log)
         self.tray.open_settings.connect(self.show_settings)
+        self.tray.open_setup.connect(self.show_setup)
         super().start()
+        if wanted_at_start(self.settings):
+            self.show_setup()
 
     def show_call_log(self) -> None:
         self.show_window("log", self.new_call_log)
 
     def show_settings(self) -> None:
         self.show_window("settings", self.new_settings_dialog)
+
+    def show_setup(self) -> None:
+        self.show_window("setup", self.new_setup_assistant)
 
     def new_call_log(self) -> CallLogWindow:
         """A call log window, wired to this desktop (``show_call_log`` shows the one kept)."""
@@ -64,3 +73,20 @@ class Shell(Desktop):
         self.changed.connect(dialog.on_changed)
         self.delivered.connect(dialog.on_delivered)
         return dialog
+
+    def new_setup_assistant(self) -> SetupAssistant:
+        """The first-run assistant, wired to this desktop (``show_setup`` shows the one kept)."""
+        wiring = Wiring(
+            saved=lambda: self.settings,
+            apply_settings=self.apply_settings,
+            save_settings=self.save_settings,
+            service=self.service,
+            secrets=self.secrets,
+            show_sample=self.show_sample,
+        )
+        return SetupAssistant(wiring, self.tasks)
+
+    def show_sample(self, delivery: Delivery) -> Decision:
+        """Hand ``delivery`` to the GUI as if it had arrived (it is not stored); what was decided."""
+        self.on_delivery(delivery)
+        return self.decisions[-1][1]

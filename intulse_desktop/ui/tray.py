@@ -66,6 +66,7 @@ class FallbackWindow(QWidget):
 class Tray(QObject):
     open_log = Signal()
     open_settings = Signal()
+    open_setup = Signal()
     open_caller = Signal(str, str)  # number, name
     dnd_toggled = Signal(bool)
     show_about = Signal()
@@ -90,6 +91,7 @@ class Tray(QObject):
         self.actions["dnd"].toggled.connect(self.dnd_toggled.emit)
         self.menu.addSeparator()
         self._add("settings", "Settings…", self.open_settings.emit)
+        self._add("setup", "Set up…", self.open_setup.emit)
         self._add("about", "About Intulse Desktop", self.show_about.emit)
         self.menu.addSeparator()
         self._add("quit", "Quit", self.quit_requested.emit)

@@ -104,6 +104,12 @@ class AccountBox(Section):
                 return {"api_key": str(exc)}
         return {}
 
+    def pending(self) -> bool:
+        return self.api_key.pending()
+
+    def commit(self) -> None:
+        self.api_key.commit()
+
     def has_api_key(self) -> bool:
         return bool(self.api_key.text().strip() or os.environ.get(API_KEY_ENV))
 

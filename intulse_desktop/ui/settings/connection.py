@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QScrollArea, QVBoxLayout, QWidget
 
@@ -21,7 +20,7 @@ from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store
 from intulse_desktop.ui.settings.account import AccountBox, ApplyPending, Run
 from intulse_desktop.ui.settings.deliveries import DeliveriesBox, DeliveryTestBox
-from intulse_desktop.ui.settings.form import Page
+from intulse_desktop.ui.settings.form import Page, ask
 from intulse_desktop.ui.settings.receiving import ReceiverBox, SourceBox, UrlsBox
 
 
@@ -103,13 +102,6 @@ class ConnectionPage(Page):
         if refusals:
             self.account_result.setText(refusals[0])
 
-    def pending(self) -> bool:
-        return self.api_key.pending() or self.hub_token.pending()
-
-    def commit(self) -> None:
-        self.api_key.commit()
-        self.hub_token.commit()
-
     # --- for the dialog -------------------------------------------------------------------
 
     def has_api_key(self) -> bool:
@@ -143,10 +135,4 @@ class ConnectionPage(Page):
         button: tuple[str, QMessageBox.ButtonRole],
         then: Callable[[], None],
     ) -> None:
-        """Ask first, without a modal ``exec()``: ``then`` runs only if ``button`` is clicked."""
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Cancel, self)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        yes = box.addButton(*button)
-        box.buttonClicked.connect(lambda clicked: then() if clicked is yes else None)
-        self.confirm = box
-        box.open()
+        self.confirm = ask(self, icon, title, text, button, then)

@@ -26,7 +26,7 @@ from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.settings.connection import ConnectionPage
-from intulse_desktop.ui.settings.form import Page, Reason, note
+from intulse_desktop.ui.settings.form import Page, Reason, judge, note
 from intulse_desktop.ui.settings.general import GeneralPage
 from intulse_desktop.ui.settings.integrations import IntegrationsPage
 from intulse_desktop.ui.settings.me import MePage
@@ -127,13 +127,7 @@ class SettingsDialog(QDialog):
     def validate(self) -> None:
         if self._loading:
             return
-        values: dict[str, Any] = {}
-        for page in self.pages:
-            values.update(page.values())
-        candidate, problems = self._saved().try_values(values)
-        for page in self.pages:
-            for key, reason in page.problems(candidate).items():
-                problems.setdefault(key, reason)
+        candidate, problems = judge(self._saved(), self.pages)
         warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         shown: set[str] = set()
         for index, page in enumerate(self.pages):

@@ -3,6 +3,7 @@ values and shows why one is refused, right next to the field, and answers for it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
@@ -187,6 +189,37 @@ class Form(QWidget):
             reason.say(problems.get(key, ""))
         own = sum(1 for key in self._reasons if problems.get(key))
         return own + sum(part.show_problems(problems) for part in self.parts)
+
+
+def judge(saved: Settings, forms: Iterable[Form]) -> tuple[Settings | None, dict[str, str]]:
+    """What the values of ``forms`` come to over ``saved`` (None if a setting is refused), and every
+    reason a value is refused, by setting: the one check Settings and the set-up assistant share."""
+    forms = list(forms)
+    values: dict[str, Any] = {}
+    for form in forms:
+        values.update(form.values())
+    candidate, problems = saved.try_values(values)
+    for form in forms:
+        for key, reason in form.problems(candidate).items():
+            problems.setdefault(key, reason)
+    return candidate, problems
+
+
+def ask(
+    parent: QWidget,
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    button: tuple[str, QMessageBox.ButtonRole],
+    then: Callable[[], None],
+) -> QMessageBox:
+    """Ask first, without a modal ``exec()``: ``then`` runs only if ``button`` is clicked."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    yes = box.addButton(*button)
+    box.buttonClicked.connect(lambda clicked: then() if clicked is yes else None)
+    box.open()
+    return box
 
 
 class Page(Form):

@@ -66,6 +66,12 @@ class SourceBox(Section):
             return {"hub_url": "enter the hub's address"}
         return {}
 
+    def pending(self) -> bool:
+        return self.hub_token.pending()
+
+    def commit(self) -> None:
+        self.hub_token.commit()
+
     def _source_chosen(self) -> None:
         hub = self.from_hub.isChecked()
         self.hub_url.setEnabled(hub)

@@ -1,0 +1,229 @@
+"""Set-up, page 2: how Intulse reaches this computer. An office hub (checked live, as
+``hub connect`` checks it), a tunnel this app runs, an address of one's own (a port forward or
+a reverse proxy), or nothing yet: this computer only."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import aiohttp
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from intulse_desktop.hub.client import Rejected, adopt, check, describe_failure
+from intulse_desktop.secrets import HUB_TOKEN, SecretsError, SecretStore
+from intulse_desktop.settings import Settings
+from intulse_desktop.tunnel.supervisor import TOOLS, missing
+from intulse_desktop.tunnel.tools import find_executable
+from intulse_desktop.ui.settings.form import REASON_STYLE, Form, note, outcome
+from intulse_desktop.ui.settings.secret_field import SecretField
+from intulse_desktop.ui.setup.step import Refused, Run, Step, Wiring
+
+HUB, TUNNEL, OWN, LOCAL = "hub", "tunnel", "own", "local"
+TOOL_NAMES = {
+    "cloudflared": "Cloudflare Tunnel (cloudflared)",
+    "ngrok": "ngrok",
+    "tailscale": "Tailscale Funnel",
+}
+CLEAR_TEXT = (
+    "A plain http:// address sends your calls and texts (numbers, names, message text) across the "
+    "internet unencrypted. Prefer https:// (a reverse proxy with a certificate, or a tunnel)."
+)
+
+
+class ReachForm(Form):
+    """The four ways, one chosen; each one's fields are enabled while it is."""
+
+    def __init__(self, secrets: SecretStore) -> None:
+        super().__init__()
+        self.ways = QButtonGroup(self)
+        self.choices: dict[str, QRadioButton] = {}
+        self.boxes: dict[str, QWidget] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        self.hub_url = QLineEdit()
+        self.hub_url.setPlaceholderText("e.g. https://hub.office.example:8766")
+        self.hub_token = SecretField(secrets, HUB_TOKEN, "the token your office hub's administrator gave you")
+        self.check = QPushButton("Check")
+        self.hub_result = outcome()
+        hub = QFormLayout()
+        hub.addRow("Hub address", self.field("hub_url", self.hub_url))
+        hub.addRow("Hub token", self.field("hub_token", self.hub_token))
+        hub.addRow("", self.check)
+        hub.addRow("", self.hub_result)
+        self._way(layout, HUB, "An office hub receives for everyone; this computer connects to it", hub)
+
+        self.tool = QComboBox()
+        for tool in TOOLS:
+            self.tool.addItem(TOOL_NAMES.get(tool, tool), tool)
+        self.tunnel_path = QLineEdit()
+        self.tunnel_path.setPlaceholderText("optional: where the program is, if it is not on PATH")
+        self.found = note()
+        tunnel = QFormLayout()
+        tunnel.addRow("Tool", self.field("tunnel", self.tool))
+        tunnel.addRow("", self.found)
+        tunnel.addRow("Program", self.field("tunnel_path", self.tunnel_path))
+        self._way(layout, TUNNEL, "A tunnel this app runs: no router changes", tunnel)
+
+        self.public_url = QLineEdit()
+        self.public_url.setPlaceholderText("e.g. https://desk-204.example.com")
+        self.clear_text = note()
+        self.clear_text.setStyleSheet(REASON_STYLE)
+        own = QFormLayout()
+        own.addRow("Public URL", self.field("public_url", self.public_url))
+        own.addRow("", self.clear_text)
+        own.addRow(
+            "",
+            note(
+                "A port forward to this computer (then Settings → Connection → Listen on 0.0.0.0), "
+                "or a reverse proxy that leads to it."
+            ),
+        )
+        self._way(layout, OWN, "My own address: a port forward or a reverse proxy", own)
+
+        local = QFormLayout()
+        local.addRow(note("Intulse cannot reach this computer yet; the sample card and the call log work."))
+        self._way(layout, LOCAL, "Only this computer for now", local)
+        layout.addStretch(1)
+        self.watch(*self.choices.values(), self.hub_url, self.hub_token, self.tool)
+        self.watch(self.tunnel_path, self.public_url)
+        self.ways.buttonToggled.connect(self._enable)
+
+    def _way(self, layout: QVBoxLayout, key: str, text: str, fields: QFormLayout) -> None:
+        choice = QRadioButton(text)
+        self.ways.addButton(choice)
+        self.choices[key] = choice
+        box = QWidget()
+        fields.setContentsMargins(24, 0, 0, 8)
+        box.setLayout(fields)
+        self.boxes[key] = box
+        layout.addWidget(choice)
+        layout.addWidget(box)
+
+    def way(self) -> str:
+        return next((key for key, choice in self.choices.items() if choice.isChecked()), LOCAL)
+
+    def _enable(self) -> None:
+        for key, box in self.boxes.items():
+            box.setEnabled(self.choices[key].isChecked())
+
+    def load(self, settings: Settings) -> None:
+        if settings.receive_from == "hub":
+            way = HUB
+        elif settings.tunnel != "none":
+            way = TUNNEL
+        else:
+            way = OWN if settings.public_url else LOCAL
+        self.choices[way].setChecked(True)
+        self.hub_url.setText(settings.hub_url or "")
+        self.tool.setCurrentIndex(max(0, self.tool.findData(settings.tunnel)))
+        self.tunnel_path.setText(settings.tunnel_path or "")
+        self.public_url.setText(settings.public_url or "")
+        self.hub_result.clear()
+        try:
+            self.hub_token.read()
+        except SecretsError as exc:
+            self.hub_result.setText(str(exc))
+        self._enable()
+
+    def values(self) -> dict[str, Any]:
+        way = self.way()
+        values: dict[str, Any] = {"receive_from": "hub" if way == HUB else "computer", "tunnel": "none"}
+        if way == HUB:
+            values["hub_url"] = self.hub_url.text().strip() or None
+        elif way == TUNNEL:
+            values |= {
+                "tunnel": self.tool.currentData(),
+                "tunnel_path": self.tunnel_path.text().strip() or None,
+            }
+        values["public_url"] = (self.public_url.text().strip() or None) if way == OWN else None
+        return values
+
+    def problems(self, candidate: Settings | None) -> dict[str, str]:
+        way = self.way()
+        if way == HUB:
+            problems = {}
+            if not self.hub_url.text().strip():
+                problems["hub_url"] = "enter the hub's address"
+            if not self.hub_token.typed():
+                problems["hub_token"] = "enter the token the hub's administrator gave you"
+            return problems
+        if way == OWN and not self.public_url.text().strip():
+            return {"public_url": "enter the address Intulse reaches this computer at"}
+        if way == TUNNEL and candidate is not None and self.executable(candidate) is None:
+            return {"tunnel": missing(candidate.tunnel, candidate.tunnel_path)}
+        return {}
+
+    def executable(self, settings: Settings) -> str | None:
+        return find_executable(settings.tunnel, settings.tunnel_path)
+
+    def preview(self, candidate: Settings | None) -> None:
+        url = self.public_url.text().strip()
+        self.clear_text.setText(CLEAR_TEXT if self.way() == OWN and url.lower().startswith("http://") else "")
+        self.clear_text.setVisible(bool(self.clear_text.text()))
+        if candidate is not None and candidate.tunnel != "none":
+            found = self.executable(candidate)
+            self.found.setText(f"Found: {found}" if found else "")
+
+    def pending(self) -> bool:
+        return self.way() == HUB and self.hub_token.pending()
+
+    def commit(self) -> None:
+        if self.way() == HUB:
+            self.hub_token.commit()
+
+
+class ReachStep(Step):
+    def __init__(self, wiring: Wiring, run: Run) -> None:
+        self.form = ReachForm(wiring.secrets)
+        super().__init__(
+            "How Intulse reaches you",
+            "Intulse is on the internet and posts each call to a web address. Choose how that address "
+            "leads here; Settings → Connection holds the same.",
+            wiring,
+            run,
+            [self.form],
+        )
+        self.form.check.clicked.connect(lambda: self.run(self.check_hub(), "check the office hub"))
+        self.add(self.form, 1)
+        self.add(self.status)
+
+    def set_busy(self, busy: bool) -> None:
+        super().set_busy(busy)
+        self.form.check.setEnabled(not busy)
+
+    async def check_hub(self) -> None:
+        """Connect to the hub once with the token typed, and say who it knows this desktop as."""
+        with contextlib.suppress(Refused):  # said in the result already
+            await self._identity()
+
+    async def _identity(self) -> dict[str, Any]:
+        url = self.wiring.saved().with_values({"hub_url": self.form.hub_url.text()}).hub_url or ""
+        token = self.form.hub_token.typed()
+        self.wiring.secrets.redactor.add(token)  # kept out of the log from now on, as when stored
+        self.form.hub_result.setText("Checking…")
+        try:
+            identity = await check(url, token)
+        except (Rejected, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            self.form.hub_result.setText(f"✗ {exc if isinstance(exc, Rejected) else describe_failure(exc)}")
+            raise Refused("Not saved: the office hub did not accept this desktop (see above).") from None
+        numbers = ", ".join(identity.get("numbers") or []) or "no numbers"
+        self.form.hub_result.setText(
+            f"✓ The hub knows this desktop as ext {identity.get('extension', '?')} ({numbers})."
+        )
+        return identity
+
+    async def adjusted(self, candidate: Settings) -> Settings:
+        if candidate.receive_from != "hub" or candidate.hub_url is None:
+            return candidate
+        return candidate.with_values(adopt(candidate, candidate.hub_url, await self._identity()))

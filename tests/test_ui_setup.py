@@ -1,0 +1,257 @@
+"""The first-run assistant: opened on the first start and from the tray, each page checked as
+Settings checks it, skippable, and saved to the same settings; a real hub, the fake Intulse
+API, the app's own receiver and a sample card."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QWizard
+
+from intulse_desktop.secrets import HUB_TOKEN, SecretStore
+from intulse_desktop.settings import Settings
+from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.setup.reach import CLEAR_TEXT, HUB, LOCAL, OWN, TUNNEL
+from intulse_desktop.ui.shell import Shell
+
+from .helpers.finders import action_texts
+from .helpers.hub import HubRunner
+from .helpers.net import closed_port
+
+
+@pytest.fixture
+def me():
+    """A new user: nothing set up yet (sounds off, so no test plays one)."""
+    return Settings(sound_ring=False, sound_missed=False, sound_text=False)
+
+
+@pytest.fixture
+def assistant(desktop):
+    """The assistant the first start opened."""
+    return desktop.windows["setup"]
+
+
+def wait(assistant, qloop):
+    qloop.run_until_complete(assistant.tasks.wait())
+
+
+def saved(desktop):
+    return Settings.load(desktop.paths.settings_file)
+
+
+def next_page(assistant, qloop):
+    """Press Next, and let the saving it starts finish (the page moves on by itself)."""
+    assert assistant.button(QWizard.WizardButton.NextButton).isEnabled(), assistant.currentPage().problems
+    assistant.next()
+    wait(assistant, qloop)
+
+
+def skip(assistant):
+    assistant.button(QWizard.WizardButton.CustomButton1).click()
+
+
+def reason(form, key):
+    label = form.reasons[key]
+    return "" if label.isHidden() else label.text()
+
+
+def go_to(assistant, step):
+    while assistant.currentPage() is not step:
+        skip(assistant)
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+
+def test_the_first_start_opens_the_assistant_on_its_first_page(assistant):
+    assert assistant.isVisible()
+    assert not assistant.isModal()
+    assert assistant.currentPage() is assistant.you
+
+
+def test_a_second_start_after_it_was_closed_does_not_open_it(desktop, assistant, qloop):
+    assistant.reject()
+    assert saved(desktop).setup_done
+    again = Shell(desktop.service, desktop.paths, Tasks(qloop), SecretStore(desktop.paths))
+    again.start()
+    try:
+        assert "setup" not in again.windows
+    finally:
+        again.close()
+
+
+def test_a_user_set_up_from_the_command_line_is_not_asked(desktop, qloop):
+    desktop.save_settings(Settings(extension="204"))
+    again = Shell(desktop.service, desktop.paths, Tasks(qloop), SecretStore(desktop.paths))
+    again.start()
+    try:
+        assert "setup" not in again.windows
+    finally:
+        again.close()
+
+
+def test_set_up_in_the_tray_menu_opens_it_again(desktop, assistant):
+    assistant.reject()
+    assert "Set up…" in action_texts(desktop.tray.menu)
+    desktop.tray.actions["setup"].trigger()
+    assert assistant.isVisible()
+
+
+def test_finishing_it_means_it_does_not_open_by_itself_again(desktop, assistant):
+    go_to(assistant, assistant.try_it)
+    assistant.button(QWizard.WizardButton.FinishButton).click()
+    assert not assistant.isVisible()
+    assert saved(desktop).setup_done
+
+
+# --- you ---------------------------------------------------------------------------------------
+
+
+def test_a_bad_extension_holds_next_back_and_says_why_beside_it(assistant):
+    assistant.you.me.extension.setText("20 4")
+    assert not assistant.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert "extension" in reason(assistant.you.me, "extension").lower()
+
+
+def test_next_saves_extension_numbers_and_user_id(desktop, assistant, qloop):
+    you = assistant.you.me
+    you.extension.setText("204")
+    you.numbers.entry.setText("(317) 555-0100")
+    you.numbers.add.click()
+    you.user_id.setText("17")
+    next_page(assistant, qloop)
+    assert assistant.currentPage() is assistant.reach
+    assert (saved(desktop).extension, saved(desktop).my_numbers, saved(desktop).user_id) == (
+        "204",
+        ["+13175550100"],
+        17,
+    )
+    assert desktop.settings.extension == "204"  # in force, not only on disk
+
+
+def test_skip_goes_on_without_saving(desktop, assistant):
+    assistant.you.me.extension.setText("204")
+    skip(assistant)
+    assert assistant.currentPage() is assistant.reach
+    assert saved(desktop).extension == ""
+
+
+# --- how Intulse reaches you ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def reach(assistant):
+    go_to(assistant, assistant.reach)
+    return assistant.reach.form
+
+
+@pytest.fixture
+def hub(tmp_path, qloop):
+    """A real office hub on a free port, on the app's own loop."""
+    runner = HubRunner(tmp_path / "hub")
+    qloop.run_until_complete(runner.start())
+    yield runner
+    qloop.run_until_complete(runner.stop())
+
+
+def test_a_hub_needs_its_address_and_its_token(assistant, reach):
+    reach.choices[HUB].setChecked(True)
+    assert reason(reach, "hub_url") == "enter the hub's address"
+    assert reason(reach, "hub_token") == "enter the token the hub's administrator gave you"
+    assert not assistant.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_check_asks_the_hub_who_it_knows_this_desktop_as(hub, assistant, reach, qloop):
+    _, token = hub.add("204", ["+13175550100"])
+    reach.choices[HUB].setChecked(True)
+    reach.hub_url.setText(hub.url())
+    reach.hub_token.setText(token)
+    reach.check.click()
+    wait(assistant, qloop)
+    assert reach.hub_result.text() == "✓ The hub knows this desktop as ext 204 (+13175550100)."
+
+
+def test_next_with_a_hub_saves_it_its_token_and_who_it_knows_me_as(desktop, hub, assistant, reach, qloop):
+    _, token = hub.add("204", ["+13175550100"], user_id=17)
+    reach.choices[HUB].setChecked(True)
+    reach.hub_url.setText(hub.url())
+    reach.hub_token.setText(token)
+    next_page(assistant, qloop)
+    assert assistant.currentPage() is assistant.account
+    settings = saved(desktop)
+    assert (settings.receive_from, settings.hub_url) == ("hub", hub.url())
+    assert (settings.extension, settings.my_numbers, settings.user_id) == ("204", ["+13175550100"], 17)
+    assert desktop.secrets.get(HUB_TOKEN) == token
+    assert token not in desktop.paths.settings_file.read_text()
+
+
+def test_a_token_the_hub_refuses_is_said_and_nothing_is_saved(desktop, hub, assistant, reach, qloop):
+    hub.add("204")
+    reach.choices[HUB].setChecked(True)
+    reach.hub_url.setText(hub.url())
+    reach.hub_token.setText("not-the-token-0123456789")
+    next_page(assistant, qloop)
+    assert assistant.currentPage() is assistant.reach
+    assert reach.hub_result.text().startswith("✗ the hub does not accept this desktop's token")
+    assert saved(desktop).receive_from == "computer"
+    assert desktop.secrets.get(HUB_TOKEN) is None
+
+
+def test_a_hub_that_does_not_answer_is_said(assistant, reach, qloop):
+    reach.choices[HUB].setChecked(True)
+    reach.hub_url.setText(f"http://127.0.0.1:{closed_port()}")
+    reach.hub_token.setText("a-token-0123456789abcdef")
+    reach.check.click()
+    wait(assistant, qloop)
+    assert (
+        reach.hub_result.text() == "✗ cannot reach the hub: nothing answers at its address (is it running?)"
+    )
+
+
+def test_my_own_address_is_saved_as_the_public_url(desktop, assistant, reach, qloop):
+    reach.choices[OWN].setChecked(True)
+    assert reason(reach, "public_url") == "enter the address Intulse reaches this computer at"
+    reach.public_url.setText("https://desk-204.example.com/")
+    assert reach.clear_text.isHidden()
+    next_page(assistant, qloop)
+    assert saved(desktop).public_url == "https://desk-204.example.com"
+    assert saved(desktop).tunnel == "none"
+
+
+def test_a_plain_http_public_url_warns_that_call_data_goes_in_clear(assistant, reach):
+    reach.choices[OWN].setChecked(True)
+    reach.public_url.setText("http://desk-204.example.com")
+    assert not reach.clear_text.isHidden()
+    assert reach.clear_text.text() == CLEAR_TEXT
+    assert "unencrypted" in CLEAR_TEXT
+    assert assistant.button(QWizard.WizardButton.NextButton).isEnabled()  # a warning, not a refusal
+
+
+def test_a_public_url_is_checked_as_settings_checks_it(assistant, reach):
+    reach.choices[OWN].setChecked(True)
+    reach.public_url.setText("ftp://desk")
+    assert reason(reach, "public_url") == Settings().try_values({"public_url": "ftp://desk"})[1]["public_url"]
+    assert not assistant.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_only_this_computer_clears_the_public_url(desktop, assistant, reach, qloop):
+    desktop.save_settings(desktop.settings.with_values({"public_url": "https://old.example.com"}))
+    assistant.back()
+    skip(assistant)
+    reach.choices[LOCAL].setChecked(True)
+    next_page(assistant, qloop)
+    assert saved(desktop).public_url is None
+
+
+def test_a_tunnel_tool_that_is_not_installed_is_named(assistant, reach, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    reach.choices[TUNNEL].setChecked(True)
+    reach.tool.setCurrentIndex(reach.tool.findData("ngrok"))
+    assert reason(reach, "tunnel").startswith("ngrok was not found on PATH")
+    assert not assistant.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_a_tunnel_tool_on_path_is_found(fake_tunnels, assistant, reach):
+    reach.choices[TUNNEL].setChecked(True)
+    reach.tool.setCurrentIndex(reach.tool.findData("cloudflared"))
+    assert reason(reach, "tunnel") == ""
+    assert reach.found.text() == f"Found: {fake_tunnels.bin / 'cloudflared'}"
