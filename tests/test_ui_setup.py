@@ -4,15 +4,21 @@ API, the app's own receiver and a sample card."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6.QtWidgets import QWizard
 
+from intulse_desktop.receiver import webhook_urls
+from intulse_desktop.samples import TEST_CALLER, TEST_NUMBER
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.settings import Settings
 from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.cards import CallCard
 from intulse_desktop.ui.setup.reach import CLEAR_TEXT, HUB, LOCAL, OWN, TUNNEL
 from intulse_desktop.ui.shell import Shell
 
+from .helpers.builders import API_KEY, SECRET
 from .helpers.finders import action_texts
 from .helpers.hub import HubRunner
 from .helpers.net import closed_port
@@ -255,3 +261,127 @@ def test_a_tunnel_tool_on_path_is_found(fake_tunnels, assistant, reach):
     reach.tool.setCurrentIndex(reach.tool.findData("cloudflared"))
     assert reason(reach, "tunnel") == ""
     assert reach.found.text() == f"Found: {fake_tunnels.bin / 'cloudflared'}"
+
+
+# --- the Intulse account -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def account(desktop, assistant, fake_intulse_qt):
+    """Set up to here: an extension and a public URL; the API address points at the fake Intulse."""
+    desktop.save_settings(
+        desktop.settings.with_values(
+            {"extension": "204", "public_url": "https://desk.example.com", "api_url": fake_intulse_qt.url}
+        )
+    )
+    go_to(assistant, assistant.account)
+    return assistant.account.account
+
+
+def test_register_stores_the_key_and_shows_each_event_types_result(
+    desktop, assistant, account, fake_intulse_qt, qloop
+):
+    account.api_key.setText(API_KEY)
+    account.register.click()
+    wait(assistant, qloop)
+    assert account.account_result.text().splitlines() == [
+        "All four webhooks are registered.",
+        "✓ CallStarted: registered",
+        "✓ CallCompleted: registered",
+        "✓ ExtensionUpdated: registered",
+        "✓ TextMessageReceived: registered",
+    ]
+    posted = {
+        json.loads(r.body)["Type"]: json.loads(r.body)["Url"]
+        for r in fake_intulse_qt.made("POST", "/webhooks")
+    }
+    assert posted == webhook_urls("https://desk.example.com", SECRET)
+    assert desktop.secrets.api_key() == API_KEY
+    assert API_KEY not in desktop.paths.settings_file.read_text()
+
+
+def test_a_refused_registration_is_shown_per_type(assistant, account, fake_intulse_qt, qloop):
+    fake_intulse_qt.answers[("POST", "/webhooks")] = (401, "{}")
+    account.api_key.setText(API_KEY)
+    account.register.click()
+    wait(assistant, qloop)
+    lines = account.account_result.text().splitlines()
+    assert lines[0] == "0 of 4 webhooks are registered:"
+    assert all(line.startswith("✗ ") for line in lines[1:])
+
+
+def test_a_malformed_key_holds_next_back(assistant, account):
+    account.api_key.setText("not a key")
+    assert not assistant.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert reason(account, "api_key")
+
+
+def test_next_stores_the_key_and_skip_does_not(desktop, assistant, account, qloop):
+    account.api_key.setText(API_KEY)
+    skip(assistant)
+    assert desktop.secrets.api_key() is None
+    assistant.back()
+    account.api_key.setText(API_KEY)
+    next_page(assistant, qloop)
+    assert assistant.currentPage() is assistant.try_it
+    assert desktop.secrets.api_key() == API_KEY
+
+
+def test_with_a_hub_it_says_the_hub_registers(desktop, assistant):
+    desktop.save_settings(desktop.settings.with_values({"receive_from": "hub", "hub_url": "http://hub:1"}))
+    go_to(assistant, assistant.account)
+    assert not assistant.account.from_hub.isHidden()
+
+
+# --- try it ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def try_it(desktop, assistant, qloop):
+    """Set up to here, the receiver listening on a free port, which the public URL leads to."""
+    port = closed_port()
+    qloop.run_until_complete(desktop.service.listen("127.0.0.1", port))
+    desktop.save_settings(
+        desktop.settings.with_values(
+            {"extension": "204", "listen_port": port, "public_url": f"http://127.0.0.1:{port}"}
+        )
+    )
+    go_to(assistant, assistant.try_it)
+    return assistant.try_it
+
+
+def test_the_delivery_test_goes_through_the_public_url_to_this_apps_receiver(
+    desktop, assistant, try_it, qloop
+):
+    try_it.tester.test.click()
+    wait(assistant, qloop)
+    lines = try_it.tester.test_result.text().splitlines()
+    assert lines[0].startswith("✓ The test arrived in ")
+    assert lines[1].startswith("This app's receiver got it at ")
+    assert lines[-1] == f"Tested {desktop.settings.public_url}/hooks/<secret>/CallStarted"
+
+
+def test_a_delivery_test_that_fails_says_what_to_do(desktop, assistant, try_it, qloop):
+    desktop.save_settings(desktop.settings.with_values({"public_url": f"http://127.0.0.1:{closed_port()}"}))
+    try_it.tester.test.click()
+    wait(assistant, qloop)
+    lines = try_it.tester.test_result.text().splitlines()
+    assert lines[0].startswith("✗ The test did not arrive: ")
+    assert lines[1].startswith("What to do: ")
+
+
+def test_the_sample_call_pops_up_a_card_for_my_extension(desktop, try_it, qtbot):
+    try_it.sample.show_sample.click()
+    [card] = desktop.cards.cards
+    assert isinstance(card, CallCard)
+    assert card.isVisible()
+    assert card.name.text() == TEST_CALLER
+    assert try_it.sample.sample_result.text().startswith("✓ There it is")
+    assert desktop.store.calls_with(TEST_NUMBER, 5) == []  # not kept in the log
+
+
+def test_a_sample_that_would_not_pop_says_why(desktop, try_it):
+    desktop.save_settings(desktop.settings.with_values({"do_not_disturb": True}))
+    try_it.sample.show_sample.click()
+    assert desktop.cards.cards == []
+    assert try_it.sample.sample_result.text().startswith("Nothing popped: ")

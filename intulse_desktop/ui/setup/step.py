@@ -87,6 +87,7 @@ class Step(QWizardPage):
         if self.skipping or self._saved_now:
             self.skipping = self._saved_now = False
             return True
+        self.validate()  # over the settings in force now: Settings or the tray may have changed them
         if self.candidate is None:
             return False
         if not self.changed():
@@ -133,6 +134,7 @@ class Step(QWizardPage):
 
     async def save_pending(self) -> bool:
         """For an action on the page (register, test): save what was edited first, if anything."""
+        self.validate()
         if self.candidate is None:
             return False
         return await self.save() if self.changed() else True
