@@ -36,6 +36,8 @@ DEFAULT_DASHBOARD_API_URL = "https://dashboard.intulse.com/api"
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[str, ...] = get_args(Day)  # in datetime.weekday() order
+TunnelChoice = Literal["none", "cloudflared", "ngrok", "tailscale"]
+TUNNEL_CHOICES: tuple[str, ...] = get_args(TunnelChoice)
 Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
 CARD_SECONDS_MAX = 3600
 Clock = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)]
@@ -43,6 +45,15 @@ _EXTENSION = re.compile(r"^[0-9A-Za-z*#_.-]{0,32}$")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
+
+
+def local_url(host: str, port: int) -> str:
+    """A listening address as a URL this computer can use."""
+    if host in ("0.0.0.0", "::"):  # listening everywhere: this machine is reachable at least here
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 class SettingsError(ValueError):
@@ -77,7 +88,7 @@ class Settings(BaseModel):
     public_url: str | None = Field(
         None, description="The address Intulse reaches this receiver at (a tunnel or port forward)."
     )
-    tunnel: Literal["none", "cloudflared", "ngrok", "tailscale"] = Field(
+    tunnel: TunnelChoice = Field(
         "none",
         description="A tunnel the app runs so Intulse reaches it (none, cloudflared, ngrok, tailscale); "
         "it registers the webhooks again whenever the tunnel's address changes.",
@@ -262,12 +273,7 @@ class Settings(BaseModel):
 
     def local_url(self) -> str:
         """The listening address as a URL this computer can use."""
-        host = self.listen_host
-        if host in ("0.0.0.0", "::"):  # listening everywhere: this machine is reachable at least here
-            host = "127.0.0.1" if host == "0.0.0.0" else "::1"
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.listen_port}"
+        return local_url(self.listen_host, self.listen_port)
 
     def matcher(self) -> Matcher:
         return Matcher.create(self.extension, self.user_id, self.my_numbers, self.default_region)

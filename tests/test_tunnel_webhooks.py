@@ -46,7 +46,7 @@ async def service(paths):
 async def tunnel(fake_tunnels, paths, service):
     """A cloudflared tunnel to the receiver, and everything it said (``tunnel.news``)."""
     managed = ManagedTunnel(
-        "cloudflared", paths, service.settings, SECRET, SecretStore(paths), first_delay=0.1
+        "cloudflared", paths, service.settings, lambda: SECRET, SecretStore(paths), first_delay=0.1
     )
     news: list[TunnelNews] = []
     managed.subscribe(news.append)
@@ -57,7 +57,7 @@ async def tunnel(fake_tunnels, paths, service):
 
 def start(tunnel: ManagedTunnel, service: Service) -> None:
     assert service.address is not None
-    tunnel.start(f"http://127.0.0.1:{service.address[1]}")
+    tunnel.start(service.address)
 
 
 def said(tunnel) -> list[str]:
@@ -172,7 +172,7 @@ async def test_the_running_tunnel_is_published_for_the_command_line(api, service
 
 async def test_a_missing_tool_leaves_the_receiver_working_here(service, paths, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    managed = ManagedTunnel("ngrok", paths, service.settings, SECRET, SecretStore(paths))
+    managed = ManagedTunnel("ngrok", paths, service.settings, lambda: SECRET, SecretStore(paths))
     start(managed, service)
     await eventually(lambda: managed.state.phase is Phase.FAILED)
     assert "ngrok was not found on PATH" in str(managed.state)

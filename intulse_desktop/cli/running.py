@@ -13,12 +13,15 @@ from intulse_desktop.context import Context, Failed, UsageError
 def cmd_headless(ctx: Context) -> int:
     from intulse_desktop import headless
     from intulse_desktop.service import ReceiverError, Service
+    from intulse_desktop.tunnel.manager import ManagedTunnel
 
     host, port = ctx.listen_address(ctx.args.host, ctx.args.port)
     hub = ctx.hub_connection() if ctx.settings.receive_from == "hub" else None
     service = Service(ctx.paths.ensure(), ctx.settings, ctx.webhook_secret())
+    tunnel = ManagedTunnel.for_service(ctx.args.tunnel or ctx.settings.tunnel, service, ctx.secrets)
     try:
-        return asyncio.run(headless.run(service, host, port, verbose=ctx.args.verbose, hub=hub))
+        running = headless.run(service, host, port, verbose=ctx.args.verbose, hub=hub, tunnel=tunnel)
+        return asyncio.run(running)
     except ReceiverError as exc:
         raise Failed(str(exc)) from None
 

@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from intulse_desktop import APP_NAME
 from intulse_desktop.delivery_check import DeliveryResult, check_delivery
@@ -22,10 +23,13 @@ from intulse_desktop.intulse_api import ApiUnavailable, IntulseApi
 from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.sender import Failure
-from intulse_desktop.settings import Settings
+from intulse_desktop.settings import Settings, local_url
 from intulse_desktop.tunnel.published import publish, unpublish
 from intulse_desktop.tunnel.registration import move_webhooks
 from intulse_desktop.tunnel.supervisor import FIRST_DELAY, TOOLS, Phase, Supervisor, TunnelState
+
+if TYPE_CHECKING:
+    from intulse_desktop.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,7 @@ class ManagedTunnel:
         tool: str,
         paths: Paths,
         settings: Settings,
-        secret: str,
+        secret: Callable[[], str],
         secrets: SecretStore,
         *,
         configured_path: str | None = None,
@@ -84,9 +88,24 @@ class ManagedTunnel:
         self._observers.append(observer)
         return lambda: self._observers.remove(observer)
 
-    def start(self, local_url: str) -> None:
-        """Open the tunnel to ``local_url`` (the receiver's own address) and keep it open."""
-        self._supervisor.target = local_url
+    @classmethod
+    def for_service(cls, tool: str, service: Service, secrets: SecretStore) -> ManagedTunnel | None:
+        """The tunnel ``tool`` (``--tunnel`` or the setting) for ``service``'s receiver; None for "none"."""
+        if tool == "none":
+            return None
+        settings = service.settings
+        return cls(
+            tool,
+            service.paths,
+            settings,
+            lambda: service.secret,
+            secrets,
+            configured_path=settings.tunnel_path,
+        )
+
+    def start(self, address: tuple[str, int]) -> None:
+        """Open the tunnel to the receiver listening at ``address`` (host, port) and keep it open."""
+        self._supervisor.target = local_url(*address)
         self._supervisor.start()
 
     async def stop(self) -> None:
@@ -111,7 +130,7 @@ class ManagedTunnel:
         except ApiUnavailable as exc:
             return [str(exc)]
         async with api:
-            return await move_webhooks(api, address, self.secret, self.paths.tunnel_registrations)
+            return await move_webhooks(api, address, self.secret(), self.paths.tunnel_registrations)
 
     async def test_delivery(self) -> DeliveryResult | None:
         """The delivery test through the tunnel, tried again while a new tunnel is not yet reachable."""
@@ -120,7 +139,7 @@ class ManagedTunnel:
             if address is None:
                 return None
             settings = self.settings.model_copy(update={"public_url": address})
-            result = await check_delivery(settings, self.secret)
+            result = await check_delivery(settings, self.secret())
             if result.ok or not isinstance(result.kind, Failure) or delay is None:
                 return result
             await asyncio.sleep(delay)

@@ -132,7 +132,7 @@ class Supervisor:
 
     def _set(self, state: TunnelState) -> None:
         self.state = state
-        log.info("%s", state)
+        log.debug("%s", state)  # the observers say it (headless: a line on stderr; the GUI: its log)
         for observer in list(self._observers):
             try:
                 observer(state)
