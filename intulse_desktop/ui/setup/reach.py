@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -33,6 +34,12 @@ TOOL_NAMES = {
     "cloudflared": "Cloudflare Tunnel (cloudflared)",
     "ngrok": "ngrok",
     "tailscale": "Tailscale Funnel",
+}
+WHERE_TO_GET = {
+    "cloudflared": "Get it at https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/"
+    "downloads/ (a quick tunnel needs no account).",
+    "ngrok": "Get it at https://ngrok.com/download, then run `ngrok config add-authtoken …` once.",
+    "tailscale": "Get it at https://tailscale.com/download; Funnel must be allowed for your tailnet.",
 }
 CLEAR_TEXT = (
     "A plain http:// address sends your calls and texts (numbers, names, message text) across the "
@@ -59,7 +66,10 @@ class ReachForm(Form):
         hub = QFormLayout()
         hub.addRow("Hub address", self.field("hub_url", self.hub_url))
         hub.addRow("Hub token", self.field("hub_token", self.hub_token))
-        hub.addRow("", self.check)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check)
+        check_row.addStretch(1)
+        hub.addRow("", check_row)
         hub.addRow("", self.hub_result)
         self._way(layout, HUB, "An office hub receives for everyone; this computer connects to it", hub)
 
@@ -79,6 +89,7 @@ class ReachForm(Form):
         self.public_url.setPlaceholderText("e.g. https://desk-204.example.com")
         self.clear_text = note()
         self.clear_text.setStyleSheet(REASON_STYLE)
+        self.clear_text.hide()
         own = QFormLayout()
         own.addRow("Public URL", self.field("public_url", self.public_url))
         own.addRow("", self.clear_text)
@@ -160,20 +171,17 @@ class ReachForm(Form):
             return problems
         if way == OWN and not self.public_url.text().strip():
             return {"public_url": "enter the address Intulse reaches this computer at"}
-        if way == TUNNEL and candidate is not None and self.executable(candidate) is None:
+        if way == TUNNEL and candidate and not find_executable(candidate.tunnel, candidate.tunnel_path):
             return {"tunnel": missing(candidate.tunnel, candidate.tunnel_path)}
         return {}
-
-    def executable(self, settings: Settings) -> str | None:
-        return find_executable(settings.tunnel, settings.tunnel_path)
 
     def preview(self, candidate: Settings | None) -> None:
         url = self.public_url.text().strip()
         self.clear_text.setText(CLEAR_TEXT if self.way() == OWN and url.lower().startswith("http://") else "")
         self.clear_text.setVisible(bool(self.clear_text.text()))
-        if candidate is not None and candidate.tunnel != "none":
-            found = self.executable(candidate)
-            self.found.setText(f"Found: {found}" if found else "")
+        tool = self.tool.currentData()
+        found = find_executable(tool, self.tunnel_path.text().strip() or None)
+        self.found.setText(f"Found: {found}" if found else WHERE_TO_GET[tool])
 
     def pending(self) -> bool:
         return self.way() == HUB and self.hub_token.pending()
