@@ -18,6 +18,7 @@ from intulse_desktop.tunnel.registration import Registered
 from intulse_desktop.tunnel.supervisor import Phase
 
 from .helpers.builders import API_KEY, SECRET, payload
+from .helpers.tunnels import settled
 from .helpers.waiting import eventually
 
 pytestmark = pytest.mark.posix  # the fake tools are shell scripts on PATH
@@ -66,13 +67,7 @@ def said(tunnel) -> list[str]:
 
 async def until_tested(tunnel) -> None:
     """Until the tunnel is up and the delivery test after its latest change has run."""
-
-    def count(start: str) -> int:
-        return sum(m.startswith(start) for m in said(tunnel))
-
-    await eventually(
-        lambda: tunnel.address and count("Test delivery") == count("Reachable at"), what=lambda: said(tunnel)
-    )
+    await eventually(lambda: tunnel.address and settled(said(tunnel)), what=lambda: said(tunnel))
 
 
 def registered_urls(api) -> dict[str, str]:

@@ -35,7 +35,10 @@ def cmd_gui(ctx: Context) -> int:
     from intulse_desktop.ui.app import run_gui  # Qt: only for the tray app
 
     listen = ctx.listen_address(ctx.args.host, ctx.args.port)
-    return run_gui(ctx.paths, ctx.settings, ctx.secrets, listen, ctx.args.verbose)
+    settings = (
+        ctx.settings.model_copy(update={"tunnel": ctx.args.tunnel}) if ctx.args.tunnel else ctx.settings
+    )
+    return run_gui(ctx.paths, settings, ctx.secrets, listen, ctx.args.verbose)
 
 
 def has_display(environ: os._Environ[str] | dict[str, str], platform: str) -> bool:

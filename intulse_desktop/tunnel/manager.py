@@ -43,6 +43,7 @@ class TunnelNews:
 
     state: TunnelState
     message: str
+    ok: bool = True  # False: something to act on (a failed registration or test, a tunnel down)
 
 
 class ManagedTunnel:
@@ -116,11 +117,12 @@ class ManagedTunnel:
         await self._supervisor.stop()
         unpublish(self.paths.tunnel_file)
 
-    async def reregister(self) -> list[str]:
-        """Register the webhooks at the current address (deleting this app's old ones); what happened."""
+    async def reregister(self) -> list[tuple[bool, str]]:
+        """Register the webhooks at the current address (deleting this app's old ones); what
+        happened, one (ok, line) a step."""
         address = self.address
         if address is None:
-            return [f"The tunnel has no address now ({self.state})"]
+            return [(False, f"The tunnel has no address now ({self.state})")]
         no_key = (
             f"The webhook URLs are now at {address}/hooks/…: register them with Intulse "
             f"(`{APP_NAME} webhook-url` shows them), or store an API key and the app does it"
@@ -128,7 +130,7 @@ class ManagedTunnel:
         try:
             api = IntulseApi.from_secrets(self.settings, self.secrets, no_key=no_key)
         except ApiUnavailable as exc:
-            return [str(exc)]
+            return [(False, str(exc))]
         async with api:
             return await move_webhooks(api, address, self.secret(), self.paths.tunnel_registrations)
 
@@ -147,7 +149,7 @@ class ManagedTunnel:
 
     def _changed(self, state: TunnelState) -> None:
         publish(self.paths.tunnel_file, state)
-        self._say(str(state))
+        self._say(str(state), state.phase not in (Phase.RESTARTING, Phase.FAILED))
         if state.phase is Phase.UP and state.address != self._handled:
             self._handled = state.address
             if self._follow is not None:
@@ -156,18 +158,20 @@ class ManagedTunnel:
 
     async def _follow_address(self) -> None:
         try:
-            for line in await self.reregister():
-                self._say(line)
+            for ok, line in await self.reregister():
+                self._say(line, ok)
             result = await self.test_delivery()
         except Exception:
             log.exception("following the tunnel's new address failed")
             return
         if result is not None:
             detail = result.message if result.ok else f"{result.message}; {result.advice}"
-            self._say(f"Test delivery through the tunnel: {'ok, ' if result.ok else 'FAILED, '}{detail}")
+            self._say(
+                f"Test delivery through the tunnel: {'ok, ' if result.ok else 'FAILED, '}{detail}", result.ok
+            )
 
-    def _say(self, message: str) -> None:
-        news = TunnelNews(self._supervisor.state, message)
+    def _say(self, message: str, ok: bool = True) -> None:
+        news = TunnelNews(self._supervisor.state, message, ok)
         for observer in list(self._observers):
             try:
                 observer(news)

@@ -46,18 +46,18 @@ class Registered:
         write_atomic(path, text)
 
 
-async def move_webhooks(api: IntulseApi, address: str, secret: str, record: Path) -> list[str]:
+async def move_webhooks(api: IntulseApi, address: str, secret: str, record: Path) -> list[tuple[bool, str]]:
     """Register the four webhooks at ``address``, then delete this app's registrations at the
-    addresses it used before; what happened, one line per step."""
-    said: list[str] = []
+    addresses it used before; what happened, one (ok, line) per step."""
+    said: list[tuple[bool, str]] = []
     previous = Registered.load(record)
     results = await api.register(webhook_urls(address, secret))
     failed = {event_type: result for event_type, result in results.items() if not result.ok}
     if not failed:
-        said.append(f"Registered the {len(EVENT_TYPES)} webhooks at {address}")
+        said.append((True, f"Registered the {len(EVENT_TYPES)} webhooks at {address}"))
     else:
         first = next(iter(failed.values()))
-        said.append(f"Registering at {address} failed for {', '.join(failed)}: {first.message}")
+        said.append((False, f"Registering at {address} failed for {', '.join(failed)}: {first.message}"))
     old = [a for a in dict.fromkeys([*previous.stale, previous.address]) if a and a != address]
     kept = old
     if old:
@@ -67,18 +67,21 @@ async def move_webhooks(api: IntulseApi, address: str, secret: str, record: Path
     return said
 
 
-async def _delete_at(api: IntulseApi, addresses: list[str]) -> tuple[list[str], list[str]]:
+async def _delete_at(api: IntulseApi, addresses: list[str]) -> tuple[list[str], list[tuple[bool, str]]]:
     """Delete the registrations whose URLs start at one of ``addresses``: the addresses still to
     clean up later, and what happened."""
     listing = await api.list_webhooks()
     if not listing.result.ok:
         where = ", ".join(addresses)
         return addresses, [
-            f"Could not delete the old registrations at {where}: {listing.result.message}; "
-            "remove them in Intulse (the app tries again at the next change)"
+            (
+                False,
+                f"Could not delete the old registrations at {where}: {listing.result.message}; "
+                "remove them in Intulse (the app tries again at the next change)",
+            )
         ]
     kept: list[str] = []
-    said: list[str] = []
+    said: list[tuple[bool, str]] = []
     for address in addresses:
         mine = [w for w in listing.webhooks if w.url.startswith(f"{address}/hooks/")]
         problems = []
@@ -91,7 +94,7 @@ async def _delete_at(api: IntulseApi, addresses: list[str]) -> tuple[list[str], 
                 problems.append(result.message)
         if problems:
             kept.append(address)
-            said.append(f"Could not delete the old registrations at {address}: {problems[0]}")
+            said.append((False, f"Could not delete the old registrations at {address}: {problems[0]}"))
         elif mine:
-            said.append(f"Deleted the {len(mine)} old registrations at {address}")
+            said.append((True, f"Deleted the {len(mine)} old registrations at {address}"))
     return kept, said

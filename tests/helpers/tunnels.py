@@ -40,3 +40,10 @@ class FakeTunnels:
         """Each command line the tool was started with, in order."""
         path = self.state / f"{tool}.argv"
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def settled(messages: list[str]) -> bool:
+    """Whether the delivery test after the tunnel's latest address has run (the test of an address
+    that changed again before it finished never runs)."""
+    reachable = [i for i, message in enumerate(messages) if message.startswith("Reachable at")]
+    return bool(reachable) and any(m.startswith("Test delivery") for m in messages[reachable[-1] :])
