@@ -5,6 +5,7 @@ API, the app's own receiver and a sample card."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from PySide6.QtWidgets import QWizard
@@ -22,6 +23,8 @@ from .helpers.builders import API_KEY, SECRET
 from .helpers.finders import action_texts
 from .helpers.hub import HubRunner
 from .helpers.net import closed_port
+from .helpers.tunnels import settled
+from .helpers.waiting import run_until
 
 
 @pytest.fixture
@@ -74,25 +77,25 @@ def test_the_first_start_opens_the_assistant_on_its_first_page(assistant):
     assert assistant.currentPage() is assistant.you
 
 
-def test_a_second_start_after_it_was_closed_does_not_open_it(desktop, assistant, qloop):
-    assistant.reject()
-    assert saved(desktop).setup_done
+def opens_at_start(desktop, qloop) -> bool:
+    """Whether the assistant opens when the app starts again with what is saved now."""
     again = Shell(desktop.service, desktop.paths, Tasks(qloop), SecretStore(desktop.paths))
     again.start()
     try:
-        assert "setup" not in again.windows
+        return "setup" in again.windows
     finally:
         again.close()
+
+
+def test_a_second_start_after_it_was_closed_does_not_open_it(desktop, assistant, qloop):
+    assistant.reject()
+    assert saved(desktop).setup_done
+    assert not opens_at_start(desktop, qloop)
 
 
 def test_a_user_set_up_from_the_command_line_is_not_asked(desktop, qloop):
     desktop.save_settings(Settings(extension="204"))
-    again = Shell(desktop.service, desktop.paths, Tasks(qloop), SecretStore(desktop.paths))
-    again.start()
-    try:
-        assert "setup" not in again.windows
-    finally:
-        again.close()
+    assert not opens_at_start(desktop, qloop)
 
 
 def test_set_up_in_the_tray_menu_opens_it_again(desktop, assistant):
@@ -385,3 +388,86 @@ def test_a_sample_that_would_not_pop_says_why(desktop, try_it):
     try_it.sample.show_sample.click()
     assert desktop.cards.cards == []
     assert try_it.sample.sample_result.text().startswith("Nothing popped: ")
+
+
+# --- a tunnel this app runs -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tunneling(desktop, assistant, qloop, fake_tunnels, fake_intulse_qt):
+    """The fake tunnel tools on PATH, the receiver listening, the API at the fake Intulse; the
+    tunnel the assistant starts is stopped afterwards, once its delivery test has run."""
+    qloop.run_until_complete(desktop.service.receive_locally("127.0.0.1", 0))
+    desktop.save_settings(desktop.settings.with_values({"extension": "204", "api_url": fake_intulse_qt.url}))
+    go_to(assistant, assistant.reach)
+    news = []
+    yield news
+    if desktop.tunnel is not None:
+        run_until(qloop, lambda: settled(news), what=lambda: str(news))
+        qloop.run_until_complete(desktop.tunnel.stop())
+
+
+def start_cloudflared(desktop, assistant, qloop, news):
+    reach = assistant.reach.form
+    reach.choices[TUNNEL].setChecked(True)
+    reach.tool.setCurrentIndex(reach.tool.findData("cloudflared"))
+    reach.start_tunnel.click()
+    wait(assistant, qloop)
+    assert desktop.tunnel is not None
+    desktop.tunnel.subscribe(lambda said: news.append(said.message))
+    run_until(qloop, lambda: desktop.tunnel.address, what=lambda: reach.tunnel_state.text())
+    return desktop.tunnel
+
+
+@pytest.mark.posix
+def test_start_the_tunnel_saves_it_starts_it_and_shows_its_address(desktop, assistant, qloop, tunneling):
+    tunnel = start_cloudflared(desktop, assistant, qloop, tunneling)
+    state = assistant.reach.form.tunnel_state
+    run_until(qloop, lambda: state.text().startswith(f"Reachable at {tunnel.address} (cloudflared)"))
+    assert saved(desktop).tunnel == "cloudflared"
+    assert f"Reachable at {tunnel.address}" in desktop.tray.icon.toolTip()
+
+
+@pytest.mark.posix
+def test_without_a_key_the_tunnel_page_says_the_urls_to_register(desktop, assistant, qloop, tunneling):
+    tunnel = start_cloudflared(desktop, assistant, qloop, tunneling)
+    state = assistant.reach.form.tunnel_state
+    run_until(qloop, lambda: f"✗ The webhook URLs are now at {tunnel.address}/hooks/…" in state.text())
+
+
+@pytest.mark.posix
+def test_register_goes_to_the_tunnels_address(desktop, assistant, qloop, tunneling, fake_intulse_qt):
+    tunnel = start_cloudflared(desktop, assistant, qloop, tunneling)
+    next_page(assistant, qloop)
+    account = assistant.account.account
+    account.api_key.setText(API_KEY)
+    account.register.click()
+    wait(assistant, qloop)
+    assert account.account_result.text() == f"✓ Registered the 4 webhooks at {tunnel.address}"
+    posted = {json.loads(r.body)["Url"] for r in fake_intulse_qt.made("POST", "/webhooks")}
+    assert posted == set(webhook_urls(tunnel.address, SECRET).values())
+
+
+@pytest.mark.posix
+def test_the_delivery_test_goes_through_the_tunnel(desktop, assistant, qloop, tunneling):
+    tunnel = start_cloudflared(desktop, assistant, qloop, tunneling)
+    run_until(qloop, lambda: settled(tunneling), what=lambda: str(tunneling))  # its own test first
+    go_to(assistant, assistant.try_it)
+    assistant.try_it.tester.test.click()
+    wait(assistant, qloop)
+    lines = assistant.try_it.tester.test_result.text().splitlines()
+    assert lines[0].startswith("✓ The test arrived in ")
+    assert lines[-1] == f"Tested {tunnel.address}/hooks/<secret>/CallStarted"
+
+
+@pytest.mark.posix
+def test_choosing_this_computer_only_stops_the_tunnel(desktop, assistant, qloop, tunneling, fake_tunnels):
+    start_cloudflared(desktop, assistant, qloop, tunneling)
+    run_until(qloop, lambda: settled(tunneling), what=lambda: str(tunneling))
+    assistant.reach.form.choices[LOCAL].setChecked(True)
+    next_page(assistant, qloop)
+    assert desktop.tunnel is None
+    assert saved(desktop).tunnel == "none"
+    with pytest.raises(ProcessLookupError):  # the tool's process has ended
+        os.kill(fake_tunnels.pid("cloudflared"), 0)
+    assert "Reachable at" not in desktop.tray.icon.toolTip()

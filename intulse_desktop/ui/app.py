@@ -73,7 +73,6 @@ async def main(
     desktop.tray.quit_requested.connect(stop.set)
     app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
     instance.woken.connect(desktop.show_call_log)
-    tunnel: ManagedTunnel | None = None
     try:
         try:
             if settings.receive_from == "hub":
@@ -90,8 +89,8 @@ async def main(
         desktop.start()
         await stop.wait()
     finally:
-        if tunnel is not None:
-            await tunnel.stop()
+        if desktop.tunnel is not None:  # the one started here, or the one set-up started since
+            await desktop.tunnel.stop()
         desktop.close()
         instance.close()
         await tasks.wait()

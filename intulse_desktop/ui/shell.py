@@ -14,6 +14,7 @@ from intulse_desktop.ui.desktop import Desktop
 from intulse_desktop.ui.player import recording_fetcher
 from intulse_desktop.ui.settings import SettingsDialog
 from intulse_desktop.ui.setup import SetupAssistant, Wiring, wanted_at_start
+from intulse_desktop.ui.tunnel_status import follow_tunnel_setting
 
 
 class Shell(Desktop):
@@ -83,6 +84,8 @@ class Shell(Desktop):
             service=self.service,
             secrets=self.secrets,
             show_sample=self.show_sample,
+            tunnel=lambda: self.tunnel,
+            follow_tunnel=lambda restart: follow_tunnel_setting(self, restart),
         )
         return SetupAssistant(wiring, self.tasks)
 

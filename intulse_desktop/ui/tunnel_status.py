@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from intulse_desktop.tunnel.manager import ManagedTunnel, TunnelNews
+from intulse_desktop.tunnel.supervisor import Phase
 from intulse_desktop.ui.desktop import Change, Desktop
 
 log = logging.getLogger(__name__)
@@ -29,3 +30,25 @@ def show_tunnel(desktop: Desktop, tunnel: ManagedTunnel) -> None:
             desktop.tray.tell(TITLE, news.message, news.ok)
 
     tunnel.subscribe(heard)
+
+
+async def follow_tunnel_setting(desktop: Desktop, restart: bool) -> ManagedTunnel | None:
+    """Run the tunnel the settings ask for now (the set-up assistant changes them while the app
+    runs): keep the one running if it is that tool, unless ``restart`` (its settings changed) or
+    it gave up; stop it if none is wanted. The tunnel that runs afterwards, if any."""
+    settings = desktop.settings
+    wanted = settings.tunnel if settings.receive_from == "computer" else "none"
+    current = desktop.tunnel
+    if current is not None:
+        state = current.state
+        if not restart and state.tool == wanted and state.phase not in (Phase.FAILED, Phase.STOPPED):
+            return current
+        await current.stop()
+        desktop.tunnel = None
+        desktop.refresh_tray()
+    address = desktop.service.address
+    tunnel = ManagedTunnel.for_service(wanted, desktop.service, desktop.secrets) if address else None
+    if tunnel is not None and address is not None:
+        show_tunnel(desktop, tunnel)
+        tunnel.start(address)
+    return tunnel

@@ -3,7 +3,7 @@ keyring) and Register webhooks, with each event type's result."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QMessageBox
 
@@ -21,8 +21,10 @@ FROM_HUB = (
 class AccountStep(Step):
     def __init__(self, wiring: Wiring, run: Run) -> None:
         self.account = AccountBox(
-            wiring.service, wiring.secrets, wiring.saved, self.save_pending, run, self._confirm
+            wiring.service, wiring.secrets, wiring.reached, self.save_pending, run, self._confirm
         )
+        self.account.register.clicked.disconnect()
+        self.account.register.clicked.connect(lambda: run(self.register(), "register webhooks"))
         super().__init__(
             "Intulse account",
             "With an API key from the Intulse portal this app registers its four webhook URLs with "
@@ -55,12 +57,21 @@ class AccountStep(Step):
         super().validate()
         self.account.set_busy(self.busy, valid=self.candidate is not None)
 
-    def _confirm(
-        self,
-        icon: QMessageBox.Icon,
-        title: str,
-        text: str,
-        button: tuple[str, QMessageBox.ButtonRole],
-        then: Callable[[], None],
-    ) -> None:
-        self.confirm = ask(self, icon, title, text, button, then)
+    async def register(self) -> None:
+        """Register at the public URL, as Settings does; at the tunnel's address through the
+        tunnel, which remembers it, to delete those registrations when its address changes."""
+        tunnel = self.wiring.tunnel()
+        if tunnel is None or tunnel.address is None:
+            await self.account.register_webhooks()
+            return
+        result = self.account.account_result
+        result.setText(f"Registering at {tunnel.address}…")
+        if not await self.save_pending():
+            result.setText("Not registered: this page could not be saved (see below).")
+            return
+        said = await tunnel.reregister()
+        result.setText("\n".join(f"{'✓' if ok else '✗'} {line}" for ok, line in said))
+
+    def _confirm(self, *question: Any) -> None:
+        """Settings' confirmation (``Confirm``), asked over this page."""
+        self.confirm = ask(self, *question)

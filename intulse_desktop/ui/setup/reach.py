@@ -5,6 +5,7 @@ a reverse proxy), or nothing yet: this computer only."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 from intulse_desktop.hub.client import Rejected, adopt, check, describe_failure
 from intulse_desktop.secrets import HUB_TOKEN, SecretsError, SecretStore
 from intulse_desktop.settings import Settings
-from intulse_desktop.tunnel.supervisor import TOOLS, missing
+from intulse_desktop.tunnel.manager import ManagedTunnel, TunnelNews
+from intulse_desktop.tunnel.supervisor import TOOLS, TunnelState, missing
 from intulse_desktop.tunnel.tools import find_executable
 from intulse_desktop.ui.settings.form import REASON_STYLE, Form, note, outcome
 from intulse_desktop.ui.settings.secret_field import SecretField
@@ -47,6 +49,14 @@ CLEAR_TEXT = (
 )
 
 
+def at_left(button: QPushButton) -> QHBoxLayout:
+    """A button at its natural width, where a form would stretch it across."""
+    row = QHBoxLayout()
+    row.addWidget(button)
+    row.addStretch(1)
+    return row
+
+
 class ReachForm(Form):
     """The four ways, one chosen; each one's fields are enabled while it is."""
 
@@ -66,10 +76,7 @@ class ReachForm(Form):
         hub = QFormLayout()
         hub.addRow("Hub address", self.field("hub_url", self.hub_url))
         hub.addRow("Hub token", self.field("hub_token", self.hub_token))
-        check_row = QHBoxLayout()
-        check_row.addWidget(self.check)
-        check_row.addStretch(1)
-        hub.addRow("", check_row)
+        hub.addRow("", at_left(self.check))
         hub.addRow("", self.hub_result)
         self._way(layout, HUB, "An office hub receives for everyone; this computer connects to it", hub)
 
@@ -83,6 +90,10 @@ class ReachForm(Form):
         tunnel.addRow("Tool", self.field("tunnel", self.tool))
         tunnel.addRow("", self.found)
         tunnel.addRow("Program", self.field("tunnel_path", self.tunnel_path))
+        self.start_tunnel = QPushButton("Start the tunnel")
+        self.tunnel_state = outcome()
+        tunnel.addRow("", at_left(self.start_tunnel))
+        tunnel.addRow("", self.tunnel_state)
         self._way(layout, TUNNEL, "A tunnel this app runs: no router changes", tunnel)
 
         self.public_url = QLineEdit()
@@ -203,12 +214,66 @@ class ReachStep(Step):
             [self.form],
         )
         self.form.check.clicked.connect(lambda: self.run(self.check_hub(), "check the office hub"))
+        self.form.start_tunnel.clicked.connect(lambda: self.run(self.start_tunnel(), "start the tunnel"))
+        self.news: list[str] = []  # what the tunnel did lately, under its state
+        self._unwatch: Callable[[], None] | None = None
         self.add(self.form, 1)
         self.add(self.status)
+
+    def initializePage(self) -> None:
+        super().initializePage()
+        self._watch(self.wiring.tunnel())
 
     def set_busy(self, busy: bool) -> None:
         super().set_busy(busy)
         self.form.check.setEnabled(not busy)
+        self.form.start_tunnel.setEnabled(not busy and self.candidate is not None)
+
+    def validate(self) -> None:
+        super().validate()
+        self.form.start_tunnel.setEnabled(not self.busy and self.candidate is not None)
+
+    # --- a tunnel this app runs --------------------------------------------------------------
+
+    async def save(self) -> bool:
+        """Save, then run the tunnel now asked for (or stop the one no longer wanted)."""
+        before = self.wiring.saved()
+        if not await super().save():
+            return False
+        after = self.wiring.saved()
+        moved = (before.receive_from, before.tunnel, before.tunnel_path) != (
+            after.receive_from,
+            after.tunnel,
+            after.tunnel_path,
+        )
+        self._watch(await self.wiring.follow_tunnel(moved))
+        return True
+
+    async def start_tunnel(self) -> None:
+        if await self.save_pending():  # saves (and so starts it) if anything was edited
+            self._watch(await self.wiring.follow_tunnel(False))
+
+    def _watch(self, tunnel: ManagedTunnel | None) -> None:
+        """Show ``tunnel``'s state and what it does (registering at its address, testing it)."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        self.news = []
+        if tunnel is None:
+            self.form.tunnel_state.clear()
+            return
+        self._unwatch = tunnel.subscribe(self._heard)
+        self._show(tunnel.state)
+
+    def _heard(self, news: TunnelNews) -> None:
+        if news.message != str(news.state):
+            self.news = [*self.news, f"{'✓' if news.ok else '✗'} {news.message}"][-4:]
+        self._show(news.state)
+
+    def _show(self, state: TunnelState) -> None:
+        self.form.tunnel_state.setText("\n".join([str(state), *self.news]))
+
+    # --- an office hub --------------------------------------------------------------------------
 
     async def check_hub(self) -> None:
         """Connect to the hub once with the token typed, and say who it knows this desktop as."""

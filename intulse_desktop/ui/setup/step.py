@@ -18,6 +18,7 @@ from intulse_desktop.popups import Decision
 from intulse_desktop.secrets import SecretsError, SecretStore
 from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
+from intulse_desktop.tunnel.manager import ManagedTunnel
 from intulse_desktop.ui.settings.form import Form, judge, outcome
 
 Run = Callable[[Coroutine[Any, Any, None], str], None]  # a job and what it does, one at a time
@@ -33,6 +34,17 @@ class Wiring:
     service: Service
     secrets: SecretStore
     show_sample: Callable[[Delivery], Decision]  # hand an event to the GUI as if it had arrived
+    tunnel: Callable[[], ManagedTunnel | None]  # the tunnel the app runs now
+    # run the tunnel the settings ask for (restart: its settings changed); the one running
+    follow_tunnel: Callable[[bool], Awaitable[ManagedTunnel | None]]
+
+    def reached(self) -> Settings:
+        """The settings in force, the public URL being the tunnel's address while it has one
+        (where Register webhooks and Test delivery go)."""
+        tunnel = self.tunnel()
+        address = tunnel.address if tunnel is not None else None
+        saved = self.saved()
+        return saved.model_copy(update={"public_url": address}) if address else saved
 
 
 class Step(QWizardPage):

@@ -54,7 +54,7 @@ class SampleBox(Section):
 
 class TryStep(Step):
     def __init__(self, wiring: Wiring, run: Run) -> None:
-        self.tester = DeliveryTestBox(wiring.service, wiring.saved, self.save_pending, run, lambda: None)
+        self.tester = DeliveryTestBox(wiring.service, wiring.reached, self.save_pending, run, lambda: None)
         self.sample = SampleBox(wiring)
         super().__init__(
             "Try it",
