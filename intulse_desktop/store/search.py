@@ -24,18 +24,28 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+# The numbers of the contacts whose name or organisation holds the search (store/contacts.py):
+# their calls match whatever name the carrier sent.
+CONTACT_KEYS = (
+    "SELECT k.number_key FROM contacts AS c JOIN contact_numbers AS k ON k.contact_id = c.id "
+    r"WHERE c.name LIKE ? ESCAPE '\' OR c.organisation LIKE ? ESCAPE '\'"
+)
+
+
 def search_clause(search: str) -> tuple[str, list[Any]]:
-    """Name, or the digits of the number as written or as E.164; ("", []) for no search."""
+    """Name (the caller's, or a contact's), or the digits of the number as written or as E.164;
+    ("", []) for no search."""
     text = search.strip()
     if not text:
         return "", []
+    pattern = like_pattern(text)
+    clause = r"remote_party_name LIKE ? ESCAPE '\' OR " + f"remote_key IN ({CONTACT_KEYS})"
+    params = [pattern, pattern, pattern]
     wanted = digits(text)
     if wanted:
-        return (
-            r"(remote_party_name LIKE ? ESCAPE '\' OR remote_digits LIKE ? OR remote_key LIKE ?)",
-            [like_pattern(text), f"%{wanted}%", f"%{wanted}%"],
-        )
-    return r"remote_party_name LIKE ? ESCAPE '\'", [like_pattern(text)]
+        clause += " OR remote_digits LIKE ? OR remote_key LIKE ?"
+        params += [f"%{wanted}%", f"%{wanted}%"]
+    return f"({clause})", params
 
 
 def _fts_string(value: str) -> str:
@@ -130,12 +140,15 @@ class CallSearch(Database):
             "SELECT k.id FROM call_numbers AS k JOIN calls USING (id) "
             f"WHERE k.n > (SELECT upto FROM search_indexed) AND {clause}"
         )
+        # And the calls of the contacts it names, through calls_by_remote (UNION: no call twice).
+        pattern = like_pattern(search.strip())
+        by_contact = f"SELECT id FROM calls WHERE remote_key IN ({CONTACT_KEYS})"
         if not match:
-            return waiting, params
+            return f"{waiting} UNION {by_contact}", [*params, pattern, pattern]
         return (
             "SELECT k.id FROM calls_search JOIN call_numbers AS k ON k.n = calls_search.rowid "
-            f"WHERE calls_search MATCH ? UNION ALL {waiting}",
-            [match, *params],
+            f"WHERE calls_search MATCH ? UNION ALL {waiting} UNION {by_contact}",
+            [match, *params, pattern, pattern],
         )
 
     def _within_budget(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]] | None:
