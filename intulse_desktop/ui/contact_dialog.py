@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout
 
 from intulse_desktop.store import ContactError, StoreError
@@ -46,7 +45,6 @@ class ContactDialog(QDialog):
     ) -> None:
         super().__init__(None)
         self.setWindowTitle(title)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._save = save
         self._tasks = tasks
         self.name = QLineEdit(name)

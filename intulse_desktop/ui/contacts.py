@@ -92,8 +92,9 @@ class Contacts:
                 await self._service.write(lambda s: s.rename_contact(contact.id, name, organisation))
             self._changed()
 
-        if self.dialog is not None:
+        if self.dialog is not None:  # one at a time: the one open before goes
             self.dialog.close()
+            self.dialog.deleteLater()
         if contact is None:
             title, name, organisation = "Add to contacts", caller_name(self._store, number, carrier).name, ""
         else:
@@ -125,6 +126,11 @@ class Contacts:
 
     def _save_breakthrough(self, settings: Settings, numbers: list[str]) -> None:
         self._save_settings(settings.with_values({"breakthrough_numbers": numbers}))
+
+    def close(self) -> None:
+        for window in (self.dialog, self.message):
+            if window is not None:
+                window.close()
 
     # --- importing -------------------------------------------------------------------------
 

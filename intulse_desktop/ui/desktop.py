@@ -123,6 +123,7 @@ class Desktop(QObject):
         self._unsubscribe()
         self.changed.disconnect(self._on_changed)  # a write under way may still finish: the store closes
         self.cards.close_all()
+        self.contacts.close()
         self.tray.hide()
         for window in [self.details, *self.windows.values()]:
             if window is not None:
