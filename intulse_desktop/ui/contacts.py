@@ -159,10 +159,11 @@ class Contacts:
         return self._tasks.spawn(run(), "import contacts")
 
     def _tell(self, icon: QMessageBox.Icon, text: str) -> None:
+        if self.message is not None:  # kept, not deleted on close: one at a time
+            self.message.deleteLater()
         box = QMessageBox(icon, "Import contacts", text)
         box.setTextFormat(Qt.TextFormat.PlainText)  # it may quote the file
         box.setModal(False)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
         self.message = box
 
