@@ -9,6 +9,7 @@ by its URL (the server's href, made absolute), which is its uid in the address b
 
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,7 +61,9 @@ class CardDavClient:
     def __init__(self, session: aiohttp.ClientSession, url: str, user: str, password: str) -> None:
         self.url = url.rstrip("/") + "/"  # a collection
         self._session = session
-        self._auth = aiohttp.BasicAuth(user, password) if user else None
+        # HTTP Basic, made here: aiohttp's BasicAuth is deprecated from 3.14, its successor is not in 3.10.
+        credentials = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        self._auth = {"Authorization": f"Basic {credentials}"} if user else {}
         self._hrefs: dict[str, str] = {}  # card URL -> the href the server wrote, to ask for it back
 
     async def changes_since(self, token: str) -> Changes | None:
@@ -131,10 +134,10 @@ class CardDavClient:
     async def _request(
         self, method: str, body: str, *, depth: str, allowed: tuple[int, ...] = (207,)
     ) -> tuple[int, ET.Element | None]:
-        headers = {"Depth": depth, "Content-Type": 'application/xml; charset="utf-8"'}
+        headers = {"Depth": depth, "Content-Type": 'application/xml; charset="utf-8"', **self._auth}
         try:
             async with self._session.request(
-                method, self.url, data=body.encode(), headers=headers, auth=self._auth, timeout=TIMEOUT
+                method, self.url, data=body.encode(), headers=headers, timeout=TIMEOUT
             ) as response:
                 if response.status not in allowed:
                     raise CardDavError(_explain(self.url, response.status))

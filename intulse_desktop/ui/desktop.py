@@ -134,7 +134,7 @@ class Desktop(QObject):
 
     def on_delivery(self, delivery: Delivery) -> None:
         self.last_event = delivery.received
-        decision = decide(delivery, self.settings)
+        decision = decide(delivery, self.settings, self.store.contact_for)
         self.decisions.append((delivery, decision))
         event = delivery.event
         if decision.card == "call":
