@@ -147,13 +147,13 @@ def desktop(qloop, qtbot, paths, me):
     """The GUI on a real service and store, with a tray, and every opened URL recorded."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from intulse_desktop.secrets import SecretStore
+    from intulse_desktop.secrets import CARDDAV_PASSWORD, SecretStore
     from intulse_desktop.service import Service
     from intulse_desktop.tasks import Tasks
     from intulse_desktop.ui.shell import Shell
 
     me.save(paths.settings_file)
-    service = Service(paths, me, SECRET)
+    service = Service(paths, me, SECRET, carddav_password=lambda: SecretStore(paths).get(CARDDAV_PASSWORD))
     qloop.run_until_complete(service.start())
     opened: list = []
     gui = Shell(

@@ -106,6 +106,8 @@ class Desktop(QObject):
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
         self.tray.show_about.connect(self.show_about)
         self._unsubscribe = service.subscribe(self.on_delivery)
+        if service.contacts is not None:  # a CardDAV sync that changed names
+            service.contacts.on_synced = lambda result: self.contacts_changed()
         self._unwatch_hub = service.watch_hub(lambda state, detail: self.changed.emit(Change.HUB))
         self.changed.connect(self._on_changed)
         self.tray.set_dnd(self.settings.do_not_disturb)

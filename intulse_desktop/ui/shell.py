@@ -61,6 +61,7 @@ class Shell(Desktop):
             self.decisions,
             lambda kind, volume: self.sounds.play(kind, volume),
             self.open_folder,
+            self.contacts.ask_import,
         )
         self.changed.connect(dialog.on_changed)
         self.delivered.connect(dialog.on_delivered)
