@@ -206,3 +206,23 @@ def web_files(qloop):
     yield serve
     for runner in runners:
         qloop.run_until_complete(runner.cleanup())
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def radicale_server(tmp_path_factory):
+    """A real CardDAV server (Radicale) on loopback, one for each test module that asks."""
+    from .helpers.radicale import Radicale
+
+    server = Radicale(tmp_path_factory.mktemp("radicale"))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def radicale(radicale_server):
+    """The server, with an empty address book of this test's own."""
+    radicale_server.book = radicale_server.make_book()
+    return radicale_server

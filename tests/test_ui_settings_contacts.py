@@ -12,24 +12,10 @@ from intulse_desktop.secrets import CARDDAV_PASSWORD
 from intulse_desktop.ui.calllog.calls_model import NAME_COLUMN
 
 from .helpers.net import closed_port, deliver
-from .helpers.radicale import PASSWORD, USER, Radicale, vcard
+from .helpers.radicale import PASSWORD, USER, vcard
 from .helpers.waiting import run_until
 
 CONTACT_FILES = Path(__file__).parent / "contacts"
-
-
-@pytest.fixture(scope="module")
-def radicale_server(tmp_path_factory):
-    server = Radicale(tmp_path_factory.mktemp("radicale"))
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def radicale(radicale_server):
-    """The server, with an empty address book of this test's own."""
-    radicale_server.book = radicale_server.make_book()
-    return radicale_server
 
 
 @pytest.fixture
