@@ -87,7 +87,7 @@ class Settings(BaseModel):
     do_not_disturb: bool = Field(
         False,
         description="Keep pop-ups and sounds away "
-        "(events are still logged; break-through numbers still pop).",
+        "(events are still logged; break-through numbers and VIP contacts still pop).",
     )
     popup_inbound: bool = Field(True, description="Pop up calls coming in to me.")
     popup_outbound: bool = Field(False, description="Pop up my outbound calls too, not only inbound ones.")
@@ -125,7 +125,8 @@ class Settings(BaseModel):
     )
     breakthrough_numbers: list[str] = Field(
         default_factory=list,
-        description="Numbers whose calls and texts pop up even in quiet hours and do-not-disturb (as E.164).",
+        description="Numbers whose calls and texts pop up even in quiet hours and do-not-disturb (as E.164; "
+        "contacts marked VIP do too).",
     )
     crm_url_template: str | None = Field(
         None,

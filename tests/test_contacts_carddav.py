@@ -9,6 +9,7 @@ import io
 import json
 
 import aiohttp
+import aiohttp.web
 import pytest
 
 from intulse_desktop.cli import main
@@ -211,3 +212,45 @@ def test_contacts_sync_that_fails_exits_1_with_one_line(radicale, capsys, monkey
     assert err.count("\n") == 1
     assert "contacts sync failed: " in err
     assert "HTTP 401" in err
+
+
+async def test_changes_a_server_sends_in_parts_are_joined(aiohttp_server):
+    """RFC 6578's truncated answer (the collection itself 507), from a server Radicale is not."""
+    parts = {
+        "": ("t1", [("a.vcf", 200), ("b.vcf", 200)], True),
+        "t1": ("t2", [("b.vcf", 404), ("c.vcf", 200)], False),
+    }
+    asked = []
+
+    async def report(request):
+        body = await request.text()
+        token = body.split("<d:sync-token>")[1].split("</d:sync-token>")[0]
+        asked.append(token)
+        new_token, items, more = parts[token]
+        responses = "".join(
+            f"<d:response><d:href>/book/{name}</d:href>"
+            + (
+                f'<d:propstat><d:prop><d:getetag>"{name}"</d:getetag></d:prop>'
+                "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
+                if status == 200
+                else "<d:status>HTTP/1.1 404 Not Found</d:status>"
+            )
+            + "</d:response>"
+            for name, status in items
+        )
+        if more:
+            responses += "<d:response><d:href>/book/</d:href><d:status>HTTP/1.1 507 x</d:status></d:response>"
+        token_xml = f"<d:sync-token>{new_token}</d:sync-token>"
+        xml = f'<d:multistatus xmlns:d="DAV:">{responses}{token_xml}</d:multistatus>'
+        return aiohttp.web.Response(status=207, text=xml, content_type="application/xml")
+
+    app = aiohttp.web.Application()
+    app.router.add_route("REPORT", "/book/", report)
+    server = await aiohttp_server(app)
+    async with aiohttp.ClientSession() as session:
+        changes = await CardDavClient(session, str(server.make_url("/book/")), "", "").changes_since("")
+    base = str(server.make_url("/book/"))
+    assert asked == ["", "t1"]
+    assert changes.token == "t2"
+    assert changes.changed == {base + "a.vcf": '"a.vcf"', base + "c.vcf": '"c.vcf"'}
+    assert changes.deleted == {base + "b.vcf"}

@@ -68,21 +68,34 @@ class CardDavClient:
 
     async def changes_since(self, token: str) -> Changes | None:
         """What changed since ``token`` ("" for everything), or None if the server cannot say
-        (no sync-collection: compare ``etags()`` instead). ``SyncTokenExpired`` if it forgot it."""
-        body = _SYNC_COLLECTION.format(token=_xml_text(token))
-        status, root = await self._request("REPORT", body, depth="1", allowed=(207, 403, 409, 400, 501, 405))
-        if status != 207 or root is None:
-            if token and status in (403, 409) and _has(root, "valid-sync-token"):
-                raise SyncTokenExpired(f"{self.url} no longer knows the last sync-token")
-            return None
-        changes = Changes(token=_text(root.find(f"{{{DAV}}}sync-token")))
-        for href, status_code, props in self._responses(root):
-            if href == self.url:
-                continue
-            if status_code == 404:
-                changes.deleted.add(href)
-            elif status_code == 200:
-                changes.changed[href] = _text(props.find(f"{{{DAV}}}getetag"))
+        (no sync-collection: compare ``etags()`` instead). ``SyncTokenExpired`` if it forgot it.
+
+        A server may answer in parts (the collection itself ``507``: more to come, RFC 6578
+        3.6); they are asked for in turn and joined."""
+        changes = Changes(token=token)
+        more = True
+        while more:
+            body = _SYNC_COLLECTION.format(token=_xml_text(changes.token))
+            status, root = await self._request(
+                "REPORT", body, depth="1", allowed=(207, 403, 409, 400, 501, 405)
+            )
+            if status != 207 or root is None:
+                if changes.token and status in (403, 409) and _has(root, "valid-sync-token"):
+                    raise SyncTokenExpired(f"{self.url} no longer knows the last sync-token")
+                return None
+            more = False
+            for href, status_code, props in self._responses(root):
+                if href == self.url:
+                    more = status_code == 507
+                elif status_code == 404:
+                    changes.deleted.add(href)
+                    changes.changed.pop(href, None)
+                elif status_code == 200:
+                    changes.changed[href] = _text(props.find(f"{{{DAV}}}getetag"))
+                    changes.deleted.discard(href)
+            new_token = _text(root.find(f"{{{DAV}}}sync-token"))
+            more = more and new_token != changes.token  # never ask for the same part twice
+            changes.token = new_token
         return changes
 
     async def etags(self) -> dict[str, str]:

@@ -8,8 +8,22 @@ their uid there, so importing or syncing again updates them and never duplicates
 the VIP flag is this app's own and survives both. A synced contact is read-only here:
 its server holds its name.
 
-As every write, these run through the writer (``writer.run(lambda store: ...)``) in the
+As every write, these run through the writer (``service.write(lambda store: ...)``) in the
 app, or in a transaction of their own (``Store.run_batch``) in a command.
+
+What the rest of the app uses:
+
+- reading (any ``Store``): ``contact_for(number) -> ContactRow | None`` (id, name,
+  organisation, vip, source, numbers), ``contact_name_for(number) -> str``,
+  ``contact(id)``, ``contacts(search="", limit=None)``, ``count_contacts()``; every
+  ``CallRow`` and ``MessageRow`` read carries ``contact_name`` ("" if none), and the call
+  log's search finds a contact's calls by the contact's name or organisation;
+- writing (through the writer): ``add_contact(name, numbers, organisation="", vip=False)
+  -> id``, ``rename_contact(id, name, organisation=None)``, ``add_number(id, number,
+  label="")``, ``set_vip(id, vip)``, ``remove_contact(id) -> ContactRow``, and for
+  imports ``upsert_contacts("import", contacts) -> ContactChanges`` (a file read by
+  ``contacts.files.read_contacts_file``). A change refused raises ``ContactError``,
+  whose message is for the user (no name; no digits; no such contact; a synced contact).
 """
 
 from __future__ import annotations
