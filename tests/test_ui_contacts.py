@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from intulse_desktop.store import CallRow, NewContact
 from intulse_desktop.ui.calllog.calls_model import NAME_COLUMN
@@ -167,6 +167,17 @@ def test_the_contact_dialog_refuses_an_empty_name(desktop):
     assert dialog.reason.text() == ""
 
 
+def test_a_refused_save_is_said_in_the_dialog_which_stays_open(desktop):
+    contact_id = add_contact(desktop)
+    dialog = desktop.contacts.edit("+13175550142")
+    write(desktop, lambda s: s.remove_contact(contact_id))  # removed meanwhile (say, from the CLI)
+    dialog.buttons.accepted.emit()
+    wait(desktop, lambda: dialog.reason.text().startswith("Not saved:"), "the refusal")
+    assert f"there is no contact {contact_id}" in dialog.reason.text()
+    assert dialog.isVisible()
+    assert dialog.save_button.isEnabled()
+
+
 def test_edit_contact_name_from_the_log_renames_a_local_contact(desktop):
     contact_id = add_contact(desktop)
     deliver(desktop, "CallCompleted")
@@ -180,6 +191,19 @@ def test_edit_contact_name_from_the_log_renames_a_local_contact(desktop):
     dialog.buttons.accepted.emit()
     wait(desktop, lambda: desktop.store.contact(contact_id).name == "Alice Jones")
     wait(desktop, lambda: log.calls.data(log.calls.index(0, NAME_COLUMN)) == "Alice Jones · ACME PLUMBING")
+
+
+def test_the_logs_context_menu_offers_the_contact_entries_and_marks_a_vip(desktop):
+    contact_id = add_contact(desktop)
+    deliver(desktop, "CallCompleted")
+    log = open_log(desktop)
+    place = log.calls_view.visualRect(log.calls.index(0, 0)).center()
+    log.calls_view.customContextMenuRequested.emit(place)
+    [menu] = log.findChildren(QMenu)
+    assert action_texts(menu)[-2:] == ["Edit contact name…", "Mark VIP"]
+    [vip] = [a for a in menu.actions() if a.text() == "Mark VIP"]
+    vip.trigger()
+    wait(desktop, lambda: desktop.store.contact(contact_id).vip, "the VIP mark")
 
 
 def test_a_contact_synced_from_carddav_cannot_be_renamed_here(desktop):
@@ -210,6 +234,17 @@ def test_mark_vip_without_a_contact_puts_the_number_on_the_break_through_list(de
     assert list(menu_entries(call_card(desktop))) == ["Add to contacts…", "Unmark VIP"]
     menu_entries(call_card(desktop))["Unmark VIP"].trigger()
     wait(desktop, lambda: desktop.settings.breakthrough_numbers == [])
+
+
+def test_a_contact_marked_vip_from_the_gui_pops_up_in_do_not_disturb(desktop):
+    contact_id = add_contact(desktop)
+    [mark] = [action for text, action in desktop.contacts.entries("+13175550142", "") if text == "Mark VIP"]
+    mark()
+    wait(desktop, lambda: desktop.store.contact(contact_id).vip, "the VIP mark")
+    desktop.set_do_not_disturb(True)
+    deliver(desktop, "CallStarted")
+    assert call_card(desktop).name.text() == "Alice Smith"
+    assert desktop.decisions[-1][1].reason == "popped (a VIP: Alice Smith)"
 
 
 def test_a_number_on_the_break_through_list_is_a_vip(desktop, me):
