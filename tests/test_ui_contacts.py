@@ -118,6 +118,12 @@ def test_the_trays_recent_callers_are_named_from_the_contacts(desktop):
     assert action_texts(desktop.tray.recent) == ["Alice Smith · ACME PLUMBING — (317) 555-0142"]
 
 
+def test_the_trays_phone_state_names_whom_i_am_on_the_phone_with_from_the_contacts(desktop):
+    add_contact(desktop)
+    deliver(desktop, "ExtensionUpdated")  # 204 INUSE with ACME PLUMBING, +13175550142
+    assert "In use with Alice Smith · ACME PLUMBING (317) 555-0142" in desktop.tray.icon.toolTip()
+
+
 def test_the_players_title_is_the_contacts_name(desktop):
     add_contact(desktop)
     deliver(desktop, "CallCompleted")

@@ -407,5 +407,6 @@ class Desktop(QObject):
             else f"Unknown ({no_markup(presence.status)})"
         )
         number = format_number(presence.connected_line_number, self.settings.default_region)
-        other = no_markup(" ".join(filter(None, [presence.connected_line_name.strip(), number])))
+        name = caller_name(self.store, presence.connected_line_number, presence.connected_line_name).line()
+        other = no_markup(" ".join(filter(None, [name, number])))
         return f"{words} with {other}" if other and presence.state.connected else words
