@@ -245,6 +245,19 @@ def test_searching_a_contacts_name_finds_their_calls_by_number(store, monkeypatc
     assert [c.id for c in store.calls(CallQuery(search="acme"))] == ["call-3"]
 
 
+@pytest.mark.parametrize("budget", [Store.SCAN_BUDGET, 0], ids=["scan", "index"])
+def test_a_search_follows_a_contact_renamed_and_removed(store, monkeypatch, budget):
+    monkeypatch.setattr(Store, "SCAN_BUDGET", budget)
+    record(store, call(1, "+13175550142"), call(2, "+13175550199", minutes=1))
+    contact_id = write(store, lambda s: s.add_contact("Dana Whitfield", ["317-555-0142"]))
+    write(store, lambda s: s.rename_contact(contact_id, "Dana Okafor", "Monon Law"))
+    assert store.calls(CallQuery(search="whitfield")) == []
+    for text in ("okafor", "Monon", "Ok"):
+        assert [c.id for c in store.calls(CallQuery(search=text))] == ["call-1"], text
+    write(store, lambda s: s.remove_contact(contact_id))
+    assert store.calls(CallQuery(search="okafor")) == []
+
+
 def test_searching_a_contacts_name_finds_their_texts(store):
     record(store, payload("TextMessageReceived"), event_type="TextMessageReceived")
     write(store, lambda s: s.add_contact("Dana Whitfield", ["317-555-0142"]))

@@ -25,7 +25,7 @@ from intulse_desktop.store.rows import (
     from_db_time,
     to_db_time,
 )
-from intulse_desktop.store.search import CONTACT_KEYS, CallSearch, like_pattern, search_clause
+from intulse_desktop.store.search import CallSearch, contact_holds, like_pattern, search_clause
 
 _MESSAGE_COLUMNS = "key, id, from_number, to_number, body, created_utc, " + contact_name_of(
     "messages.from_key"
@@ -211,11 +211,11 @@ class LogQueries(CallSearch):
             wanted = digits(text)
             pattern = like_pattern(text)
             clauses.append(
-                r"(body LIKE ? ESCAPE '\' OR "
-                + f"from_key IN ({CONTACT_KEYS})"
-                + (" OR from_key LIKE ?)" if wanted else ")")
+                r"(body LIKE ? ESCAPE '\'"
+                + (" OR from_key LIKE ?" if wanted else "")
+                + f" OR {contact_holds('messages.from_key')})"
             )
-            params += [pattern, pattern, pattern, *([f"%{wanted}%"] if wanted else [])]
+            params += [pattern, *([f"%{wanted}%"] if wanted else []), pattern, pattern]
         if since:
             clauses.append("created_utc >= ?")
             params.append(to_db_time(since))

@@ -188,7 +188,9 @@ MIGRATIONS: list[str] = [
     # key the call log compares (calls.remote_key), so a call finds its contact through an index.
     # A contact comes from a source: "local" (added here), "import" (a file) or "carddav"; an
     # imported or synced one is found again by its uid there (a vCard's UID, a CardDAV href).
-    # carddav_books keeps each address book's sync-token (RFC 6578).
+    # carddav_books keeps each address book's sync-token (RFC 6578). contacts_search is a trigram
+    # index of names and organisations (as calls_search is of calls): a search lists the few
+    # contacts it names without reading all of them.
     """
     CREATE TABLE contacts (
         id           INTEGER PRIMARY KEY,
@@ -215,6 +217,21 @@ MIGRATIONS: list[str] = [
         url        TEXT PRIMARY KEY,
         sync_token TEXT NOT NULL DEFAULT ''
     ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE contacts_search USING fts5 (
+        name, organisation, content='', detail='none', columnsize=0, tokenize='trigram'
+    );
+    CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN
+        INSERT INTO contacts_search (rowid, name, organisation) VALUES (new.id, new.name, new.organisation);
+    END;
+    CREATE TRIGGER contacts_search_update AFTER UPDATE OF name, organisation ON contacts BEGIN
+        INSERT INTO contacts_search (contacts_search, rowid, name, organisation)
+            VALUES ('delete', old.id, old.name, old.organisation);
+        INSERT INTO contacts_search (rowid, name, organisation) VALUES (new.id, new.name, new.organisation);
+    END;
+    CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN
+        INSERT INTO contacts_search (contacts_search, rowid, name, organisation)
+            VALUES ('delete', old.id, old.name, old.organisation);
+    END;
     """,
 ]
 
