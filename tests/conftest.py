@@ -60,6 +60,18 @@ def store(tmp_path):
 
 
 @pytest.fixture
+async def hub(tmp_path):
+    """``intulse-desktop hub`` in this process, on a free port of 127.0.0.1, data in ``tmp_path / "hub"``."""
+    from .helpers.hub import HubRunner
+
+    runner = HubRunner(tmp_path / "hub")
+    await runner.start()
+    yield runner
+    await runner.stop()
+    runner.users.close()
+
+
+@pytest.fixture
 async def writer(tmp_path):
     """The log's one writer, on ``tmp_path / "log.sqlite3"``."""
     from intulse_desktop.store.writer import Writer

@@ -15,7 +15,7 @@ from intulse_desktop.hub.users import Users
 from intulse_desktop.store import Store
 from intulse_desktop.store import journal as store_module
 
-from .helpers.hub import Desk, HubRunner
+from .helpers.hub import Desk
 
 A_NUMBER = "+13175550100"
 B_NUMBER = "+13175550101"
@@ -25,15 +25,6 @@ B_NUMBER = "+13175550101"
 def quick_retries(monkeypatch):
     """Reconnect within milliseconds, so a test of reconnecting takes no real backoff."""
     monkeypatch.setattr(hub_client, "backoff", lambda attempt: 0.01)
-
-
-@pytest.fixture
-async def hub(tmp_path):
-    runner = HubRunner(tmp_path / "hub")
-    await runner.start()
-    yield runner
-    await runner.stop()
-    runner.users.close()
 
 
 @pytest.fixture
