@@ -115,6 +115,26 @@ async def test_presence_of_other_extensions_only_as_allowed(hub, tmp_path, prese
     await desk.quit()
 
 
+async def test_presence_shared_as_state_only_leaves_out_who_others_talk_to(hub, tmp_path):
+    _, token = hub.add("204", presence="all", presence_lines=False)
+    desk = Desk(tmp_path / "c", "204")
+    await desk.connect(hub.url(), token)
+    await desk.until(lambda: desk.client.state == "connected")
+    line = {"ConnectedLineName": "Dana Whitfield", "ConnectedLineNumber": "+13175550142"}
+    await hub.post("ExtensionUpdated", Extension="206", Status="INUSE", **line)
+    await hub.post("ExtensionUpdated", Extension="204", Status="INUSE", **line)
+    await desk.until(lambda: len(desk.got) == 2)
+    other, own = (d.event for d in desk.got)
+    assert (other.extension, other.state, other.connected_line_name, other.connected_line_number) == (
+        "206",
+        "in_use",
+        "",
+        "",
+    )
+    assert (own.connected_line_name, own.connected_line_number) == ("Dana Whitfield", "+13175550142")
+    await desk.quit()
+
+
 async def test_an_offline_desktop_catches_up_without_loss_or_repeats(hub, desks):
     a, b = desks
     await hub.post("CallStarted", **call(1, "204"))

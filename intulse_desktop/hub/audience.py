@@ -39,6 +39,18 @@ class Desktop:
             return self.user.sees_presence_of(event.extension)
         return self.matcher.is_mine(event)
 
+    def message(self, entry: Entry) -> str:
+        """What this desktop is sent of ``entry``: another extension's presence as its state alone,
+        if the user's presence is state only."""
+        event = entry.event
+        if (
+            isinstance(event, ExtensionUpdated)
+            and not self.user.presence_lines
+            and event.extension.strip() != self.user.extension
+        ):
+            return entry.state_only()
+        return entry.message
+
 
 class Audience:
     """The connected desktops, indexed by what they may own."""

@@ -17,6 +17,7 @@ refuses (401, or a connection closed as revoked) stops the retrying until
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import random
@@ -67,6 +68,19 @@ def stream_url(hub_url: str) -> str:
     parts = urlsplit(hub_url.rstrip("/"))
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
     return urlunsplit((scheme, parts.netloc, parts.path + STREAM_PATH, "", ""))
+
+
+def in_clear(hub_url: str) -> bool:
+    """Whether the token and every event would cross a network unencrypted: http(s) or ws to a host
+    other than this computer."""
+    parts = urlsplit(hub_url)
+    if parts.scheme not in ("http", "ws"):
+        return False
+    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host != "localhost" and not host.endswith(".localhost")
 
 
 def backoff(attempt: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:

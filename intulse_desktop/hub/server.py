@@ -220,7 +220,7 @@ class Hub:
                             await ws.send_str(position_message(item))
                     elif item.seq > desktop.sent:
                         desktop.sent = item.seq
-                        await ws.send_str(item.message)
+                        await ws.send_str(desktop.message(item))
                 else:
                     desktop.wake.clear()
                     await desktop.wake.wait()
@@ -240,7 +240,7 @@ class Hub:
             for entry in entries:
                 if desktop.sees(entry.event):
                     desktop.sent = entry.seq
-                    await desktop.ws.send_str(entry.message)
+                    await desktop.ws.send_str(desktop.message(entry))
             desktop.sent = max(desktop.sent, last)
         desktop.sent = max(desktop.sent, upto)
         await desktop.ws.send_str(caught_up_message(desktop.sent))
