@@ -96,7 +96,6 @@ async def post_all(url: str, events: int) -> dict[str, float]:
 
 
 async def latency_run(events: int, bare: bool) -> list[float]:
-    from intulse_desktop.logs import Redactor
     from intulse_desktop.paths import Paths
     from intulse_desktop.secrets import SecretStore
     from intulse_desktop.service import Service
@@ -121,14 +120,13 @@ async def latency_run(events: int, bare: bool) -> list[float]:
             if len(windows) > 6:
                 windows.pop(0).close()
 
-        service.bus.subscribe(show_label)
+        service.subscribe(show_label)
     else:
         desktop = Desktop(
             service,
             paths,
             Tasks(asyncio.get_running_loop()),
             SecretStore(paths),
-            Redactor(),
             tray_available=lambda: False,
         )
         shown = desktop.cards.show

@@ -28,15 +28,13 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 import qasync
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from intulse_desktop.logs import Redactor
 from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.desktop import Desktop
 from intulse_desktop.ui.details import CallerDetails
-from intulse_desktop.ui.settings_dialog import SettingsDialog
+from intulse_desktop.ui.shell import Shell
 
 
 def median_ms(samples: list[float]) -> float:
@@ -60,19 +58,18 @@ async def main(rounds: int) -> None:
         settings = Settings(extension="204", my_numbers=["+13175550100"])
         service = Service(paths, settings, "benchmark-secret-0123456789")
         await service.start()
-        desktop = Desktop(
+        desktop = Shell(
             service,
             paths,
             Tasks(asyncio.get_running_loop()),
             SecretStore(paths),
-            Redactor(),
             tray_available=lambda: True,
         )
 
         opened, baseline_opened = [], []
         for _ in range(max(5, rounds // 30)):
             started = time.perf_counter()
-            dialog = SettingsDialog(desktop)
+            dialog = desktop.new_settings_dialog()
             dialog.show()
             app.processEvents()
             opened.append(time.perf_counter() - started)
@@ -87,7 +84,7 @@ async def main(rounds: int) -> None:
             details.deleteLater()
             app.processEvents()
 
-        dialog = SettingsDialog(desktop)
+        dialog = desktop.new_settings_dialog()
         dialog.show()
         plain = QWidget()
         plain.resize(dialog.size())

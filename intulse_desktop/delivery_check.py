@@ -22,6 +22,7 @@ import aiohttp
 from intulse_desktop import APP_NAME
 from intulse_desktop.formatting import printable
 from intulse_desktop.logs import redact_path
+from intulse_desktop.outcome import Outcome
 from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import NOT_FOUND, TEST_HEADER, webhook_urls
 from intulse_desktop.samples import sample
@@ -43,15 +44,11 @@ class Step(StrEnum):
 
 
 @dataclass(frozen=True)
-class DeliveryResult:
-    """``step`` for code; ``message`` says what happened and ``advice`` what to do ("" when ok)."""
+class DeliveryResult(Outcome):
+    """An ``Outcome`` (its ``kind`` a ``Step`` or a ``Failure``), and where the test went."""
 
-    ok: bool
-    step: Step | Failure
-    message: str
-    advice: str
-    url: str  # where the test went, with the secret hidden
-    from_outside: bool  # False: no public URL, so only this computer's own address was tried
+    url: str = ""  # where the test went, with the secret hidden
+    from_outside: bool = False  # False: no public URL, so only this computer's own address was tried
     rtt: float | None = None  # seconds from sending to the answer
 
 
@@ -63,10 +60,10 @@ async def check_delivery(settings: Settings, secret: str, *, timeout: float = TI
     payload = sample(TEST_TYPE, settings.extension)
     shown = redact_path(url)
 
-    def result(
-        step: Step | Failure, message: str, advice: str = "", rtt: float | None = None
-    ) -> DeliveryResult:
-        return DeliveryResult(step is Step.ARRIVED, step, message, advice, shown, from_outside, rtt)
+    def result(step: StrEnum, message: str, advice: str = "", rtt: float | None = None) -> DeliveryResult:
+        return DeliveryResult(
+            step is Step.ARRIVED, step, message, advice, url=shown, from_outside=from_outside, rtt=rtt
+        )
 
     started = time.monotonic()
     try:
@@ -82,7 +79,7 @@ async def check_delivery(settings: Settings, secret: str, *, timeout: float = TI
         advice = WEBHOOK_ADVICE[failure.kind]
         if failure.kind is not Failure.DNS:
             advice += f" (the receiver listens on {settings.listen_host}:{settings.listen_port})"
-        return result(failure.kind, failure.detail, advice)
+        return result(failure.kind, failure.message, advice)
     rtt = time.monotonic() - started
 
     data = _json(body)
@@ -142,12 +139,15 @@ async def receiver_running(paths: Paths, settings: Settings, secret: str) -> Asy
 async def receiver_at(base_url: str) -> bool:
     """Whether Intulse Desktop's receiver answers at ``base_url`` (its ``/healthz``)."""
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT)) as session:
-            async with session.get(f"{base_url}/healthz", allow_redirects=False) as response:
-                status, data = response.status, _json(await response.text(errors="replace"))
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT)) as session,
+            session.get(f"{base_url}/healthz", allow_redirects=False) as response,
+        ):
+            status, data = response.status, _json(await response.text(errors="replace"))
     except NETWORK_ERRORS:
         return False
-    return status == 200 and isinstance(data, dict) and data.get("status") == "ok" and "version" in data
+    ours = isinstance(data, dict) and "version" in data
+    return ours and (status, data.get("status")) in ((200, "ok"), (503, "degraded"))
 
 
 def _json(text: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from typing import TextIO
@@ -11,9 +12,9 @@ from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, ExtensionUpdated, TextMessageReceived
 from intulse_desktop.export import iso_utc
 from intulse_desktop.formatting import printable
-from intulse_desktop.hub.client import HubClient
 from intulse_desktop.service import Service
-from intulse_desktop.store.retention import pruning
+
+WHERE_URLS = "intulse-desktop webhook-url shows the URLs to register"
 
 
 def describe(delivery: Delivery, verbose: bool = False) -> str:
@@ -21,7 +22,8 @@ def describe(delivery: Delivery, verbose: bool = False) -> str:
     event = delivery.event
     flags = ("new" if delivery.is_new else "repeat") + (",mine" if delivery.is_mine else "")
     if isinstance(event, CallStarted | CallCompleted):
-        detail = f"{event.id} ext {event.extension} {event.direction} {event.remote_party_number} {event.remote_party_name}"
+        party = f"{event.remote_party_number} {event.remote_party_name}"
+        detail = f"{event.id} ext {event.extension} {event.direction} {party}"
         if isinstance(event, CallCompleted):
             detail += f" -> {event.outcome}"
             if event.duration_in_seconds is not None:
@@ -63,10 +65,9 @@ def stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # On Windows there are none: Ctrl+C arrives as KeyboardInterrupt.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
-            pass
     return stop
 
 
@@ -84,48 +85,36 @@ async def run(
     hub instead of the local receiver; a refused token ends the run with 1.
     """
     stop = stop_on_signals()
-    service.bus.subscribe(LinePrinter(out, verbose))
-    service.bus.subscribe_tests(
+    service.subscribe(LinePrinter(out, verbose))
+    service.subscribe_tests(
         lambda n: print(f"{iso_utc(n.received)} test {n.event_type} (not stored)", file=out, flush=True)
     )
     await service.start()
-    client = None
     refused: list[str] = []
 
-    def on_state(state: str, detail: str) -> None:
+    def on_hub_state(state: str, detail: str) -> None:
         if state == "rejected":
             refused.append(detail)
             stop.set()
 
+    service.watch_hub(on_hub_state)
     try:
         if hub is None:
-            await service.listen(host, port)
-            print(
-                f"intulse-desktop: receiving webhooks on {host}:{service.address[1]} "
-                "(intulse-desktop webhook-url shows the URLs to register)",
-                file=sys.stderr,
-                flush=True,
-            )
+            _, bound = await service.receive_locally(host, port)
+            say(f"receiving webhooks on {host}:{bound} ({WHERE_URLS})")
         else:
-            client = HubClient(
-                service.writer,
-                service.bus,
-                lambda: service.receiver.matcher,
-                on_state=on_state,
-            )
-            await client.connect(*hub)
-            print(
-                f"intulse-desktop: receiving events from the office hub at {hub[0]}",
-                file=sys.stderr,
-                flush=True,
-            )
-        async with pruning(service.writer, service.settings.retention_days):
-            await stop.wait()
+            await service.receive_from_hub(*hub)
+            say(f"receiving events from the office hub at {hub[0]}")
+        service.keep_pruned(service.settings.retention_days)
+        await stop.wait()
     finally:
-        if client is not None:
-            await client.stop()
         await service.close()
     if refused:
-        print(f"intulse-desktop: {refused[0]}", file=sys.stderr, flush=True)
+        say(refused[0])
         return 1
     return 0
+
+
+def say(line: str) -> None:
+    """A line about the run itself, on stderr (stdout is for events)."""
+    print(f"intulse-desktop: {line}", file=sys.stderr, flush=True)

@@ -1,6 +1,6 @@
 """The Intulse REST API: register, list and delete webhooks; click-to-call.
 
-Every request ends in an ``ApiResult`` a person can act on, never in an
+Every request ends in an ``Outcome`` a person can act on, never in an
 exception for the network or an error status. The API key goes only into the
 header or Basic auth of the request that needs it: it is never in a message,
 a log line or a repr, and any server text is scrubbed of it before it is shown.
@@ -28,6 +28,7 @@ import aiohttp
 from intulse_desktop.formatting import printable
 from intulse_desktop.logs import redact_path
 from intulse_desktop.matching import digits
+from intulse_desktop.outcome import Outcome
 from intulse_desktop.secrets import SecretsError, SecretStore
 from intulse_desktop.sender import NETWORK_ERRORS, USER_AGENT, Failure, classify
 from intulse_desktop.settings import (
@@ -59,17 +60,7 @@ class Kind(StrEnum):
     UNREADABLE = "unreadable"
 
 
-@dataclass(frozen=True)
-class ApiResult:
-    """What one request came to: ``kind`` for code, ``message`` for people."""
-
-    ok: bool
-    kind: Kind | Failure
-    message: str
-    status: int | None = None
-
-    def __str__(self) -> str:
-        return self.message
+ApiOutcome = Outcome[Kind | Failure]  # a request's: an answer's Kind, or why none came
 
 
 @dataclass(frozen=True)
@@ -90,7 +81,7 @@ class _Answer:
 
 @dataclass(frozen=True)
 class WebhookList:
-    result: ApiResult
+    result: ApiOutcome
     webhooks: tuple[Webhook, ...] = ()
 
 
@@ -201,7 +192,7 @@ class IntulseApi:
 
     # --- webhooks ------------------------------------------------------------------------
 
-    async def register(self, urls: Mapping[str, str]) -> dict[str, ApiResult]:
+    async def register(self, urls: Mapping[str, str]) -> dict[str, ApiOutcome]:
         """Register each ``{event type: url}``, skipping those already registered; a result per type.
 
         Listing first avoids duplicates where the API can list; where it cannot,
@@ -220,9 +211,10 @@ class IntulseApi:
         )
         return dict(zip(urls, outcomes, strict=True))
 
-    async def _register_one(self, event_type: str, url: str, exists: bool) -> ApiResult:
+    async def _register_one(self, event_type: str, url: str, exists: bool) -> ApiOutcome:
+        result: ApiOutcome
         if exists:
-            result = ApiResult(True, Kind.EXISTS, "already registered")
+            result = Outcome(True, Kind.EXISTS, "already registered")
         else:
             body = {"Url": url, "Type": event_type}
             answer = await self._request("POST", self._webhooks, json=body, headers=self._api_headers())
@@ -247,11 +239,11 @@ class IntulseApi:
         webhooks = _parse_webhooks(answer.body)
         if webhooks is None:
             message = "the list of webhooks is in a shape this version cannot read"
-            return WebhookList(ApiResult(False, Kind.UNREADABLE, message, answer.status))
-        found = ApiResult(True, Kind.DONE, f"{len(webhooks)} webhook(s) registered", answer.status)
+            return WebhookList(Outcome(False, Kind.UNREADABLE, message, status=answer.status))
+        found = Outcome(True, Kind.DONE, f"{len(webhooks)} webhook(s) registered", status=answer.status)
         return WebhookList(found, webhooks)
 
-    async def delete_webhook(self, webhook_id: str) -> ApiResult:
+    async def delete_webhook(self, webhook_id: str) -> ApiOutcome:
         """``DELETE {api}/webhooks/{id}``; 404/405 means this API cannot delete (or the id is gone)."""
         answer = await self._request(
             "DELETE", f"{self._webhooks}/{quote(webhook_id, safe='')}", headers=self._api_headers()
@@ -262,13 +254,13 @@ class IntulseApi:
 
     # --- click-to-call -------------------------------------------------------------------
 
-    async def call(self, extension: str, number: str) -> ApiResult:
+    async def call(self, extension: str, number: str) -> ApiOutcome:
         """Ring ``extension``, then dial ``number`` (sent as digits only) from it."""
         extension, target = extension.strip(), digits(number)
         if not extension:
-            return ApiResult(False, Kind.REJECTED, "no extension to call from: set my extension first")
+            return Outcome(False, Kind.REJECTED, "no extension to call from: set my extension first")
         if not target:
-            return ApiResult(False, Kind.REJECTED, "the number to call has no digits")
+            return Outcome(False, Kind.REJECTED, "the number to call has no digits")
         answer = await self._request(
             "POST",
             f"{self.dashboard_api_url}/call/",
@@ -299,22 +291,22 @@ class IntulseApi:
             )
         return self._http
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> _Answer | ApiResult:
+    async def _request(self, method: str, url: str, **kwargs: Any) -> _Answer | ApiOutcome:
         """The answer, or the failure when there was none."""
         try:
             async with self._session().request(method, url, allow_redirects=False, **kwargs) as response:
                 return _Answer(url, response.status, await response.text(errors="replace"))
         except NETWORK_ERRORS as exc:
             failure = classify(exc, self.timeout)
-            return ApiResult(False, failure.kind, f"{failure.detail}: {_NETWORK_ADVICE[failure.kind]}")
+            return Outcome(False, failure.kind, f"{failure.message}: {_NETWORK_ADVICE[failure.kind]}")
 
-    def _judge(self, answer: _Answer | ApiResult, done: str) -> ApiResult:
+    def _judge(self, answer: _Answer | ApiOutcome, done: str) -> ApiOutcome:
         """An answer's status in words; ``done`` is the message for success."""
-        if isinstance(answer, ApiResult):
+        if isinstance(answer, Outcome):
             return answer
         status = answer.status
         if 200 <= status < 300:
-            return ApiResult(True, Kind.DONE, done, status)
+            return Outcome(True, Kind.DONE, done, status=status)
         if status in (401, 403):
             kind, message = Kind.BAD_KEY, "the API key was refused (a typo, or a revoked key?)"
         elif 300 <= status < 400:
@@ -325,7 +317,7 @@ class IntulseApi:
             kind, message = Kind.SERVER_ERROR, "Intulse had a server error; try again later"
         else:
             kind, message = Kind.REJECTED, f"Intulse refused it: {self._shown(answer.body)}"
-        return ApiResult(False, kind, f"HTTP {status}: {message}", status)
+        return Outcome(False, kind, f"HTTP {status}: {message}", status=status)
 
     def _shown(self, body: str) -> str:
         """Server text fit to show: one line, short, and without the key even if the server echoed it."""
@@ -335,9 +327,11 @@ class IntulseApi:
         return text if len(text) <= 200 else text[:200] + "…"
 
 
-def _unsupported(status: int, what: str, alternative: str = "") -> ApiResult:
+def _unsupported(status: int, what: str, alternative: str = "") -> ApiOutcome:
     message = f"{what} is not supported by this Intulse API (HTTP {status})"
-    return ApiResult(False, Kind.UNSUPPORTED, f"{message}, {alternative}" if alternative else message, status)
+    return Outcome(
+        False, Kind.UNSUPPORTED, f"{message}, {alternative}" if alternative else message, status=status
+    )
 
 
 def _parse_webhooks(body: str) -> tuple[Webhook, ...] | None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import aiohttp
 
 from intulse_desktop import APP_NAME, __version__
+from intulse_desktop.outcome import Outcome
 
 DEFAULT_TIMEOUT = 10.0
 USER_AGENT = f"{APP_NAME}/{__version__}"
@@ -34,31 +34,28 @@ class Failure(StrEnum):
     OTHER = "other"
 
 
-@dataclass(frozen=True)
-class NetworkFailure:
-    kind: Failure
-    detail: str  # the bare fact ("example.invalid does not resolve"), without advice
+def classify(exc: aiohttp.ClientError | asyncio.TimeoutError, timeout: float) -> Outcome[Failure]:
+    """Name one of ``NETWORK_ERRORS``; the most specific aiohttp classes are checked first.
 
-
-def classify(exc: aiohttp.ClientError | asyncio.TimeoutError, timeout: float) -> NetworkFailure:
-    """Name one of ``NETWORK_ERRORS``; the most specific aiohttp classes are checked first."""
+    The message is the bare fact ("the name example.invalid does not resolve"); each caller
+    knows its own advice."""
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return NetworkFailure(Failure.DNS, f"the name {exc.host} does not resolve")
+        return Outcome(False, Failure.DNS, f"the name {exc.host} does not resolve")
     if isinstance(exc, aiohttp.ClientSSLError):  # certificate errors included
         error = exc.os_error
         reason = getattr(error, "verify_message", None) or getattr(error, "reason", None)
         reason = reason or type(error).__name__
-        return NetworkFailure(Failure.TLS, f"TLS with {exc.host}:{exc.port} failed ({reason})")
+        return Outcome(False, Failure.TLS, f"TLS with {exc.host}:{exc.port} failed ({reason})")
     if isinstance(exc, aiohttp.ClientConnectorError):
         if isinstance(exc.os_error, ConnectionRefusedError) or exc.os_error.errno == errno.ECONNREFUSED:
-            return NetworkFailure(Failure.REFUSED, f"{exc.host}:{exc.port} refused the connection")
+            return Outcome(False, Failure.REFUSED, f"{exc.host}:{exc.port} refused the connection")
         why = exc.os_error.strerror or exc.os_error
-        return NetworkFailure(Failure.CONNECT, f"cannot connect to {exc.host}:{exc.port}: {why}")
+        return Outcome(False, Failure.CONNECT, f"cannot connect to {exc.host}:{exc.port}: {why}")
     if isinstance(exc, asyncio.TimeoutError):
-        return NetworkFailure(Failure.TIMEOUT, f"no answer within {timeout:g} seconds")
+        return Outcome(False, Failure.TIMEOUT, f"no answer within {timeout:g} seconds")
     if isinstance(exc, aiohttp.InvalidURL):
-        return NetworkFailure(Failure.INVALID_URL, "the URL is not valid")
-    return NetworkFailure(Failure.OTHER, f"the connection failed ({exc.__class__.__name__})")
+        return Outcome(False, Failure.INVALID_URL, "the URL is not valid")
+    return Outcome(False, Failure.OTHER, f"the connection failed ({exc.__class__.__name__})")
 
 
 # What to do when a post to one of our own webhook URLs fails this way.
@@ -88,4 +85,4 @@ async def post_json(url: str, payload: Any, timeout: float = DEFAULT_TIMEOUT) ->
             return response.status, (await response.text(errors="replace"))[:500]
     except NETWORK_ERRORS as exc:
         failure = classify(exc, timeout)
-        return None, f"{failure.detail} ({WEBHOOK_ADVICE[failure.kind]})"
+        return None, f"{failure.message} ({WEBHOOK_ADVICE[failure.kind]})"

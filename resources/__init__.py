@@ -18,18 +18,21 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from intulse_desktop import APP_NAME
+from intulse_desktop.events import PhoneState
 
-# Phone states (events.STATES) and the receiver's own trouble, each to its icon.
-# busy is a phone in a call; unknown shares unavailable's grey: we cannot say it is free.
+RECEIVER_PROBLEM = "receiver_problem"  # not a phone state: the app's own trouble, with its own icon
+
+# Each phone state and the receiver's trouble, to its icon. busy is a phone in a
+# call; unknown shares unavailable's grey: we cannot say it is free.
 TRAY_ICONS = {
-    "idle": "idle",
-    "ringing": "ringing",
-    "in_use": "in_use",
-    "busy": "in_use",
-    "on_hold": "on_hold",
-    "unavailable": "unavailable",
-    "unknown": "unavailable",
-    "receiver_problem": "receiver_problem",
+    PhoneState.IDLE: "idle",
+    PhoneState.RINGING: "ringing",
+    PhoneState.IN_USE: "in_use",
+    PhoneState.BUSY: "in_use",
+    PhoneState.ON_HOLD: "on_hold",
+    PhoneState.UNAVAILABLE: "unavailable",
+    PhoneState.UNKNOWN: "unavailable",
+    RECEIVER_PROBLEM: "receiver_problem",
 }
 
 # Where the GUI paints the missed-call count, as fractions of the icon's side

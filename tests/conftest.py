@@ -35,6 +35,15 @@ def isolated(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def keep_umask() -> Iterator[None]:
+    """``cli.main`` makes the process's files private (umask 077); the next test starts as this one did."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    yield
+    os.umask(mask)
+
+
 @pytest.fixture
 def home(tmp_path) -> Path:
     """The app's data dir for this test (``INTULSE_DESKTOP_HOME``)."""
@@ -150,22 +159,20 @@ def desktop(qloop, qtbot, paths, me):
     """The GUI on a real service and store, with a tray, and every opened URL recorded."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from intulse_desktop.logs import Redactor
     from intulse_desktop.secrets import SecretStore
     from intulse_desktop.service import Service
     from intulse_desktop.tasks import Tasks
-    from intulse_desktop.ui.desktop import Desktop
+    from intulse_desktop.ui.shell import Shell
 
     me.save(paths.settings_file)
     service = Service(paths, me, SECRET)
     qloop.run_until_complete(service.start())
     opened: list = []
-    gui = Desktop(
+    gui = Shell(
         service,
         paths,
         Tasks(qloop),
         SecretStore(paths),
-        Redactor(),
         open_url=lambda url: opened.append(bytes(url.toEncoded().data()).decode()),
         tray_available=lambda: True,
     )

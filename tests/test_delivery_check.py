@@ -115,7 +115,7 @@ async def test_a_malformed_test_nonce_is_refused(service):
 async def test_a_delivery_that_arrives_reports_the_round_trip_time(service):
     result = await check_delivery(local(service), SECRET)
     assert result.ok
-    assert result.step is Step.ARRIVED
+    assert result.kind is Step.ARRIVED
     assert result.rtt is not None
     assert 0 < result.rtt < 10
     assert result.message == f"arrived in {result.rtt * 1000:.0f} ms"
@@ -145,20 +145,20 @@ async def test_the_secret_never_appears_in_the_result(service):
 
 async def test_a_name_that_does_not_resolve(service):
     result = await check_delivery(local(service, public_url="https://tunnel.intulse-desktop.invalid"), SECRET)
-    assert (result.ok, result.step) == (False, Failure.DNS)
+    assert (result.ok, result.kind) == (False, Failure.DNS)
     assert "tunnel" in result.advice
 
 
 async def test_a_refused_connection_names_the_listening_port(service):
     result = await check_delivery(local(service, public_url=f"http://127.0.0.1:{closed_port()}"), SECRET)
-    assert result.step is Failure.REFUSED
+    assert result.kind is Failure.REFUSED
     assert "port forward" in result.advice
     assert f"127.0.0.1:{service.address[1]}" in result.advice
 
 
 async def test_a_receiver_with_another_secret_is_a_wrong_secret(service):
     result = await check_delivery(local(service), "a-different-secret-0123456789")
-    assert result.step is Step.WRONG_SECRET
+    assert result.kind is Step.WRONG_SECRET
     assert "register the webhooks again" in result.advice
 
 
@@ -178,7 +178,7 @@ async def test_a_server_that_never_answers_is_a_timeout(service):
         release.set()
         server.close()
         await server.wait_closed()
-    assert result.step is Failure.TIMEOUT
+    assert result.kind is Failure.TIMEOUT
     assert "firewall" in result.advice
 
 
@@ -187,7 +187,7 @@ async def test_a_200_without_the_nonce_is_not_our_receiver(service, aiohttp_serv
         return web.Response(text="<html>Welcome to your router</html>", content_type="text/html")
 
     result = await check_delivery(local(service, public_url=await serve(aiohttp_server, ok)), SECRET)
-    assert (result.ok, result.step) == (False, Step.NOT_OUR_RECEIVER)
+    assert (result.ok, result.kind) == (False, Step.NOT_OUR_RECEIVER)
     assert "HTTP 200" in result.message
 
 
@@ -196,14 +196,14 @@ async def test_a_tunnel_that_cannot_reach_the_receiver_is_not_our_receiver(servi
         return web.Response(status=502, text="Bad gateway")
 
     result = await check_delivery(local(service, public_url=await serve(aiohttp_server, bad_gateway)), SECRET)
-    assert result.step is Step.NOT_OUR_RECEIVER
+    assert result.kind is Step.NOT_OUR_RECEIVER
     assert f"point it at http://127.0.0.1:{service.address[1]}" in result.advice
 
 
 async def test_https_to_a_plain_http_port_is_a_tls_failure(service):
     https = f"https://127.0.0.1:{service.address[1]}"  # the receiver speaks plain HTTP
     result = await check_delivery(local(service, public_url=https), SECRET)
-    assert result.step is Failure.TLS
+    assert result.kind is Failure.TLS
     assert "https://" in result.advice
 
 
@@ -212,7 +212,7 @@ async def test_a_redirect_is_reported_not_followed(service, aiohttp_server):
         raise web.HTTPMovedPermanently(f"https://elsewhere.example{request.path}")
 
     result = await check_delivery(local(service, public_url=await serve(aiohttp_server, moved)), SECRET)
-    assert result.step is Step.REDIRECTED
+    assert result.kind is Step.REDIRECTED
     assert "https://elsewhere.example/hooks/<secret>/CallStarted" in result.message
 
 
@@ -221,7 +221,7 @@ async def test_a_receiver_that_refuses_the_test_says_why(service, aiohttp_server
         return web.json_response({"error": "the call log cannot be written\x1b[2J"}, status=503)
 
     result = await check_delivery(local(service, public_url=await serve(aiohttp_server, unavailable)), SECRET)
-    assert result.step is Step.REJECTED
+    assert result.kind is Step.REJECTED
     assert result.message.endswith("(HTTP 503): the call log cannot be written\\x1b[2J")  # shown, not obeyed
 
 
@@ -256,6 +256,14 @@ async def test_healthz_of_something_else_is_not_our_receiver(aiohttp_server):
         return web.json_response({"status": "ok"})  # no version: not ours
 
     assert not await receiver_at(await serve(aiohttp_server, other))
+
+
+async def test_a_degraded_receiver_is_still_ours(aiohttp_server):
+    async def degraded(request: web.Request) -> web.Response:
+        health = {"status": "degraded", "version": "1.0", "reason": "the call log cannot be written"}
+        return web.json_response(health, status=503)
+
+    assert await receiver_at(await serve(aiohttp_server, degraded))
 
 
 async def test_headless_prints_a_line_when_a_test_arrives(paths):

@@ -14,12 +14,12 @@ from xml.etree import ElementTree
 import pytest
 
 from intulse_desktop import resources
-from intulse_desktop.events import STATES
+from intulse_desktop.events import PhoneState
 
 REPO = Path(__file__).resolve().parent.parent
 RESOURCES = REPO / "resources"  # installed as intulse_desktop/resources (pyproject: package-dir)
 SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
-TRAY_STATES = [*STATES, "receiver_problem"]
+TRAY_STATES = [*PhoneState, resources.RECEIVER_PROBLEM]
 
 
 @pytest.mark.parametrize("state", TRAY_STATES)

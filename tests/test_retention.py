@@ -1,4 +1,4 @@
-"""Retention outside the GUI: the headless receiver and the hub prune too."""
+"""Retention: old calls and texts are deleted now and then again each period."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from intulse_desktop.events import parse
 from intulse_desktop.store import StoreError
-from intulse_desktop.store.retention import keep_pruned, pruning
+from intulse_desktop.store.retention import keep_pruned
 
 from .helpers.builders import payload
-from .helpers.waiting import eventually, writes_done
+from .helpers.waiting import eventually
 
 NOW = datetime.now(UTC)
 
@@ -24,28 +24,6 @@ async def record_calls(writer, ages_in_days):
 
 async def ids(writer):
     return await writer.run(lambda store: sorted(c.id for c in store.calls()))
-
-
-def pruners() -> list[asyncio.Task]:
-    return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == keep_pruned.__qualname__]
-
-
-async def test_pruning_deletes_old_calls_while_the_block_runs_and_stops_after(writer):
-    await record_calls(writer, [40, 35, 1])
-    async with pruning(writer, 30):
-
-        async def only_the_recent_call_is_left():
-            return await ids(writer) == ["c2"]
-
-        await eventually(only_the_recent_call_is_left)
-    assert not pruners()
-
-
-async def test_pruning_without_retention_keeps_everything(writer):
-    await record_calls(writer, [4000])
-    async with pruning(writer, None):
-        await writes_done(writer)
-        assert await ids(writer) == ["c0"]
 
 
 async def test_keep_pruned_prunes_again_each_period(writer):

@@ -18,7 +18,7 @@ from intulse_desktop.ui.calllog import FILTERS, PAGE, RECORDING_COLUMN, day_rang
 
 from .helpers.builders import payload, wav_bytes
 from .helpers.net import deliver
-from .helpers.waiting import run_until, writes_done
+from .helpers.waiting import run_until
 
 UTC = UTC
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -35,7 +35,7 @@ def add(desktop, *bodies, event_type="CallCompleted"):
     events = [parse(body, event_type) for body in bodies]
     loop = asyncio.get_event_loop()
     loop.run_until_complete(
-        desktop.service.writer.run(lambda store: [store.record(e, False, NOW) for e in events])
+        desktop.service.write(lambda store: [store.record(e, False, NOW) for e in events])
     )
 
 
@@ -565,7 +565,7 @@ def test_retention_prunes_old_calls_and_texts_in_the_background_and_the_tray_fol
     assert "3 missed calls" in desktop.tray.icon.toolTip()
     desktop.save_settings(me.with_values({"retention_days": 30}))
     run_until(qloop, lambda: "missed call" not in desktop.tray.icon.toolTip(), what="the tray to follow")
-    assert not desktop._pruning.done()  # and again tomorrow
+    assert desktop.service.pruning  # and again tomorrow
     assert [c.id for c in desktop.store.calls()] == ["call-9"]
     assert desktop.store.messages() == []
     assert "missed call" not in desktop.tray.icon.toolTip()
@@ -573,6 +573,6 @@ def test_retention_prunes_old_calls_and_texts_in_the_background_and_the_tray_fol
 
 def test_without_retention_nothing_is_pruned(desktop, qloop):
     add(desktop, call(1, timedelta(days=4000)))
-    desktop.keep_pruned()
-    qloop.run_until_complete(writes_done(desktop.service.writer))  # a prune, if one started, is done
+    desktop.start()
+    assert not desktop.service.pruning
     assert len(desktop.store.calls()) == 1

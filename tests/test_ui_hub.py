@@ -38,7 +38,7 @@ def play(qloop, desktop, tmp_path, me):
                 await eventually(lambda: "Receiving from the office hub" in tooltip(desktop))
                 await scenario(hub)
             finally:
-                await desktop.hub.stop()
+                await desktop.service.receive_locally("127.0.0.1", 0)
                 await hub.stop()
                 hub.users.close()
 
@@ -86,7 +86,7 @@ def test_the_tray_says_refused_when_the_token_is_revoked(desktop, play):
         admin.remove([u.id for u in admin.all()])
         admin.close()
         await eventually(lambda: "refused this desktop" in tooltip(desktop))
-        assert desktop.hub.state == "rejected"
+        assert desktop.service.hub_state[0] == "rejected"
 
     play(scenario)
 
@@ -94,7 +94,7 @@ def test_the_tray_says_refused_when_the_token_is_revoked(desktop, play):
 def test_back_to_this_computer_stops_the_hub_and_listens_again(desktop, play, me):
     async def scenario(hub):
         await desktop.apply_settings(me.with_values({"listen_port": closed_port()}))
-        assert desktop.hub.state == "stopped"
+        assert desktop.service.hub_state is None
         assert desktop.service.address is not None
         assert "office hub" not in tooltip(desktop)
 

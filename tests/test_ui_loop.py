@@ -15,7 +15,7 @@ def test_calls_are_indexed_and_checkpointed_when_qt_runs_the_timers(
 
     def indexed() -> bool:
         qtbot.wait(20)  # Qt's event loop, not asyncio's run_until_complete, fires the timers here
-        qloop.run_until_complete(desktop.service.writer.run(lambda store: None))  # the queued job commits
+        qloop.run_until_complete(desktop.service.flush())  # the queued job commits
         return desktop.store._db.execute(waiting).fetchone()[0] == 0
 
     qtbot.waitUntil(indexed, timeout=3000)

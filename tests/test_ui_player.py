@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtMultimedia import QMediaDevices, QMediaPlayer
 
-from intulse_desktop.ui.player import show_recording
-
 from .helpers.builders import wav_bytes
 from .helpers.waiting import run_until
 
@@ -23,7 +21,7 @@ def media(web_files):
 
 def test_a_recording_plays_or_the_player_says_why_it_cannot(desktop, media, qloop, qtbot, record_property):
     url, _ = media
-    player = show_recording(desktop, url("call.wav"), "ACME PLUMBING", "(317) 555-0142 · today 10:04")
+    player = desktop.show_recording(url("call.wav"), "ACME PLUMBING", "(317) 555-0142 · today 10:04")
     assert player.isVisible()
     assert player.windowTitle() == "Recording — ACME PLUMBING"
     run_until(qloop, lambda: player.file is not None or player.message.text())
@@ -50,7 +48,7 @@ def test_a_recording_plays_or_the_player_says_why_it_cannot(desktop, media, qloo
 
 def test_pause_seek_and_volume_drive_the_player(desktop, media, qloop, qtbot):
     url, _ = media
-    player = show_recording(desktop, url("call.wav"), "ACME PLUMBING")
+    player = desktop.show_recording(url("call.wav"), "ACME PLUMBING")
     run_until(qloop, lambda: player.file is not None)
     if not player.player.isAvailable():
         pytest.fail("no Qt multimedia backend on this machine: the controls cannot be exercised")
@@ -66,7 +64,7 @@ def test_pause_seek_and_volume_drive_the_player(desktop, media, qloop, qtbot):
 
 def test_a_missing_recording_is_said_in_the_player_and_the_browser_remains(desktop, media, qloop):
     url, _ = media
-    player = show_recording(desktop, url("gone.wav"), "ACME PLUMBING")
+    player = desktop.show_recording(url("gone.wav"), "ACME PLUMBING")
     run_until(qloop, lambda: bool(player.message.text()))
     assert player.message.text() == "The recording is no longer at 127.0.0.1 (HTTP 404)."
     assert player.fetching.isHidden()
@@ -79,7 +77,7 @@ def test_a_missing_recording_is_said_in_the_player_and_the_browser_remains(deskt
 @pytest.mark.qt_log_ignore("Could not open media. FFmpeg error description")  # what this test feeds it
 def test_a_file_that_is_not_audio_is_said_to_be_unplayable(desktop, media, qloop, qtbot):
     url, _ = media
-    player = show_recording(desktop, url("notaudio.wav"), "ACME PLUMBING")
+    player = desktop.show_recording(url("notaudio.wav"), "ACME PLUMBING")
     run_until(qloop, lambda: player.file is not None or bool(player.message.text()))
     qtbot.waitUntil(lambda: "format cannot be played on this computer" in player.message.text())
     assert "Use Open in browser or Save as…" in player.message.text()
@@ -89,7 +87,7 @@ def test_a_file_that_is_not_audio_is_said_to_be_unplayable(desktop, media, qloop
 
 def test_save_as_copies_the_fetched_recording(desktop, media, qloop, tmp_path):
     url, seen = media
-    player = show_recording(desktop, url("call.wav"), "ACME PLUMBING")
+    player = desktop.show_recording(url("call.wav"), "ACME PLUMBING")
     run_until(qloop, lambda: player.file is not None)
     assert player.suggested_name() == "call.wav"
     assert player.save_to(tmp_path / "kept.wav")
@@ -98,15 +96,15 @@ def test_save_as_copies_the_fetched_recording(desktop, media, qloop, tmp_path):
     assert player.message.text().startswith(
         f"Cannot save the recording to {tmp_path / 'no' / 'such' / 'folder.wav'}"
     )
-    show_recording(desktop, url("call.wav"), "ACME PLUMBING")  # again: from the cache
+    desktop.show_recording(url("call.wav"), "ACME PLUMBING")  # again: from the cache
     run_until(qloop, lambda: player.file is not None)
     assert seen == ["/call.wav"]
 
 
 def test_a_new_recording_replaces_the_one_being_fetched(desktop, media, qloop):
     url, _ = media
-    first = show_recording(desktop, url("gone.wav"), "First")
-    second = show_recording(desktop, url("call.wav"), "Second")
+    first = desktop.show_recording(url("gone.wav"), "First")
+    second = desktop.show_recording(url("call.wav"), "Second")
     assert first is second
     assert second.title.text() == "Second"
     run_until(qloop, lambda: second.file is not None)

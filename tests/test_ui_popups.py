@@ -135,7 +135,7 @@ def test_a_text_sender_known_from_calls_is_named(desktop):
     deliver(desktop, "CallCompleted", Extension="999")  # ACME called someone else earlier
     deliver(desktop, "TextMessageReceived")
     [card] = cards(desktop, TextCard)
-    assert card.sender.text() == "ACME PLUMBING · (317) 555-0142"
+    assert card.sender_label.text() == "ACME PLUMBING · (317) 555-0142"
 
 
 def test_html_in_a_caller_name_is_shown_as_literal_text(desktop):

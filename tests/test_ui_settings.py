@@ -19,6 +19,7 @@ from intulse_desktop import autostart
 from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.settings import Settings
+from intulse_desktop.ui.desktop import Change
 
 from .helpers.builders import API_KEY, SECRET, payload
 from .helpers.fakes import MemoryKeyring
@@ -43,8 +44,9 @@ def port(desktop, me, qloop):
     return port
 
 
-def wait(desktop, qloop):
-    qloop.run_until_complete(desktop.tasks.wait())
+def wait(owner, qloop):
+    """Let the tasks of ``owner`` (the desktop or the dialog) finish."""
+    qloop.run_until_complete(owner.tasks.wait())
 
 
 def click(qtbot, widget):
@@ -54,7 +56,7 @@ def click(qtbot, widget):
 def apply(dialog, qtbot, qloop):
     assert dialog.apply.isEnabled(), dialog.problems
     click(qtbot, dialog.apply)
-    wait(dialog.desktop, qloop)
+    wait(dialog, qloop)
 
 
 def request(qloop, method, url, body=None):
@@ -269,10 +271,10 @@ def test_do_not_disturb_set_from_the_tray_meanwhile_is_kept(desktop, dialog, qtb
 def test_a_closed_dialog_does_not_check_its_fields_on_every_change(desktop, dialog, monkeypatch):
     checks = []
     monkeypatch.setattr(dialog, "validate", lambda: checks.append(1))
-    desktop.changed.emit()
+    desktop.changed.emit(Change.SETTINGS)
     assert checks == [1]
     dialog.close()
-    desktop.changed.emit()
+    desktop.changed.emit(Change.SETTINGS)
     assert checks == [1]
 
 
@@ -342,11 +344,11 @@ def test_regenerating_the_secret_warns_then_changes_the_urls_and_the_running_rec
     confirm(dialog, "Regenerate")
     new = {t: f.text() for t, f in dialog.connection.urls.items()}
     assert all(new[t] != old[t] for t in old)
-    secret = desktop.service.receiver.secret
+    secret = desktop.service.secret
     assert secret != SECRET
     assert new == webhook_urls(f"http://127.0.0.1:{port}", secret)
     assert desktop.secrets.webhook_secret() == secret
-    assert desktop.redactor(f"path /hooks/{secret}/x") == "path /hooks/<secret>/x"
+    assert desktop.secrets.redactor(f"path /hooks/{secret}/x") == "path /hooks/<secret>/x"
     call = payload("CallStarted")
     assert request(qloop, "POST", old["CallStarted"], call)[0] == 404
     assert request(qloop, "POST", new["CallStarted"], call)[0] == 200
@@ -355,7 +357,7 @@ def test_regenerating_the_secret_warns_then_changes_the_urls_and_the_running_rec
 def test_cancelling_the_warning_keeps_the_secret(desktop, dialog, qtbot):
     click(qtbot, dialog.connection.regenerate)
     confirm(dialog, "Cancel")
-    assert desktop.service.receiver.secret == SECRET
+    assert desktop.service.secret == SECRET
     assert dialog.connection.urls["CallStarted"].text().endswith(f"/hooks/{SECRET}/CallStarted")
 
 
@@ -372,7 +374,7 @@ def test_the_api_key_is_stored_as_a_secret_never_in_settings_or_logs(desktop, di
     assert API_KEY in desktop.paths.secrets_file.read_text()  # no keyring here: the private file
     assert API_KEY not in desktop.paths.settings_file.read_text()
     assert API_KEY not in caplog.text
-    assert desktop.redactor(f"key={API_KEY}") == "key=<secret>"
+    assert desktop.secrets.redactor(f"key={API_KEY}") == "key=<secret>"
 
 
 def test_with_a_keyring_the_api_key_goes_there(desktop, qtbot, qloop, monkeypatch):
@@ -417,7 +419,7 @@ def account(desktop, me, fake_intulse_qt):
 
 def test_register_posts_the_four_urls_and_shows_each_result(account, fake_intulse_qt, qtbot, qloop):
     click(qtbot, account.connection.register)
-    wait(account.desktop, qloop)
+    wait(account, qloop)
     posted = {
         json.loads(r.body)["Type"]: json.loads(r.body)["Url"]
         for r in fake_intulse_qt.made("POST", "/webhooks")
@@ -435,18 +437,18 @@ def test_register_posts_the_four_urls_and_shows_each_result(account, fake_intuls
 def test_a_refused_key_is_shown_per_type_in_words(account, fake_intulse_qt, qtbot, qloop):
     fake_intulse_qt.answers[("POST", "/webhooks")] = (401, "")
     click(qtbot, account.connection.register)
-    wait(account.desktop, qloop)
+    wait(account, qloop)
     lines = account.connection.account_result.text().splitlines()
     assert lines[0] == "0 of 4 webhooks are registered:"
     assert lines[1] == "✗ CallStarted: HTTP 401: the API key was refused (a typo, or a revoked key?)"
     assert len(lines) == 5
 
 
-def test_register_applies_the_edited_public_url_first(account, fake_intulse_qt, qtbot, qloop):
+def test_register_applies_the_edited_public_url_first(desktop, account, fake_intulse_qt, qtbot, qloop):
     account.connection.public_url.setText("https://other.example.com")
     click(qtbot, account.connection.register)
-    wait(account.desktop, qloop)
-    assert saved(account.desktop).public_url == "https://other.example.com"
+    wait(account, qloop)
+    assert saved(desktop).public_url == "https://other.example.com"
     urls = {json.loads(r.body)["Url"] for r in fake_intulse_qt.made("POST", "/webhooks")}
     assert urls == set(webhook_urls("https://other.example.com", SECRET).values())
 
@@ -454,7 +456,7 @@ def test_register_applies_the_edited_public_url_first(account, fake_intulse_qt, 
 def test_register_without_a_public_url_says_so_and_sends_nothing(account, fake_intulse_qt, qtbot, qloop):
     account.connection.public_url.clear()
     click(qtbot, account.connection.register)
-    wait(account.desktop, qloop)
+    wait(account, qloop)
     assert account.connection.account_result.text().startswith("Not registered: set the public URL first.")
     assert fake_intulse_qt.made("POST") == []
 
@@ -462,7 +464,7 @@ def test_register_without_a_public_url_says_so_and_sends_nothing(account, fake_i
 def test_register_without_a_key_says_where_to_get_one(account, fake_intulse_qt, qtbot, qloop):
     account.connection.api_key.clear()
     click(qtbot, account.connection.register)
-    wait(account.desktop, qloop)
+    wait(account, qloop)
     assert "Enter the Intulse API key" in account.connection.account_result.text()
     assert fake_intulse_qt.requests == []
 
@@ -477,7 +479,7 @@ def test_listing_shows_whose_registrations_they_are_and_one_can_be_deleted(
     ]
     page = account.connection
     click(qtbot, page.list)
-    wait(account.desktop, qloop)
+    wait(account, qloop)
     rows = [[page.registrations.topLevelItem(i).text(c) for c in range(4)] for i in range(2)]
     assert rows == [
         [
@@ -498,7 +500,7 @@ def test_listing_shows_whose_registrations_they_are_and_one_can_be_deleted(
     assert page.delete.isEnabled()
     click(qtbot, page.delete)
     confirm(account, "Delete")
-    wait(account.desktop, qloop)
+    wait(account, qloop)
     assert [r.path for r in fake_intulse_qt.made("DELETE")] == ["/webhooks/8"]
     assert page.account_result.text().startswith("Deleted the CallStarted registration.")
 
@@ -507,7 +509,7 @@ def test_listing_shows_whose_registrations_they_are_and_one_can_be_deleted(
 def test_listing_not_supported_is_explained_not_an_error_box(account, fake_intulse_qt, qtbot, qloop, status):
     fake_intulse_qt.answers[("GET", "/webhooks")] = (status, "")
     click(qtbot, account.connection.list)
-    wait(account.desktop, qloop)
+    wait(account, qloop)
     text = account.connection.account_result.text()
     assert text.startswith(f"Listing webhooks is not supported by this Intulse API (HTTP {status}).")
     assert "Intulse portal" in text
@@ -523,11 +525,11 @@ def test_deleting_not_supported_is_explained(account, fake_intulse_qt, qtbot, ql
     fake_intulse_qt.answers[("DELETE", "/webhooks/8")] = (405, "")
     page = account.connection
     click(qtbot, page.list)
-    wait(account.desktop, qloop)
+    wait(account, qloop)
     page.registrations.setCurrentItem(page.registrations.topLevelItem(0))
     click(qtbot, page.delete)
     confirm(account, "Delete")
-    wait(account.desktop, qloop)
+    wait(account, qloop)
     assert page.account_result.text() == (
         "Deleting webhooks is not supported by this Intulse API (HTTP 405), "
         "or that webhook no longer exists. "
@@ -540,7 +542,7 @@ def test_deleting_not_supported_is_explained(account, fake_intulse_qt, qtbot, ql
 
 def test_a_test_delivery_that_arrives_shows_the_time_and_that_this_app_saw_it(port, dialog, qtbot, qloop):
     click(qtbot, dialog.connection.test)
-    wait(dialog.desktop, qloop)
+    wait(dialog, qloop)
     lines = dialog.connection.test_result.text().splitlines()
     assert lines[0].startswith("✓ The test arrived in ")
     assert lines[0].endswith(" ms.")
@@ -562,7 +564,7 @@ def test_a_test_delivery_that_fails_names_the_step_and_what_to_do(desktop, port,
 
 def test_a_test_delivery_leaves_a_line_in_recent_deliveries(port, dialog, qtbot, qloop):
     click(qtbot, dialog.connection.test)
-    wait(dialog.desktop, qloop)
+    wait(dialog, qloop)
     item = dialog.connection.deliveries.topLevelItem(0)
     assert [item.text(1), item.text(2), item.text(3)] == [
         "test",
@@ -598,7 +600,7 @@ def test_recent_deliveries_say_why_each_popped_or_not(desktop, me, port, dialog,
     ]
     for event_type, body in posts:
         request(qloop, "POST", urls[event_type], body)
-    qloop.run_until_complete(desktop.service.writer.run(lambda store: None))
+    qloop.run_until_complete(desktop.service.flush())
     click(qtbot, dialog.connection.refresh)
     tree = dialog.connection.deliveries
     happened = [tree.topLevelItem(i).text(3) for i in range(tree.topLevelItemCount())][::-1]
@@ -641,7 +643,7 @@ def test_the_hub_and_its_token_are_stored_the_token_as_a_secret(desktop, dialog,
     assert saved(desktop).hub_url == "https://hub.office.example:8766"
     assert desktop.secrets.get(HUB_TOKEN) == "hub-token-0123456789"
     assert "hub-token" not in desktop.paths.settings_file.read_text()
-    assert desktop.redactor("hub-token-0123456789") == "<secret>"
+    assert desktop.secrets.redactor("hub-token-0123456789") == "<secret>"
 
 
 # --- notifications, integrations, general ----------------------------------------------------------
@@ -773,7 +775,7 @@ def test_open_data_folder_opens_the_folder(desktop, dialog, qtbot):
 
 
 def test_a_refused_delivery_shows_up_while_the_tab_is_open(desktop, port, qtbot, qloop, monkeypatch):
-    monkeypatch.setattr("intulse_desktop.ui.settings_connection.POLL_MS", 20)
+    monkeypatch.setattr("intulse_desktop.ui.settings.deliveries.POLL_MS", 20)
     desktop.show_settings()
     dialog = desktop.windows["settings"]
     dialog.tabs.setCurrentWidget(dialog.connection)

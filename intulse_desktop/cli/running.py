@@ -23,4 +23,5 @@ def cmd_headless(ctx: Context) -> int:
 def cmd_gui(ctx: Context) -> int:
     from intulse_desktop.ui.app import run_gui  # Qt: only for the tray app
 
-    return run_gui(ctx)
+    listen = ctx.listen_address(ctx.args.host, ctx.args.port)
+    return run_gui(ctx.paths, ctx.settings, ctx.secrets, listen, ctx.args.verbose)

@@ -69,7 +69,8 @@ def cmd_send_test(ctx: Context) -> int:
 
 
 def cmd_register(ctx: Context) -> int:
-    from intulse_desktop.intulse_api import ApiResult, ApiUnavailable, IntulseApi
+    from intulse_desktop.intulse_api import ApiUnavailable, IntulseApi
+    from intulse_desktop.outcome import Outcome
     from intulse_desktop.receiver import webhook_urls
 
     settings = ctx.settings
@@ -93,7 +94,7 @@ def cmd_register(ctx: Context) -> int:
         again = f" (set it again with `{APP_NAME} set-api-key`)" if exc.bad_key else ""
         raise UsageError(f"{exc}{again}") from None
 
-    async def register() -> dict[str, ApiResult]:
+    async def register() -> dict[str, Outcome]:
         async with api:
             return await api.register(urls)
 
@@ -153,6 +154,6 @@ def cmd_test_delivery(ctx: Context) -> int:
     if result.ok:
         print(f"ok: {result.message}")
         return 0
-    print(f"FAILED ({result.step}): {result.message}")
+    print(f"FAILED ({result.kind}): {result.message}")
     print(f"what to do: {result.advice}")
     return 1

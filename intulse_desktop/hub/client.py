@@ -328,5 +328,5 @@ def _describe(exc: BaseException) -> str:
         if failure.kind is Failure.REFUSED:
             return "cannot reach the hub: nothing answers at its address (is it running?)"
         if failure.kind is not Failure.OTHER:
-            return f"cannot reach the hub: {failure.detail}"
+            return f"cannot reach the hub: {failure.message}"
     return f"the connection to the hub failed: {exc or type(exc).__name__}"

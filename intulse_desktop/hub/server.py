@@ -52,7 +52,6 @@ from intulse_desktop.hub.protocol import (
 )
 from intulse_desktop.hub.users import User, Users
 from intulse_desktop.service import Service
-from intulse_desktop.store.retention import pruning
 from intulse_desktop.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ class Hub:
         self.service = service
         self.users = users
         self.region = service.settings.default_region
-        self.journal = journal or SqliteJournal(service.paths.database, self.region, service.bus)
+        self.journal = journal or SqliteJournal(service.paths.database, self.region, service.subscribe)
         self.audience = Audience(self.region)
         self._ring: list[Entry] = []
         self.ring_bytes = 0  # the messages' length in the ring
@@ -351,7 +350,7 @@ async def run(
     """Receive and serve until SIGTERM or SIGINT, then close every stream and return 0."""
     stop = stop_on_signals()
     hub = Hub(service, users)
-    service.bus.subscribe(LinePrinter(out, verbose))
+    service.subscribe(LinePrinter(out, verbose))
     await service.start(hub.install)
     try:
         await hub.start()
@@ -363,8 +362,8 @@ async def run(
             file=sys.stderr,
             flush=True,
         )
-        async with pruning(service.writer, service.settings.retention_days):
-            await stop.wait()
+        service.keep_pruned(service.settings.retention_days)
+        await stop.wait()
     finally:
         await service.close()
         await hub.close()

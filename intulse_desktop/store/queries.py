@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from intulse_desktop.events import PhoneState
 from intulse_desktop.matching import Matcher, digits, number_key
 from intulse_desktop.store.rows import (
     CALL_COLUMNS,
@@ -258,7 +259,7 @@ class LogQueries(CallSearch):
             sql += " WHERE extension = ?"
             params = (extension,)
         return [
-            PresenceRow(name, status, state, line_name, line_number, from_db_time(updated))
+            PresenceRow(name, status, PhoneState(state), line_name, line_number, from_db_time(updated))
             for name, status, state, line_name, line_number, updated in self._db.execute(
                 sql + " ORDER BY extension", params
             )

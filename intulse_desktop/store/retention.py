@@ -7,9 +7,8 @@ meanwhile waits for one short transaction at most, never for the whole prune.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from intulse_desktop.store.errors import StoreError
@@ -46,16 +45,3 @@ async def keep_pruned(
             if on_pruned is not None:
                 on_pruned()
         await asyncio.sleep(every)
-
-
-@contextlib.asynccontextmanager
-async def pruning(writer: Writer, days: int | None) -> AsyncIterator[None]:
-    """``keep_pruned`` for the length of a ``with`` block (headless, hub); nothing when ``days`` is None."""
-    task = None if days is None else asyncio.get_running_loop().create_task(keep_pruned(writer, days))
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

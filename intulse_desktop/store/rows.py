@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal, overload
 
+from intulse_desktop.events import PhoneState
 from intulse_desktop.matching import Matcher, digits
 
 
@@ -60,7 +61,7 @@ class MessageRow:
 class PresenceRow:
     extension: str
     status: str
-    state: str
+    state: PhoneState
     connected_line_name: str
     connected_line_number: str
     updated_utc: datetime

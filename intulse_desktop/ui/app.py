@@ -14,27 +14,34 @@ import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from intulse_desktop import APP_NAME, __version__
-from intulse_desktop.context import Context
 from intulse_desktop.headless import stop_on_signals
 from intulse_desktop.logs import setup_logging
+from intulse_desktop.paths import Paths
+from intulse_desktop.secrets import SecretStore
 from intulse_desktop.service import ReceiverError, Service
+from intulse_desktop.settings import Settings
 from intulse_desktop.store import StoreError
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.desktop import Desktop
 from intulse_desktop.ui.icons import app_icon
+from intulse_desktop.ui.shell import Shell
 from intulse_desktop.ui.single_instance import SingleInstance, server_name, wake_running
 
 log = logging.getLogger(__name__)
 
 
-def run_gui(ctx: Context) -> int:
+def run_gui(
+    paths: Paths, settings: Settings, secrets: SecretStore, listen: tuple[str, int], verbose: bool
+) -> int:
+    """The tray app, receiving on ``listen`` (host, port) unless Settings say from an office hub."""
     # qasync.run is asyncio.run(main, loop_factory=QEventLoop) on Python 3.12+, and its
     # equivalent on 3.11; it makes the QApplication.
-    code: int = qasync.run(main(ctx))
+    code: int = qasync.run(main(paths, settings, secrets, listen, verbose))
     return code
 
 
-async def main(ctx: Context) -> int:
+async def main(
+    paths: Paths, settings: Settings, secrets: SecretStore, listen: tuple[str, int], verbose: bool
+) -> int:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -44,40 +51,38 @@ async def main(ctx: Context) -> int:
     app.setQuitOnLastWindowClosed(False)  # a tray app decides itself when to quit
     app.setWindowIcon(app_icon())
 
-    paths = ctx.paths.ensure()
+    paths = paths.ensure()
     name = server_name(paths)
     if wake_running(name):
         log.info("already running: showed its call log")
         return 0
     instance = SingleInstance(name)
-    setup_logging(ctx.redactor, "DEBUG" if ctx.args.verbose else ctx.settings.log_level, paths.log_file)
+    setup_logging(secrets.redactor, "DEBUG" if verbose else settings.log_level, paths.log_file)
 
-    service = Service(paths, ctx.settings, ctx.webhook_secret())
+    service = Service(paths, settings, secrets.webhook_secret())
     try:
         await service.start()
     except StoreError as exc:
         QMessageBox.critical(None, "Intulse Desktop cannot start", str(exc))
         return 1
     tasks = Tasks(asyncio.get_running_loop())
-    desktop = Desktop(service, paths, tasks, ctx.secrets, ctx.redactor)
+    desktop = Shell(service, paths, tasks, secrets)
     stop = stop_on_signals()
     desktop.tray.quit_requested.connect(stop.set)
     app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
     instance.woken.connect(desktop.show_call_log)
     try:
-        host, port = ctx.listen_address(ctx.args.host, ctx.args.port)
         try:
-            if ctx.settings.receive_from == "hub":
+            if settings.receive_from == "hub":
                 await desktop.receive_from_hub()  # the receiver stays off
             else:
-                await service.listen(host, port)
+                await service.receive_locally(*listen)
         except ReceiverError as exc:
             log.error("%s", exc)
             desktop.set_receiver_problem(f"{exc.strerror}. Open Settings to choose another port.")
         desktop.start()
         await stop.wait()
     finally:
-        await desktop.hub.stop()
         desktop.close()
         instance.close()
         await tasks.wait()

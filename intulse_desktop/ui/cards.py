@@ -7,7 +7,6 @@ card was clicked, which ``QSystemTrayIcon.showMessage`` cannot.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +14,12 @@ from typing import get_args
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QScreen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
 from intulse_desktop.formatting import format_duration
 from intulse_desktop.settings import Corner
+from intulse_desktop.ui.widgets import plain_label
 
 CARD_WIDTH = 340
 MARGIN = 12
@@ -44,22 +44,6 @@ class CardActions:
     copy: Callable[[], None]
     call_back: Callable[[], None]
     crm: Callable[[], None] | None  # None: no CRM template set, no button
-
-
-def plain_label(text: str, object_name: str = "") -> QLabel:
-    """A label for untrusted text: never rich text, never a link, clicks go to the card."""
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-    label.setWordWrap(True)
-    if object_name:
-        label.setObjectName(object_name)
-    return label
-
-
-def plain_tooltip(text: str) -> str:
-    """Untrusted text for a widget's tooltip, which Qt would render as rich text if it looked like HTML."""
-    return "<p style='white-space: pre-wrap'>" + html.escape(text) + "</p>"
 
 
 def no_markup(text: str) -> str:
@@ -184,7 +168,7 @@ class CallCard(Card):
         self.set_accent("ringing")
         self.expire_in(RINGING_LIMIT_MS)
 
-    def complete(self, call: CallCompleted, linger_ms: int) -> None:
+    def complete(self, call: CallCompleted, linger_ms: int | None) -> None:
         """The call ended: the card says how, in place; a missed call stays until dismissed."""
         self.missed = call.outcome == "missed"
         if call.outcome == "answered":
@@ -203,10 +187,10 @@ class CallCard(Card):
 class TextCard(Card):
     def __init__(self, text: TextMessageReceived, sender: str, to: str, actions: CardActions) -> None:
         super().__init__("Text message", text.created_utc, actions)
-        self.sender = plain_label(sender, "name")
+        self.sender_label = plain_label(sender, "name")
         self.to = plain_label(to, "line")
         self.body = plain_label(_first_lines(text.body), "body")
-        for label in (self.sender, self.to, self.body):
+        for label in (self.sender_label, self.to, self.body):
             self.lines.addWidget(label)
         count = len(text.attachments)
         if count:

@@ -1,12 +1,17 @@
-"""The GUI as one subscriber on the bus: pop-ups, the tray, the windows and their actions."""
+"""The GUI as one subscriber on the service: pop-ups, the tray, and what every window shares.
+
+Windows hear what changed through ``Desktop.changed`` (a ``Change``); the call
+log and the settings windows are opened by ``ui.shell.Shell``, which builds on
+this, so that they may know ``Desktop`` without it knowing them.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
@@ -15,53 +20,52 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
-from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
+from intulse_desktop.events import CallCompleted, CallStarted, PhoneState, TextMessageReceived
 from intulse_desktop.formatting import format_duration, human_time, local_time_short
-from intulse_desktop.hub.client import HubClient
 from intulse_desktop.links import fill, is_safe_url
-from intulse_desktop.logs import Redactor
 from intulse_desktop.matching import format_number, normalize_number
 from intulse_desktop.paths import Paths
 from intulse_desktop.popups import Decision, decide
+from intulse_desktop.resources import RECEIVER_PROBLEM
 from intulse_desktop.secrets import HUB_TOKEN, SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallRow, PresenceRow, Store
-from intulse_desktop.store.retention import keep_pruned
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard, no_markup
 from intulse_desktop.ui.click_to_call import click_to_call
 from intulse_desktop.ui.details import CallerDetails
 from intulse_desktop.ui.icons import tray_icon
+from intulse_desktop.ui.player import PlayerWindow, caller_title, recording_fetcher
 from intulse_desktop.ui.sounds import Sounds
 from intulse_desktop.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
 RECENT_DECISIONS = 200
-CONNECTED = ("ringing", "in_use", "busy", "on_hold")  # states where the other party means something
 HUB_WORDS = {  # the office hub connection, as the tray says it
     "connecting": "Connecting to the office hub",
     "connected": "Receiving from the office hub",
     "reconnecting": "Not receiving: reconnecting to the office hub",
     "rejected": "Not receiving: the office hub refused this desktop (open Settings for a new token)",
 }
-STATE_WORDS = {
-    "idle": "Idle",
-    "ringing": "Ringing",
-    "in_use": "In use",
-    "busy": "Busy",
-    "on_hold": "On hold",
-    "unavailable": "Unavailable",
-    "unknown": "Unknown",
-}
+
+
+class Change(Enum):
+    """What ``Desktop.changed`` says changed."""
+
+    SETTINGS = "settings"  # saved, and in force
+    SEEN = "seen"  # missed calls marked seen
+    RECEIVER = "receiver"  # this computer's receiver listens, or cannot
+    HUB = "hub"  # the office hub connection's state
+    PRUNED = "pruned"  # old calls and texts deleted
 
 
 class Desktop(QObject):
-    """Owns the tray, the cards and the windows; every window reads through ``store``."""
+    """Owns the tray, the cards and the details and player windows; every window reads through ``store``."""
 
     delivered = Signal(object)  # a Delivery, after the cards and the tray have seen it
-    changed = Signal()  # settings, seen-marks or the receiver's state changed
+    changed = Signal(Change)
 
     def __init__(
         self,
@@ -69,7 +73,6 @@ class Desktop(QObject):
         paths: Paths,
         tasks: Tasks,
         secrets: SecretStore,
-        redactor: Redactor,
         *,
         open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
         tray_available: Callable[[], bool] | None = None,
@@ -78,16 +81,11 @@ class Desktop(QObject):
         self.service = service
         self.paths = paths
         self.tasks = tasks
-        self.secrets = secrets  # the webhook secret and the API key, for the settings dialog
-        self.redactor = redactor  # every secret the GUI learns must be added here
+        self.secrets = secrets  # the API key, the hub token; each one read is kept out of the logs
         self.settings = service.settings
         self.store = Store(paths.database, self.settings.default_region)
         self._open_url = open_url
         self.receiver_problem: str | None = None
-        self.hub_state: tuple[str, str] | None = None  # (state, detail) while receiving from a hub
-        self.hub = HubClient(
-            service.writer, service.bus, lambda: service.receiver.matcher, on_state=self.set_hub_state
-        )
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
         self.cards = CardStack(self.settings.card_corner, self.settings.card_screen)
@@ -98,24 +96,26 @@ class Desktop(QObject):
         self.tray = Tray(
             lambda: self.store.recent_callers(self.settings.matcher()), self._caller_label, **extra
         )
-        self.tray.open_log.connect(self.show_call_log)
-        self.tray.open_settings.connect(self.show_settings)
         self.tray.open_caller.connect(self.show_caller)
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
         self.tray.show_about.connect(self.show_about)
-        self._unsubscribe = service.bus.subscribe(self.on_delivery)
+        self._unsubscribe = service.subscribe(self.on_delivery)
+        self._unwatch_hub = service.watch_hub(lambda state, detail: self.changed.emit(Change.HUB))
+        self.changed.connect(self._on_changed)
         self.tray.set_dnd(self.settings.do_not_disturb)
         self.refresh_tray()
-        self._pruning: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self.tray.start()
-        self.keep_pruned()
+        self.service.keep_pruned(
+            self.settings.retention_days, on_pruned=lambda: self.changed.emit(Change.PRUNED)
+        )
 
     def close(self) -> None:
-        if self._pruning is not None:
-            self._pruning.cancel()
+        self.service.keep_pruned(None)
+        self._unwatch_hub()
         self._unsubscribe()
+        self.changed.disconnect(self._on_changed)  # a write under way may still finish: the store closes
         self.cards.close_all()
         self.tray.hide()
         for window in [self.details, *self.windows.values()]:
@@ -216,7 +216,7 @@ class Desktop(QObject):
 
         def call_back() -> None:
             if self.settings.call_back_method == "click-to-call":
-                click_to_call(self, dialable)
+                click_to_call(dialable, self.settings, self.secrets, self.tasks, self.tray.tell)
             else:
                 open_template(self.settings.call_back_url_template)
 
@@ -240,9 +240,8 @@ class Desktop(QObject):
 
     def mark_seen(self, call_ids: list[str]) -> None:
         async def mark() -> None:
-            if await self.service.writer.run(lambda store: store.mark_seen(call_ids)):
-                self.refresh_tray()
-                self.changed.emit()
+            if await self.service.write(lambda store: store.mark_seen(call_ids)):
+                self.changed.emit(Change.SEEN)
 
         self.tasks.spawn(mark(), "mark calls seen")
 
@@ -258,42 +257,24 @@ class Desktop(QObject):
     def play_recording(self, call: CallRow) -> None:
         """Play a call's recording (from the call log and from caller details alike);
         the subtitle is "number · when · duration"."""
-        from intulse_desktop.ui.player import caller_title, show_recording
-
         if not call.recording:
             return
         region = self.settings.default_region
         details = [format_number(call.remote_party_number, region), human_time(call.start_utc)]
         if call.duration_seconds:
             details.append(format_duration(call.duration_seconds))
-        show_recording(self, call.recording, caller_title(call, region), " · ".join(filter(None, details)))
+        self.show_recording(call.recording, caller_title(call, region), " · ".join(filter(None, details)))
 
-    def keep_pruned(self) -> None:
-        """Delete what is older than ``retention_days`` (if set): now, then daily, in the background."""
-        if self._pruning is not None:
-            self._pruning.cancel()
-            self._pruning = None
-        days = self.settings.retention_days
-        if days is not None:  # lives as long as the app, so not one of ``tasks`` (which finish)
-            self._pruning = asyncio.ensure_future(
-                keep_pruned(self.service.writer, days, on_pruned=self._pruned), loop=self.tasks.loop
-            )
+    def show_recording(self, url: str, title: str, subtitle: str = "") -> PlayerWindow:
+        """Play ``url`` in the one player window (made on first use)."""
+        player = self.windows.get("player")
+        if not isinstance(player, PlayerWindow):
+            fetcher = recording_fetcher(self.secrets, self.paths.recordings_cache)
+            player = self.windows["player"] = PlayerWindow(fetcher, self.tasks, self.open_url)
+        player.play(url, title, subtitle)
+        return player
 
-    def _pruned(self) -> None:
-        self.refresh_tray()
-        self.changed.emit()
-
-    def show_call_log(self) -> None:
-        from intulse_desktop.ui.calllog import CallLogWindow
-
-        self._show_window("log", lambda: CallLogWindow(self))
-
-    def show_settings(self) -> None:
-        from intulse_desktop.ui.settings_dialog import SettingsDialog
-
-        self._show_window("settings", lambda: SettingsDialog(self))
-
-    def _show_window(self, key: str, make: Callable[[], QWidget]) -> None:
+    def show_window(self, key: str, make: Callable[[], QWidget]) -> None:
         window = self.windows.get(key)
         if window is None:
             window = self.windows[key] = make()
@@ -324,13 +305,18 @@ class Desktop(QObject):
         retention_changed = settings.retention_days != self.settings.retention_days
         self.settings = settings
         if retention_changed:
-            self.keep_pruned()
+            self.service.keep_pruned(
+                settings.retention_days, on_pruned=lambda: self.changed.emit(Change.PRUNED)
+            )
         self.service.apply(settings)
         self.store.region = settings.default_region
-        self.tray.set_dnd(settings.do_not_disturb)
-        self.cards.place(settings.card_corner, settings.card_screen)
+        self.changed.emit(Change.SETTINGS)
+
+    def _on_changed(self, change: Change) -> None:
+        if change is Change.SETTINGS:
+            self.tray.set_dnd(self.settings.do_not_disturb)
+            self.cards.place(self.settings.card_corner, self.settings.card_screen)
         self.refresh_tray()
-        self.changed.emit()
 
     async def apply_settings(self, settings: Settings) -> None:
         """Rebind if the address changed (the old one keeps working if that fails), then save.
@@ -345,33 +331,19 @@ class Desktop(QObject):
             return
         moved = (settings.listen_host, settings.listen_port) != (old.listen_host, old.listen_port)
         if old.receive_from == "hub" or self.receiver_problem or moved:
-            await self.service.listen(settings.listen_host, settings.listen_port)  # raises ReceiverError
+            # raises ReceiverError (and the old address keeps working)
+            await self.service.receive_locally(settings.listen_host, settings.listen_port)
             self.set_receiver_problem(None)
-        await self.hub.stop()
         self.save_settings(settings)
 
     async def receive_from_hub(self) -> None:
         """Events from the office hub in Settings; this computer's receiver stops listening."""
-        await self.service.stop_listening()
         self.set_receiver_problem(None)
-        token = self.secrets.get(HUB_TOKEN)
-        if not self.settings.hub_url or not token:
-            await self.hub.stop()
-            self.set_hub_state("rejected", "no hub address or token yet")
-            return
-        self.redactor.add(token)
-        await self.hub.connect(self.settings.hub_url, token)
-
-    def set_hub_state(self, state: str, detail: str) -> None:
-        """The office hub connection changed (``HubClient``'s ``on_state``)."""
-        self.hub_state = None if state == "stopped" else (state, detail)
-        self.refresh_tray()
-        self.changed.emit()
+        await self.service.receive_from_hub(self.settings.hub_url or "", self.secrets.get(HUB_TOKEN) or "")
 
     def set_receiver_problem(self, problem: str | None) -> None:
         self.receiver_problem = problem
-        self.refresh_tray()
-        self.changed.emit()
+        self.changed.emit(Change.RECEIVER)
 
     # --- tray --------------------------------------------------------------------------
 
@@ -385,7 +357,7 @@ class Desktop(QObject):
         settings = self.settings
         missed = self.store.unseen_missed_count(settings.matcher())
         presence = self.store.presence(settings.extension) if settings.extension else []
-        state = presence[0].state if presence else "unknown"
+        state = presence[0].state if presence else PhoneState.UNKNOWN
         lines = [
             f"Intulse Desktop — ext {settings.extension}"
             if settings.extension
@@ -393,9 +365,10 @@ class Desktop(QObject):
         ]
         if self.receiver_problem:
             lines.append(f"Not receiving webhooks: {self.receiver_problem}")
-        hub_problem = self.hub_state is not None and self.hub_state[0] in ("reconnecting", "rejected")
-        if self.hub_state is not None:
-            state_of_hub, detail = self.hub_state
+        hub_state = self.service.hub_state
+        hub_problem = hub_state is not None and hub_state[0] in ("reconnecting", "rejected")
+        if hub_state is not None:
+            state_of_hub, detail = hub_state
             lines.append(HUB_WORDS[state_of_hub] + (f" — {detail}" if detail else ""))
         if presence:
             lines.append(self._presence_text(presence[0]))
@@ -406,15 +379,15 @@ class Desktop(QObject):
         lines.append(
             f"Last event {local_time_short(self.last_event)}" if self.last_event else "No events yet"
         )
-        icon = tray_icon("receiver_problem" if self.receiver_problem or hub_problem else state, missed)
+        icon = tray_icon(RECEIVER_PROBLEM if self.receiver_problem or hub_problem else state, missed)
         self.tray.set_state(icon, "\n".join(lines))
 
     def _presence_text(self, presence: PresenceRow) -> str:
         words = (
-            STATE_WORDS[presence.state]
-            if presence.state != "unknown"
+            presence.state.words
+            if presence.state is not PhoneState.UNKNOWN
             else f"Unknown ({no_markup(presence.status)})"
         )
         number = format_number(presence.connected_line_number, self.settings.default_region)
         other = no_markup(" ".join(filter(None, [presence.connected_line_name.strip(), number])))
-        return f"{words} with {other}" if other and presence.state in CONNECTED else words
+        return f"{words} with {other}" if other and presence.state.connected else words

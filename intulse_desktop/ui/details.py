@@ -8,10 +8,8 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QPushButton,
     QStyle,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -20,7 +18,8 @@ from PySide6.QtWidgets import (
 from intulse_desktop.formatting import format_duration, local_time
 from intulse_desktop.matching import format_number
 from intulse_desktop.store import CallRow, MessageRow, Store
-from intulse_desktop.ui.cards import CardActions, plain_label, plain_tooltip
+from intulse_desktop.ui.cards import CardActions
+from intulse_desktop.ui.widgets import clear_layout, flat_tree, plain_label, plain_tooltip
 
 HISTORY_LIMIT = 1000  # per kind; a number with more shows the newest
 
@@ -76,11 +75,8 @@ class CallerDetails(QWidget):
         self.formatted = plain_label("", "number")
         self.summary = plain_label("", "summary")
         self.buttons = QHBoxLayout()
-        self.history = QTreeWidget()
-        self.history.setHeaderLabels(["When", "What", "Extension"])
-        self.history.setRootIsDecorated(False)
+        self.history = flat_tree(["When", "What", "Extension"], stretch=1)
         self.history.setUniformRowHeights(True)
-        self.history.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.history.itemActivated.connect(lambda item: self.play_selected())
         self.history.currentItemChanged.connect(lambda item: self._set_play_enabled())
         self._play_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
@@ -117,10 +113,7 @@ class CallerDetails(QWidget):
         self.activateWindow()
 
     def _set_buttons(self, actions: CardActions) -> None:
-        while self.buttons.count():
-            item = self.buttons.takeAt(0)
-            if item.widget() is not None and item.widget() is not self.play_button:
-                item.widget().deleteLater()
+        clear_layout(self.buttons, keep=self.play_button)
         for text, action in (
             ("Copy number", actions.copy),
             ("Call back", actions.call_back),

@@ -11,7 +11,7 @@ import asyncio
 import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import Qt, QUrl
@@ -32,36 +32,18 @@ from PySide6.QtWidgets import (
 from intulse_desktop.formatting import format_duration
 from intulse_desktop.matching import format_number
 from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache
+from intulse_desktop.secrets import SecretStore
 from intulse_desktop.store import CallRow
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.cards import plain_label
-
-if TYPE_CHECKING:
-    from intulse_desktop.ui.desktop import Desktop
+from intulse_desktop.ui.widgets import plain_label
 
 WAY_OUT = "Use Open in browser or Save as… to play it elsewhere."
 
 
-def recording_fetcher(desktop: Desktop, max_bytes: int = MAX_FILE_BYTES) -> Fetcher:
-    """A fetcher into the app's media cache (recordings and texts' attachments) that may use
-    the API key, and keeps it out of the logs."""
-
-    def api_key() -> str | None:
-        key = desktop.secrets.api_key()
-        desktop.redactor.add(key)
-        return key
-
-    return Fetcher(MediaCache(desktop.paths.recordings_cache), api_key, max_bytes=max_bytes)
-
-
-def show_recording(desktop: Desktop, url: str, title: str, subtitle: str = "") -> PlayerWindow:
-    """Play ``url`` in the one player window (made on first use)."""
-    player = desktop.windows.get("player")
-    if not isinstance(player, PlayerWindow):
-        player = PlayerWindow(recording_fetcher(desktop), desktop.tasks, desktop.open_url)
-        desktop.windows["player"] = player
-    player.play(url, title, subtitle)
-    return player
+def recording_fetcher(secrets: SecretStore, cache: Path, max_bytes: int = MAX_FILE_BYTES) -> Fetcher:
+    """A fetcher into the app's media ``cache`` (recordings and texts' attachments) that may use
+    the API key (which the ``SecretStore`` keeps out of the logs)."""
+    return Fetcher(MediaCache(cache), secrets.api_key, max_bytes=max_bytes)
 
 
 def caller_title(call: CallRow, region: str) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSystemTrayIcon,
     QToolButton,
@@ -18,10 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from intulse_desktop.store import CallRow
-from intulse_desktop.ui.cards import plain_label
+from intulse_desktop.ui.widgets import plain_label
 
 TRAY_RETRY_MS = 5000  # only while there is no tray: desktops start their tray late after login
 TRAY_RETRIES = 24  # ... for two minutes; after that, no timer wakes an idle app
+MESSAGE_MS = 10000
 
 
 class FallbackWindow(QWidget):
@@ -140,6 +142,18 @@ class Tray(QObject):
         self.icon.setToolTip(tooltip)
         if self.window is not None:
             self.window.set_state(icon, tooltip)
+
+    def tell(self, title: str, text: str, ok: bool) -> None:
+        """A message from the tray icon, or a message box where there is no tray."""
+        if self.in_tray:
+            icon = QSystemTrayIcon.MessageIcon.Information if ok else QSystemTrayIcon.MessageIcon.Warning
+            self.icon.showMessage(title, text, icon, MESSAGE_MS)
+            return
+        box = QMessageBox(QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning, title, text)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
 
     def set_dnd(self, on: bool) -> None:
         action = self.actions["dnd"]

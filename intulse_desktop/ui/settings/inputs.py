@@ -1,155 +1,25 @@
-"""The pieces every Settings tab is made of: a page that reports its values and shows why one is
-refused, right next to the field; a list of phone numbers; a searchable country list."""
+"""Inputs the Settings tabs share: a list of phone numbers, and a searchable country list."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 import phonenumbers
-from PySide6.QtCore import QLocale, Qt, QTime, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QComboBox,
     QCompleter,
-    QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from intulse_desktop.matching import format_number, normalize_number
-from intulse_desktop.settings import Settings
-
-if TYPE_CHECKING:
-    from intulse_desktop.ui.desktop import Desktop
-
-REASON_STYLE = "color: #c5221f;"
-NOTE_STYLE = "color: palette(placeholder-text);"
-
-
-class Reason(QLabel):
-    """Why the field above is refused, in words; hidden while there is nothing to say."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setWordWrap(True)
-        self.setStyleSheet(REASON_STYLE)
-        self.hide()
-
-    def say(self, text: str) -> None:
-        self.setText(text)
-        self.setVisible(bool(text))
-
-
-def note(text: str = "", selectable: bool = False) -> QLabel:
-    """A quiet line of explanation (plain text: it may hold a URL or a path)."""
-    label = outcome(text) if selectable else QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setStyleSheet(NOTE_STYLE)
-    return label
-
-
-def outcome(text: str = "") -> QLabel:
-    """What an action came to: plain text (it may quote a server), selectable to copy."""
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def group(title: str) -> tuple[QGroupBox, QVBoxLayout]:
-    box = QGroupBox(title)
-    return box, QVBoxLayout(box)
-
-
-def time_of(edit: QTimeEdit) -> Any:
-    return edit.time().toPython()
-
-
-def qtime(value: Any) -> QTime:
-    return QTime(value.hour, value.minute)
-
-
-class Page(QWidget):
-    """One tab. The dialog asks each page for its ``values`` (setting → raw value, judged by
-    ``Settings.try_values``) and its own ``problems`` (what is not a setting: a secret, an
-    entry not yet added), and hands every reason back through ``show_problems``."""
-
-    edited = Signal()
-    title = ""
-
-    def __init__(self, desktop: Desktop) -> None:
-        super().__init__()
-        self.desktop = desktop
-        self.reasons: dict[str, Reason] = {}
-
-    def field(self, key: str, widget: QWidget, hint: str = "") -> QWidget:
-        """``widget`` with the reason for ``key`` under it, and an optional hint."""
-        self.watch(widget)
-        reason = self.reasons.setdefault(key, Reason())
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(widget)
-        layout.addWidget(reason)
-        if hint:
-            layout.addWidget(note(hint))
-        return box
-
-    def watch(self, *widgets: QWidget) -> None:
-        """Revalidate whenever one of ``widgets`` changes."""
-        for widget in widgets:
-            if isinstance(widget, QLineEdit):
-                widget.textChanged.connect(self.edited)
-            elif isinstance(widget, QComboBox):
-                widget.currentIndexChanged.connect(self.edited)
-                widget.editTextChanged.connect(self.edited)
-            elif isinstance(widget, QTimeEdit):
-                widget.timeChanged.connect(self.edited)
-            elif isinstance(widget, QAbstractSpinBox | QAbstractSlider):
-                widget.valueChanged.connect(self.edited)  # type: ignore[attr-defined]
-            elif isinstance(widget, QAbstractButton):
-                widget.toggled.connect(self.edited)
-            elif isinstance(widget, NumberList):
-                widget.changed.connect(self.edited)
-
-    def load(self, settings: Settings) -> None:
-        """Show ``settings`` (and anything stored elsewhere) in the widgets."""
-
-    def values(self) -> dict[str, Any]:
-        return {}
-
-    def problems(self, candidate: Settings | None) -> dict[str, str]:
-        return {}
-
-    def preview(self, candidate: Settings | None) -> None:
-        """Show what the values being edited come to (None: something is refused)."""
-
-    def pending(self) -> bool:
-        """Whether something that is not a setting (a secret, the login item) waits to be saved."""
-        return False
-
-    def commit(self) -> None:
-        """Save what is not a setting; called after the settings were saved."""
-
-    def show_problems(self, problems: dict[str, str]) -> int:
-        for key, reason in self.reasons.items():
-            reason.say(problems.get(key, ""))
-        return sum(1 for key in self.reasons if problems.get(key))
 
 
 class _Entry(QLineEdit):
@@ -266,7 +136,7 @@ class CountryCombo(QComboBox):
         text = self.currentText().strip()
         index = self.findText(text, Qt.MatchFlag.MatchFixedString)
         if index >= 0:
-            return self.itemData(index)
+            return str(self.itemData(index))
         return text.upper() if text.upper() in phonenumbers.SUPPORTED_REGIONS else None
 
     def set_code(self, code: str) -> None:

@@ -8,33 +8,56 @@ the secrets and the login item stored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QIcon, QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QStyle, QTabWidget, QVBoxLayout
 
 from intulse_desktop.bus import Delivery
-from intulse_desktop.secrets import SecretsError
-from intulse_desktop.service import ReceiverError
+from intulse_desktop.paths import Paths
+from intulse_desktop.popups import Decision
+from intulse_desktop.secrets import SecretsError, SecretStore
+from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
-from intulse_desktop.ui.settings_connection import ConnectionPage
-from intulse_desktop.ui.settings_form import Page, Reason, note
-from intulse_desktop.ui.settings_pages import GeneralPage, IntegrationsPage, MePage, NotificationsPage
-
-if TYPE_CHECKING:
-    import asyncio
-
-    from intulse_desktop.ui.desktop import Desktop
+from intulse_desktop.store import Store
+from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.settings.connection import ConnectionPage
+from intulse_desktop.ui.settings.form import Page, Reason, note
+from intulse_desktop.ui.settings.general import GeneralPage
+from intulse_desktop.ui.settings.integrations import IntegrationsPage
+from intulse_desktop.ui.settings.me import MePage
+from intulse_desktop.ui.settings.notifications import NotificationsPage, PlaySound
 
 log = logging.getLogger(__name__)
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, desktop: Desktop) -> None:
+    """The five tabs, OK, Apply and Cancel; ``on_changed`` and ``on_delivered`` keep it current."""
+
+    def __init__(
+        self,
+        saved: Callable[[], Settings],
+        apply_settings: Callable[[Settings], Awaitable[None]],
+        tasks: Tasks,
+        service: Service,
+        secrets: SecretStore,
+        paths: Paths,
+        store: Store,
+        decisions: Iterable[tuple[Delivery, Decision]],
+        play_sound: PlaySound,
+        open_folder: Callable[[Path], None],
+    ) -> None:
+        """``saved``: the settings in force; ``apply_settings`` rebinds, saves and applies them
+        (``Desktop.apply_settings``; raises ``ReceiverError`` or ``OSError``); ``store`` and
+        ``decisions`` (this run's pop-up decisions, live) explain recent deliveries."""
         super().__init__(None)
-        self.desktop = desktop
+        self._saved = saved
+        self._apply_settings = apply_settings
+        self.tasks = tasks
         self.setWindowTitle("Settings")  # the application name is added by Qt
         self.setModal(False)
         self.resize(1120, 860)
@@ -43,11 +66,16 @@ class SettingsDialog(QDialog):
         self.problems: dict[str, str] = {}
         self._loading = False
 
-        self.me = MePage(desktop)
-        self.connection = ConnectionPage(desktop, self.apply_pending, self.run)
-        self.notifications = NotificationsPage(desktop)
-        self.integrations = IntegrationsPage(desktop, self.me.extension.text, self.connection.has_api_key)
-        self.general = GeneralPage(desktop)
+        def region() -> str:  # the default country in force
+            return saved().default_region
+
+        self.me = MePage(region)
+        self.connection = ConnectionPage(
+            service, secrets, saved, store, decisions, self.apply_pending, self.run
+        )
+        self.notifications = NotificationsPage(play_sound, region)
+        self.integrations = IntegrationsPage(self.me.extension.text, self.connection.has_api_key)
+        self.general = GeneralPage(paths, secrets.location, open_folder)
         self.pages: list[Page] = [
             self.me,
             self.connection,
@@ -78,9 +106,6 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
 
-        desktop.changed.connect(self._changed)
-        desktop.delivered.connect(self._delivered)
-
     def showEvent(self, event: QShowEvent) -> None:
         if not event.spontaneous():  # opened (again): show what is saved, not what was cancelled
             self.load()
@@ -90,7 +115,7 @@ class SettingsDialog(QDialog):
         self._loading = True
         try:
             for page in self.pages:
-                page.load(self.desktop.settings)
+                page.load(self._saved())
         finally:
             self._loading = False
         self.status.setText("")
@@ -105,12 +130,12 @@ class SettingsDialog(QDialog):
         values: dict[str, Any] = {}
         for page in self.pages:
             values.update(page.values())
-        candidate, problems = self.desktop.settings.try_values(values)
+        candidate, problems = self._saved().try_values(values)
         for page in self.pages:
             for key, reason in page.problems(candidate).items():
                 problems.setdefault(key, reason)
         warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        shown = set()
+        shown: set[str] = set()
         for index, page in enumerate(self.pages):
             count = page.show_problems(problems)
             self.tabs.setTabIcon(index, warning if count else QIcon())
@@ -127,7 +152,7 @@ class SettingsDialog(QDialog):
     def dirty(self) -> bool:
         """Whether anything edited differs from what is saved."""
         return self.candidate is not None and (
-            self.candidate != self.desktop.settings or any(page.pending() for page in self.pages)
+            self.candidate != self._saved() or any(page.pending() for page in self.pages)
         )
 
     def _enable(self) -> None:
@@ -143,7 +168,7 @@ class SettingsDialog(QDialog):
         if self.task is not None and not self.task.done():
             job.close()
             return
-        self.task = self.desktop.tasks.spawn(job, what)
+        self.task = self.tasks.spawn(job, what)
         self.task.add_done_callback(lambda _: self._enable())
         self._enable()
 
@@ -156,10 +181,10 @@ class SettingsDialog(QDialog):
     async def apply_settings(self) -> bool:
         new = self.candidate
         assert new is not None
-        old = self.desktop.settings
+        old = self._saved()
         self.status.setText("Applying…")
         try:
-            await self.desktop.apply_settings(new)
+            await self._apply_settings(new)
         except ReceiverError as exc:
             message = self.connection.receiver_failed(exc, new.listen_host, new.listen_port)
             self.status.setText(f"Not applied. {message}")
@@ -190,12 +215,11 @@ class SettingsDialog(QDialog):
 
     # --- live ----------------------------------------------------------------------------
 
-    def _changed(self) -> None:
-        if (
-            self.isVisible()
-        ):  # e.g. do-not-disturb from the tray: keep it, not ours; shown again, load() checks
+    def on_changed(self) -> None:
+        # e.g. do-not-disturb from the tray: keep it, not ours; shown again, load() checks
+        if self.isVisible():
             self.validate()
 
-    def _delivered(self, delivery: Delivery) -> None:
+    def on_delivered(self, delivery: Delivery) -> None:
         if self.isVisible():
             self.connection.refresh_deliveries()
