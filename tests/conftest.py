@@ -190,9 +190,13 @@ def desktop(qloop, qtbot, paths, me):
 
 
 @pytest.fixture
-def web_files(qloop):
+def web_files(qloop, monkeypatch):
     """Serve files on the app's own loop: call it with ``{path: (body, content_type)}``; it
-    returns the base URL, and the list of paths requested. Any other path is a 404."""
+    returns the base URL, and the list of paths requested. Any other path is a 404. The app
+    fetches from 127.0.0.1 while this serves (the real rule: public addresses only)."""
+    from intulse_desktop import fetch_rules
+
+    monkeypatch.setattr(fetch_rules, "is_public_address", lambda address: True)
     runners = []
 
     def serve(bodies: dict[str, tuple[bytes, str]]) -> tuple[str, list[str]]:

@@ -92,6 +92,7 @@ class Desktop(QObject):
         self.sounds = Sounds()
         self.details: CallerDetails | None = None
         self.windows: dict[str, QWidget] = {}
+        self.fetcher = recording_fetcher(secrets, paths.recordings_cache)  # one session for every window
         extra = {} if tray_available is None else {"tray_available": tray_available}
         self.tray = Tray(
             lambda: self.store.recent_callers(self.settings.matcher()), self._caller_label, **extra
@@ -121,6 +122,7 @@ class Desktop(QObject):
         for window in [self.details, *self.windows.values()]:
             if window is not None:
                 window.close()
+        self.tasks.spawn(self.fetcher.close(), "close the fetcher's session")  # awaited by tasks.wait()
         self.store.close()
 
     # --- events ------------------------------------------------------------------------
@@ -269,8 +271,7 @@ class Desktop(QObject):
         """Play ``url`` in the one player window (made on first use)."""
         player = self.windows.get("player")
         if not isinstance(player, PlayerWindow):
-            fetcher = recording_fetcher(self.secrets, self.paths.recordings_cache)
-            player = self.windows["player"] = PlayerWindow(fetcher, self.tasks, self.open_url)
+            player = self.windows["player"] = PlayerWindow(self.fetcher, self.tasks, self.open_url)
         player.play(url, title, subtitle)
         return player
 

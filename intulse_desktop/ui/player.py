@@ -40,10 +40,10 @@ from intulse_desktop.ui.widgets import plain_label
 WAY_OUT = "Use Open in browser or Save as… to play it elsewhere."
 
 
-def recording_fetcher(secrets: SecretStore, cache: Path, max_bytes: int = MAX_FILE_BYTES) -> Fetcher:
+def recording_fetcher(secrets: SecretStore, cache: Path) -> Fetcher:
     """A fetcher into the app's media ``cache`` (recordings and texts' attachments) that may use
     the API key (which the ``SecretStore`` keeps out of the logs)."""
-    return Fetcher(MediaCache(cache), secrets.api_key, max_bytes=max_bytes)
+    return Fetcher(MediaCache(cache), secrets.api_key, max_bytes=MAX_FILE_BYTES)
 
 
 def caller_title(call: CallRow, region: str) -> str:
