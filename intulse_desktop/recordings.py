@@ -18,11 +18,12 @@ import asyncio
 import hashlib
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
 
@@ -38,6 +39,9 @@ MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 STALE_PART_SECONDS = 3600  # a half-written file left by a crash
 API_KEY_HEADER = "X-API-Key"
+AUDIO_SUFFIXES = {".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".flac", ".amr", ".wma", ".gsm"}
+_MAGIC = ((b"RIFF", ".wav"), (b"ID3", ".mp3"), (b"\xff\xfb", ".mp3"), (b"OggS", ".ogg"), (b"fLaC", ".flac"))
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
 MAX_FETCHES = 4  # at once, over one session: a text with many attachments cannot exhaust the descriptors
 
 Progress = Callable[[int, int | None], None]  # bytes so far, bytes in all (None: not told)
@@ -269,3 +273,33 @@ class Fetcher:
 
 def _too_large(max_bytes: int) -> str:
     return f"The recording is larger than {max_bytes // 2**20} MB. Open it in the browser instead."
+
+
+def save_name(url: str, file: Path | None = None) -> str:
+    """A file name to offer for saving ``url``: its last path segment once decoded (so ``%5C`` and
+    ``..%2F`` separate, not survive), safe on every platform, with an audio extension (the file's
+    own kind where it can be told from its first bytes)."""
+    try:
+        segment = re.split(r"[/\\]", unquote(urlsplit(url).path))[-1]
+    except ValueError:
+        segment = ""
+    name = re.sub(r"[^\w .()-]", "_", segment).strip(" ._")[:100]  # letters of any script stay
+    stem, dot, suffix = name.rpartition(".")
+    stem, suffix = (stem, f".{suffix.lower()}") if dot else (name, "")
+    stem = stem.strip(" ._") or "recording"
+    if stem.lower() in _RESERVED:
+        stem = f"recording-{stem}"
+    if suffix not in AUDIO_SUFFIXES:
+        suffix = _sniffed(file) or ".mp3"
+    return stem + suffix
+
+
+def _sniffed(file: Path | None) -> str | None:
+    """The audio extension a file's first bytes say it has, if they say."""
+    try:
+        head = file.read_bytes()[:12] if file is not None else b""
+    except OSError:
+        return None
+    if head[4:8] == b"ftyp":
+        return ".m4a"
+    return next((suffix for magic, suffix in _MAGIC if head.startswith(magic)), None)

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 from intulse_desktop import fetch_rules
-from intulse_desktop.recordings import Fetcher, FetchError, MediaCache
+from intulse_desktop.recordings import Fetcher, FetchError, MediaCache, save_name
 
 from .helpers.builders import API_KEY, wav_bytes
 from .helpers.net import closed_port
@@ -233,3 +233,26 @@ def test_stale_half_files_are_cleared(cache):
     cache.evict()
     assert not stale.exists()
     assert fresh.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("https://r.example.com/4821/call.wav", "call.wav"),
+        ("https://r.example.com/rec.MP3?token=1", "rec.mp3"),
+        ("https://r.example.com/a/..%2F..%2F.bashrc", "bashrc.mp3"),  # no way up, no hidden file
+        ("https://r.example.com/x%5C..%5C..%5Cevil.exe", "evil.mp3"),  # a backslash separates too
+        ("https://r.example.com/CON.wav", "recording-CON.wav"),  # a device on Windows
+        ("https://r.example.com/a%00b%3C%3E:%22%7C%3F*.wav", "a_b.wav"),
+        ("https://r.example.com/Anruf%20%E2%80%AEvaw.exe", "Anruf _vaw.mp3"),  # no right-to-left trick
+        ("https://r.example.com/", "recording.mp3"),
+    ],
+)
+def test_the_name_offered_for_saving_is_safe_and_ends_in_an_audio_extension(url, name):
+    assert save_name(url) == name
+
+
+def test_the_name_offered_takes_the_files_own_kind_when_the_link_has_none(tmp_path):
+    file = tmp_path / "cached"
+    file.write_bytes(WAV)
+    assert save_name("https://r.example.com/download?id=7", file) == "download.wav"

@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from intulse_desktop.formatting import format_duration
 from intulse_desktop.matching import format_number
-from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache
+from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache, save_name
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.store import CallRow
 from intulse_desktop.tasks import Tasks
@@ -265,8 +264,7 @@ class PlayerWindow(QWidget):
     # --- saving --------------------------------------------------------------------------
 
     def suggested_name(self) -> str:
-        name = PurePosixPath(unquote(urlsplit(self.url).path)).name
-        return name or f"recording{self.file.suffix if self.file else ''}"
+        return save_name(self.url, self.file)
 
     def ask_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
