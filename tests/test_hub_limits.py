@@ -152,3 +152,18 @@ async def test_a_message_nested_too_deeply_is_skipped_and_the_stream_goes_on(
     assert desk.client.state == "connected"
     assert "not understood" in caplog.text
     await desk.quit()
+
+
+async def test_a_burst_larger_than_the_live_queue_holds_in_bytes_arrives_whole_and_once(
+    hub, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(hub_module, "RING_BYTES", 5_000)  # two of these texts fill a desktop's queue
+    _, token = hub.add("204", [NUMBER])
+    desk = Desk(tmp_path / "a", "204", [NUMBER])
+    await desk.connect(hub.url(), token)
+    await desk.until(lambda: desk.client.state == "connected")
+    body = "x" * 2000
+    await asyncio.gather(*(hub.post("TextMessageReceived", Id=n, To=NUMBER, Body=body) for n in range(20)))
+    await desk.until(lambda: len(desk.got) == 20)
+    assert sorted(desk.ids()) == sorted(f"TextMessageReceived:{n}" for n in range(20))
+    await desk.quit()

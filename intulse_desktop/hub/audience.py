@@ -22,7 +22,7 @@ from intulse_desktop.matching import Matcher, number_key
 class Desktop:
     """One connected desktop: who it is, and how far it has been served."""
 
-    __slots__ = ("user", "matcher", "ws", "sent", "queue", "wake", "behind", "groups")
+    __slots__ = ("user", "matcher", "ws", "sent", "queue", "queued_bytes", "wake", "behind", "groups")
 
     def __init__(self, user: User, matcher: Matcher, ws: web.WebSocketResponse, sent: int) -> None:
         self.user = user
@@ -30,6 +30,7 @@ class Desktop:
         self.ws = ws
         self.sent = sent  # every entry up to here was sent, or is not this desktop's
         self.queue: deque[Entry | int] = deque()  # live entries, and positions (int) to report
+        self.queued_bytes = 0  # the queued entries' messages
         self.wake = asyncio.Event()
         self.behind = True  # serve from the journal first
         self.groups: list[set[Desktop]] = []

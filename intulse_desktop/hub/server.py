@@ -15,12 +15,12 @@ desktop through an index of who owns what, so a burst costs per recipient, not
 per connection. Every send is guarded by the sequence number the desktop was
 sent last, so the boundary between catching up and live never repeats an entry.
 A desktop that reads too slowly is not queued for without end: past
-``MAX_QUEUE`` entries it is served from the journal again. A user may hold
-``MAX_CONNECTIONS_PER_USER`` streams at once; a desktop whose heartbeat failed
-has its transport aborted, not closed, so what was queued for a peer that
-stopped reading does not keep the socket open. Now and then the hub tells each
-desktop how far it has been served (``position``), so a desktop that receives
-little still resumes from near the end of the journal.
+``MAX_QUEUE`` entries or ``RING_BYTES`` of them it is served from the journal
+again. A user may hold ``MAX_CONNECTIONS_PER_USER`` streams at once; a desktop
+whose heartbeat failed has its transport aborted, not closed, so what was
+queued for a peer that stopped reading does not keep the socket open. Now and
+then the hub tells each desktop how far it has been served (``position``), so a
+desktop that receives little still resumes from near the end of the journal.
 """
 
 from __future__ import annotations
@@ -213,6 +213,7 @@ class Hub:
                     await self._catch_up(desktop)
                 elif desktop.queue:
                     item = desktop.queue.popleft()
+                    desktop.queued_bytes -= 0 if isinstance(item, int) else len(item.message)
                     if isinstance(item, int):
                         if item > desktop.sent:
                             desktop.sent = item
@@ -276,7 +277,7 @@ class Hub:
         self._trim_ring()
 
     def _trim_ring(self) -> None:
-        """Down to ``RING`` entries and ``RING_BYTES`` once past either (or past twice the count)."""
+        """Once past ``RING_BYTES``, or twice ``RING`` entries: down to both."""
         ring = self._ring
         if len(ring) <= 2 * RING and self.ring_bytes <= RING_BYTES:
             return
@@ -293,8 +294,10 @@ class Hub:
         if desktop.behind:
             return  # catching up from the journal, which has it
         desktop.queue.append(item)
-        if len(desktop.queue) > MAX_QUEUE:
+        desktop.queued_bytes += 0 if isinstance(item, int) else len(item.message)
+        if len(desktop.queue) > MAX_QUEUE or desktop.queued_bytes > RING_BYTES:
             desktop.queue.clear()
+            desktop.queued_bytes = 0
             desktop.behind = True
         desktop.wake.set()
 
