@@ -52,7 +52,7 @@ async def test_the_window_in_memory_is_bounded_in_bytes_and_what_fell_out_comes_
 
 async def test_a_user_may_hold_only_so_many_connections_at_once(hub, monkeypatch):
     monkeypatch.setattr(hub_module, "MAX_CONNECTIONS_PER_USER", 2)
-    _, token = hub.add("204")
+    user_id, token = hub.add("204")
     headers = {"Authorization": authorization(token)}
     async with aiohttp.ClientSession() as session:
         first = await session.ws_connect(stream_url(hub.url()), headers=headers)
@@ -61,7 +61,7 @@ async def test_a_user_may_hold_only_so_many_connections_at_once(hub, monkeypatch
             assert response.status == 429
             assert await response.json() == {"error": "this token already has 2 connections"}
         await first.close()
-        await eventually(lambda: hub.hub._connections[1] == 1)
+        await eventually(lambda: hub.hub._connections[user_id] == 1)
         third = await session.ws_connect(stream_url(hub.url()), headers=headers)  # room again
         await second.close()
         await third.close()
