@@ -8,6 +8,7 @@ import sys
 
 from intulse_desktop import APP_NAME
 from intulse_desktop.context import Context, Failed, UsageError
+from intulse_desktop.secrets import CARDDAV_PASSWORD
 
 
 def cmd_headless(ctx: Context) -> int:
@@ -17,7 +18,12 @@ def cmd_headless(ctx: Context) -> int:
 
     host, port = ctx.listen_address(ctx.args.host, ctx.args.port)
     hub = ctx.hub_connection() if ctx.settings.receive_from == "hub" else None
-    service = Service(ctx.paths.ensure(), ctx.settings, ctx.webhook_secret())
+    service = Service(
+        ctx.paths.ensure(),
+        ctx.settings,
+        ctx.webhook_secret(),
+        carddav_password=lambda: ctx.secrets.get(CARDDAV_PASSWORD),
+    )
     tunnel = ManagedTunnel.for_service(ctx.args.tunnel or ctx.settings.tunnel, service, ctx.secrets)
     try:
         running = headless.run(service, host, port, verbose=ctx.args.verbose, hub=hub, tunnel=tunnel)
