@@ -19,7 +19,7 @@ from intulse_desktop.secrets import SecretStore
 from intulse_desktop.tunnel.published import publish
 from intulse_desktop.tunnel.supervisor import Phase, TunnelState
 
-from .helpers.builders import API_KEY, payload
+from .helpers.builders import payload
 from .helpers.process import Headless
 from .helpers.waiting import eventually
 
@@ -29,14 +29,6 @@ ADDRESS = "https://grain-regions-lots-seller.trycloudflare.com"
 @pytest.fixture(autouse=True)
 def _logging(restore_logging):
     pass
-
-
-@pytest.fixture
-def api(fake_intulse, monkeypatch):
-    monkeypatch.setenv("INTULSE_API_URL", fake_intulse.url)
-    monkeypatch.setenv("INTULSE_API_KEY", API_KEY)
-    fake_intulse.keeps = True
-    return fake_intulse
 
 
 # --- the flag ---------------------------------------------------------------------------------
@@ -99,7 +91,9 @@ def has(process: Headless, text: str, after: int = 0) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.posix
-async def test_headless_with_a_tunnel_registers_delivers_and_follows_a_restart(api, fake_tunnels, home):
+async def test_headless_with_a_tunnel_registers_delivers_and_follows_a_restart(
+    intulse_registry, fake_tunnels, home
+):
     process = await asyncio.to_thread(Headless, home, "--tunnel", "cloudflared")
     try:
         await eventually(lambda: has(process, "Test delivery through the tunnel"), 20, process.output)
@@ -130,7 +124,7 @@ async def test_headless_with_a_tunnel_registers_delivers_and_follows_a_restart(a
         assert second != first
         assert has(process, "intulse-desktop: Tunnel restarting — cloudflared exited (code -9)", seen)
         assert has(process, f"Deleted the 4 old registrations at {first}", seen)
-        assert sorted(w["Url"] for w in api.listing) == sorted(
+        assert sorted(w["Url"] for w in intulse_registry.listing) == sorted(
             f"{second}/hooks/{process.secret}/{t}" for t in EVENT_TYPES
         )
         tool = fake_tunnels.pid("cloudflared")

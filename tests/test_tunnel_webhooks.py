@@ -17,21 +17,13 @@ from intulse_desktop.tunnel.published import published
 from intulse_desktop.tunnel.registration import Registered
 from intulse_desktop.tunnel.supervisor import Phase
 
-from .helpers.builders import API_KEY, SECRET, payload
+from .helpers.builders import SECRET, payload
 from .helpers.tunnels import settled
 from .helpers.waiting import eventually
 
 pytestmark = pytest.mark.posix  # the fake tools are shell scripts on PATH
 
 OLD = "http://127.0.0.1:9"  # a tunnel address of an earlier run
-
-
-@pytest.fixture
-def api(fake_intulse, monkeypatch):
-    monkeypatch.setenv("INTULSE_API_URL", fake_intulse.url)
-    monkeypatch.setenv("INTULSE_API_KEY", API_KEY)
-    fake_intulse.keeps = True
-    return fake_intulse
 
 
 @pytest.fixture
@@ -70,19 +62,19 @@ async def until_tested(tunnel) -> None:
     await eventually(lambda: tunnel.address and settled(said(tunnel)), what=lambda: said(tunnel))
 
 
-def registered_urls(api) -> dict[str, str]:
-    return {w["Type"]: w["Url"] for w in api.listing}
+def registered_urls(intulse_registry) -> dict[str, str]:
+    return {w["Type"]: w["Url"] for w in intulse_registry.listing}
 
 
-async def test_the_webhooks_are_registered_at_the_tunnels_address(api, service, tunnel):
+async def test_the_webhooks_are_registered_at_the_tunnels_address(intulse_registry, service, tunnel):
     start(tunnel, service)
     await until_tested(tunnel)
     address = tunnel.address
-    assert registered_urls(api) == {t: f"{address}/hooks/{SECRET}/{t}" for t in EVENT_TYPES}
+    assert registered_urls(intulse_registry) == {t: f"{address}/hooks/{SECRET}/{t}" for t in EVENT_TYPES}
     assert f"Registered the 4 webhooks at {address}" in said(tunnel)
 
 
-async def test_the_delivery_test_goes_through_the_tunnel(api, service, tunnel):
+async def test_the_delivery_test_goes_through_the_tunnel(intulse_registry, service, tunnel):
     heard = []
     service.bus.subscribe_tests(heard.append)
     start(tunnel, service)
@@ -91,7 +83,7 @@ async def test_the_delivery_test_goes_through_the_tunnel(api, service, tunnel):
     assert [n.event_type for n in heard] == ["CallStarted"]
 
 
-async def test_an_event_posted_to_the_public_address_is_delivered(api, service, tunnel):
+async def test_an_event_posted_to_the_public_address_is_delivered(intulse_registry, service, tunnel):
     heard = []
     service.bus.subscribe(heard.append)
     start(tunnel, service)
@@ -104,7 +96,7 @@ async def test_an_event_posted_to_the_public_address_is_delivered(api, service, 
 
 
 async def test_a_restarted_tunnel_moves_the_webhooks_and_deletes_the_old_ones(
-    api, service, tunnel, fake_tunnels, paths
+    intulse_registry, service, tunnel, fake_tunnels, paths
 ):
     start(tunnel, service)
     await until_tested(tunnel)
@@ -113,28 +105,32 @@ async def test_a_restarted_tunnel_moves_the_webhooks_and_deletes_the_old_ones(
     await eventually(lambda: tunnel.address not in (None, first))
     await until_tested(tunnel)
     second = tunnel.address
-    assert registered_urls(api) == {t: f"{second}/hooks/{SECRET}/{t}" for t in EVENT_TYPES}
-    assert len(api.made("DELETE")) == 4
+    assert registered_urls(intulse_registry) == {t: f"{second}/hooks/{SECRET}/{t}" for t in EVENT_TYPES}
+    assert len(intulse_registry.made("DELETE")) == 4
     assert f"Deleted the 4 old registrations at {first}" in said(tunnel)
     assert Registered.load(paths.tunnel_registrations) == Registered(second, [])
 
 
-async def test_registrations_left_by_an_earlier_run_are_deleted(api, service, tunnel, paths):
-    api.listing = [
+async def test_registrations_left_by_an_earlier_run_are_deleted(intulse_registry, service, tunnel, paths):
+    intulse_registry.listing = [
         {"Id": 90 + i, "Url": f"{OLD}/hooks/{SECRET}/{t}", "Type": t} for i, t in enumerate(EVENT_TYPES)
     ]
-    api.listing.append({"Id": 99, "Url": "https://other.example/hooks/x/CallStarted", "Type": "CallStarted"})
+    intulse_registry.listing.append(
+        {"Id": 99, "Url": "https://other.example/hooks/x/CallStarted", "Type": "CallStarted"}
+    )
     Registered(OLD).save(paths.tunnel_registrations)
     start(tunnel, service)
     await until_tested(tunnel)
-    urls = sorted(w["Url"] for w in api.listing)
+    urls = sorted(w["Url"] for w in intulse_registry.listing)
     assert not any(url.startswith(OLD) for url in urls)
     assert "https://other.example/hooks/x/CallStarted" in urls  # not this app's: left alone
 
 
-async def test_an_old_address_that_cannot_be_deleted_is_kept_to_try_again(api, service, tunnel, paths):
-    api.answers[("DELETE", "/webhooks/90")] = (500, "")
-    api.listing = [{"Id": 90, "Url": f"{OLD}/hooks/{SECRET}/CallStarted", "Type": "CallStarted"}]
+async def test_an_old_address_that_cannot_be_deleted_is_kept_to_try_again(
+    intulse_registry, service, tunnel, paths
+):
+    intulse_registry.answers[("DELETE", "/webhooks/90")] = (500, "")
+    intulse_registry.listing = [{"Id": 90, "Url": f"{OLD}/hooks/{SECRET}/CallStarted", "Type": "CallStarted"}]
     Registered(OLD).save(paths.tunnel_registrations)
     start(tunnel, service)
     await until_tested(tunnel)
@@ -154,7 +150,7 @@ async def test_without_an_api_key_it_says_the_urls_changed(fake_intulse, service
     assert not fake_intulse.requests
 
 
-async def test_the_running_tunnel_is_published_for_the_command_line(api, service, tunnel, paths):
+async def test_the_running_tunnel_is_published_for_the_command_line(intulse_registry, service, tunnel, paths):
     start(tunnel, service)
     await eventually(lambda: tunnel.address)
     shown = published(paths.tunnel_file)
