@@ -216,6 +216,14 @@ def test_a_hub_that_does_not_answer_is_said(assistant, reach, qloop):
     )
 
 
+def test_a_hub_address_in_clear_to_another_machine_is_warned_about(assistant, reach):
+    reach.choices[HUB].setChecked(True)
+    reach.hub_url.setText("http://hub.office.example:8766")
+    assert not reach.hub_in_clear.isHidden()
+    reach.hub_url.setText("https://hub.office.example:8766")
+    assert reach.hub_in_clear.isHidden()
+
+
 def test_my_own_address_is_saved_as_the_public_url(desktop, assistant, reach, qloop):
     reach.choices[OWN].setChecked(True)
     assert reason(reach, "public_url") == "enter the address Intulse reaches this computer at"

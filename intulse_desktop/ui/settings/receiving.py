@@ -28,6 +28,11 @@ from intulse_desktop.tunnel.published import published
 from intulse_desktop.ui.settings.form import Section, note
 from intulse_desktop.ui.settings.secret_field import SecretField
 
+HUB_IN_CLEAR = (
+    "Not encrypted: the token and every call and text would travel in clear. "
+    "Use https:// unless this network is private."
+)
+
 # ask first (icon, title, text, the button that goes ahead, what it does), never with ``exec()``
 Confirm = Callable[[QMessageBox.Icon, str, str, tuple[str, QMessageBox.ButtonRole], Callable[[], None]], None]
 
@@ -43,10 +48,7 @@ class SourceBox(Section):
         self.hub_url = QLineEdit()
         self.hub_url.setPlaceholderText("e.g. https://hub.office.example:8766")
         self.hub_token = SecretField(secrets, HUB_TOKEN, "the token the hub's administrator gave you")
-        self.in_clear = note(
-            "Not encrypted: the token and every call and text would travel in clear. "
-            "Use https:// unless this network is private."
-        )
+        self.in_clear = note(HUB_IN_CLEAR)
         self.in_clear.setObjectName("in_clear")
         self.in_clear.setStyleSheet("color: #b3261e;")
         self.hub_url.textChanged.connect(self._warn_if_in_clear)

@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from intulse_desktop.hub.client import Rejected, adopt, check, describe_failure
+from intulse_desktop.hub.client import Rejected, adopt, check, describe_failure, in_clear
 from intulse_desktop.secrets import HUB_TOKEN, SecretsError, SecretStore
 from intulse_desktop.settings import Settings
 from intulse_desktop.tunnel.manager import ManagedTunnel, TunnelNews
 from intulse_desktop.tunnel.supervisor import TOOLS, TunnelState, missing
 from intulse_desktop.tunnel.tools import find_executable
 from intulse_desktop.ui.settings.form import REASON_STYLE, Form, note, outcome
+from intulse_desktop.ui.settings.receiving import HUB_IN_CLEAR
 from intulse_desktop.ui.settings.secret_field import SecretField
 from intulse_desktop.ui.setup.step import Refused, Run, Step, Wiring
 
@@ -74,7 +75,11 @@ class ReachForm(Form):
         self.check = QPushButton("Check")
         self.hub_result = outcome()
         hub = QFormLayout()
+        self.hub_in_clear = note(HUB_IN_CLEAR)
+        self.hub_in_clear.setStyleSheet(REASON_STYLE)
+        self.hub_in_clear.hide()
         hub.addRow("Hub address", self.field("hub_url", self.hub_url))
+        hub.addRow("", self.hub_in_clear)
         hub.addRow("Hub token", self.field("hub_token", self.hub_token))
         hub.addRow("", at_left(self.check))
         hub.addRow("", self.hub_result)
@@ -187,6 +192,7 @@ class ReachForm(Form):
         return {}
 
     def preview(self, candidate: Settings | None) -> None:
+        self.hub_in_clear.setHidden(not (self.way() == HUB and in_clear(self.hub_url.text().strip())))
         url = self.public_url.text().strip()
         self.clear_text.setText(CLEAR_TEXT if self.way() == OWN and url.lower().startswith("http://") else "")
         self.clear_text.setVisible(bool(self.clear_text.text()))
