@@ -161,26 +161,23 @@ def qloop(qapp):
     import qasync
 
     class Loop(qasync.QEventLoop):
-        """qasync's ``run_until_complete`` ends with one more pass of Qt's events after the loop
-        stopped running; a task step that lands there (a tunnel's delivery test, still under way
-        between two ``run_until``s) fails with "no running event loop". The app runs its loop
-        once, so only tests meet that pass: here it runs with the loop set as running."""
+        """While the test lasts, the loop counts as running for asyncio, as in the app, where it
+        runs from start to quit. Between the test's ``run_until_complete`` calls Qt still runs
+        qasync's callbacks: pytest-qt processes events after each phase of a test, and qasync's
+        ``run_until_complete`` ends with one more pass. A task step there (a tunnel's delivery test
+        under way, say) would otherwise fail with "no running event loop"."""
 
         def run_forever(self):
             try:
                 return super().run_forever()
             finally:
-                asyncio.events._set_running_loop(self)  # for the last pass
-
-        def run_until_complete(self, future):
-            try:
-                return super().run_until_complete(future)
-            finally:
-                asyncio.events._set_running_loop(None)
+                asyncio.events._set_running_loop(self)
 
     loop = Loop(qapp, already_running=False)
     asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)
     yield loop
+    asyncio.events._set_running_loop(None)
     loop.close()
     asyncio.set_event_loop(None)
 

@@ -479,3 +479,23 @@ def test_choosing_this_computer_only_stops_the_tunnel(desktop, assistant, qloop,
     with pytest.raises(ProcessLookupError):  # the tool's process has ended
         os.kill(fake_tunnels.pid("cloudflared"), 0)
     assert "Reachable at" not in desktop.tray.icon.toolTip()
+
+
+@pytest.mark.posix
+def test_the_tunnel_chosen_here_is_in_settings_and_a_change_there_follows(
+    desktop, assistant, qloop, tunneling
+):
+    start_cloudflared(desktop, assistant, qloop, tunneling)
+    run_until(qloop, lambda: settled(tunneling), what=lambda: str(tunneling))
+    desktop.show_settings()
+    dialog = desktop.windows["settings"]
+    receiver = dialog.connection.receiver
+    assert receiver.tunnel.currentData() == "cloudflared"
+    receiver.tunnel.setCurrentIndex(receiver.tunnel.findData("ngrok"))
+    dialog.apply.click()
+    qloop.run_until_complete(dialog.tasks.wait())
+    assert saved(desktop).tunnel == "ngrok"
+    assert desktop.tunnel.state.tool == "ngrok"
+    tunneling.clear()
+    desktop.tunnel.subscribe(lambda said: tunneling.append(said.message))
+    run_until(qloop, lambda: desktop.tunnel.address, what=lambda: str(desktop.tunnel.state))

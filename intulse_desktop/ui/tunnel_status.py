@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from intulse_desktop.settings import Settings
 from intulse_desktop.tunnel.manager import ManagedTunnel, TunnelNews
 from intulse_desktop.tunnel.supervisor import Phase
 from intulse_desktop.ui.desktop import Change, Desktop
@@ -30,6 +31,11 @@ def show_tunnel(desktop: Desktop, tunnel: ManagedTunnel) -> None:
             desktop.tray.tell(TITLE, news.message, news.ok)
 
     tunnel.subscribe(heard)
+
+
+def tunnel_settings(settings: Settings) -> tuple[str, str, str | None]:
+    """What decides which tunnel runs: where events come from, the tool, and its program."""
+    return settings.receive_from, settings.tunnel, settings.tunnel_path
 
 
 async def follow_tunnel_setting(desktop: Desktop, restart: bool) -> ManagedTunnel | None:

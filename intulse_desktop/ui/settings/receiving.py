@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFormLayout,
     QGridLayout,
     QLineEdit,
@@ -25,9 +26,16 @@ from intulse_desktop.secrets import HUB_TOKEN, SecretsError, SecretStore
 from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.tunnel.published import published
+from intulse_desktop.tunnel.supervisor import TOOLS, missing
+from intulse_desktop.tunnel.tools import find_executable
 from intulse_desktop.ui.settings.form import Section, note
 from intulse_desktop.ui.settings.secret_field import SecretField
 
+TOOL_NAMES = {
+    "cloudflared": "Cloudflare Tunnel (cloudflared)",
+    "ngrok": "ngrok",
+    "tailscale": "Tailscale Funnel",
+}
 HUB_IN_CLEAR = (
     "Not encrypted: the token and every call and text would travel in clear. "
     "Use https:// unless this network is private."
@@ -94,6 +102,15 @@ class SourceBox(Section):
         self._warn_if_in_clear()
 
 
+def tunnel_problems(candidate: Settings | None) -> dict[str, str]:
+    """A tunnel whose program cannot be found, named with where it was looked for."""
+    if candidate is None or candidate.tunnel == "none":
+        return {}
+    if find_executable(candidate.tunnel, candidate.tunnel_path) is None:
+        return {"tunnel": missing(candidate.tunnel, candidate.tunnel_path)}
+    return {}
+
+
 class ReceiverBox(Section):
     def __init__(self, service: Service) -> None:
         super().__init__("Receiver on this computer")
@@ -116,11 +133,29 @@ class ReceiverBox(Section):
                 "public_url", self.public_url, "Where Intulse reaches this receiver from the internet."
             ),
         )
+        self.tunnel = QComboBox()
+        self.tunnel.addItem("None", "none")
+        for tool in TOOLS:
+            self.tunnel.addItem(TOOL_NAMES[tool], tool)
+        self.tunnel_path = QLineEdit()
+        self.tunnel_path.setPlaceholderText("optional: where the program is, if it is not on PATH")
+        form.addRow(
+            "Tunnel",
+            self.field(
+                "tunnel",
+                self.tunnel,
+                "A tunnel this app runs: its address is used instead of the public URL, and the "
+                "webhooks are registered again whenever it changes.",
+            ),
+        )
+        form.addRow("Tunnel program", self.field("tunnel_path", self.tunnel_path))
 
     def load(self, settings: Settings) -> None:
         self.host.setText(settings.listen_host)
         self.port.setText(str(settings.listen_port))
         self.public_url.setText(settings.public_url or "")
+        self.tunnel.setCurrentIndex(max(0, self.tunnel.findData(settings.tunnel)))
+        self.tunnel_path.setText(settings.tunnel_path or "")
         self._bind_failure = None
 
     def values(self) -> dict[str, Any]:
@@ -128,10 +163,15 @@ class ReceiverBox(Section):
             "listen_host": self.host.text().strip(),
             "listen_port": self.port.text().strip(),
             "public_url": self.public_url.text().strip() or None,
+            "tunnel": self.tunnel.currentData(),
+            "tunnel_path": self.tunnel_path.text().strip() or None,
         }
 
     def problems(self, candidate: Settings | None) -> dict[str, str]:
-        return {} if self.port.text().strip() else {"listen_port": "enter a port from 1 to 65535"}
+        problems = tunnel_problems(candidate)
+        if not self.port.text().strip():
+            problems["listen_port"] = "enter a port from 1 to 65535"
+        return problems
 
     def show_problems(self, problems: dict[str, str]) -> int:
         count = super().show_problems(problems)

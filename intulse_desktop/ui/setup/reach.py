@@ -25,19 +25,14 @@ from intulse_desktop.hub.client import Rejected, adopt, check, describe_failure,
 from intulse_desktop.secrets import HUB_TOKEN, SecretsError, SecretStore
 from intulse_desktop.settings import Settings
 from intulse_desktop.tunnel.manager import ManagedTunnel, TunnelNews
-from intulse_desktop.tunnel.supervisor import TOOLS, TunnelState, missing
+from intulse_desktop.tunnel.supervisor import TOOLS, TunnelState
 from intulse_desktop.tunnel.tools import find_executable
 from intulse_desktop.ui.settings.form import REASON_STYLE, Form, note, outcome
-from intulse_desktop.ui.settings.receiving import HUB_IN_CLEAR
+from intulse_desktop.ui.settings.receiving import HUB_IN_CLEAR, TOOL_NAMES, tunnel_problems
 from intulse_desktop.ui.settings.secret_field import SecretField
 from intulse_desktop.ui.setup.step import Refused, Run, Step, Wiring
 
 HUB, TUNNEL, OWN, LOCAL = "hub", "tunnel", "own", "local"
-TOOL_NAMES = {
-    "cloudflared": "Cloudflare Tunnel (cloudflared)",
-    "ngrok": "ngrok",
-    "tailscale": "Tailscale Funnel",
-}
 WHERE_TO_GET = {
     "cloudflared": "Get it at https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/"
     "downloads/ (a quick tunnel needs no account).",
@@ -87,7 +82,7 @@ class ReachForm(Form):
 
         self.tool = QComboBox()
         for tool in TOOLS:
-            self.tool.addItem(TOOL_NAMES.get(tool, tool), tool)
+            self.tool.addItem(TOOL_NAMES[tool], tool)
         self.tunnel_path = QLineEdit()
         self.tunnel_path.setPlaceholderText("optional: where the program is, if it is not on PATH")
         self.found = note()
@@ -187,9 +182,7 @@ class ReachForm(Form):
             return problems
         if way == OWN and not self.public_url.text().strip():
             return {"public_url": "enter the address Intulse reaches this computer at"}
-        if way == TUNNEL and candidate and not find_executable(candidate.tunnel, candidate.tunnel_path):
-            return {"tunnel": missing(candidate.tunnel, candidate.tunnel_path)}
-        return {}
+        return tunnel_problems(candidate) if way == TUNNEL else {}
 
     def preview(self, candidate: Settings | None) -> None:
         self.hub_in_clear.setHidden(not (self.way() == HUB and in_clear(self.hub_url.text().strip())))
@@ -242,22 +235,16 @@ class ReachStep(Step):
     # --- a tunnel this app runs --------------------------------------------------------------
 
     async def save(self) -> bool:
-        """Save, then run the tunnel now asked for (or stop the one no longer wanted)."""
-        before = self.wiring.saved()
+        """Save; the app then runs the tunnel now asked for (or stops the one no longer wanted)."""
         if not await super().save():
             return False
-        after = self.wiring.saved()
-        moved = (before.receive_from, before.tunnel, before.tunnel_path) != (
-            after.receive_from,
-            after.tunnel,
-            after.tunnel_path,
-        )
-        self._watch(await self.wiring.follow_tunnel(moved))
+        self._watch(self.wiring.tunnel())
         return True
 
     async def start_tunnel(self) -> None:
-        if await self.save_pending():  # saves (and so starts it) if anything was edited
-            self._watch(await self.wiring.follow_tunnel(False))
+        """Save what was edited, and start the tunnel if it is not running (it gave up, say)."""
+        if await self.save_pending():
+            self._watch(await self.wiring.follow_tunnel())
 
     def _watch(self, tunnel: ManagedTunnel | None) -> None:
         """Show ``tunnel``'s state and what it does (registering at its address, testing it)."""

@@ -35,8 +35,7 @@ class Wiring:
     secrets: SecretStore
     show_sample: Callable[[Delivery], Decision]  # hand an event to the GUI as if it had arrived
     tunnel: Callable[[], ManagedTunnel | None]  # the tunnel the app runs now
-    # run the tunnel the settings ask for (restart: its settings changed); the one running
-    follow_tunnel: Callable[[bool], Awaitable[ManagedTunnel | None]]
+    follow_tunnel: Callable[[], Awaitable[ManagedTunnel | None]]  # start the one asked for, if need be
 
     def reached(self) -> Settings:
         """The settings in force, the public URL being the tunnel's address while it has one
