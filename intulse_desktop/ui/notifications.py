@@ -1,0 +1,222 @@
+"""Calls and texts as the desktop's own notifications, where cards cannot work (Wayland).
+
+The same jobs as the cards (``ui.cards.Popups``) over the freedesktop Notifications
+interface (``intulse_desktop.freedesktop``): a ringing call is urgent and stays; when it
+ends its notification is replaced in place; a missed call stays until the user dismisses
+it, and only that (or opening its details) marks it seen, never the app quitting. The
+buttons are the card's: Details (also a click on the notification), Call back, Copy
+number, Open in CRM. Without a notification server the cards show instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+from dataclasses import dataclass
+
+from PySide6.QtGui import QGuiApplication
+
+from intulse_desktop import APP_NAME
+from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
+from intulse_desktop.formatting import format_duration
+from intulse_desktop.freedesktop import (
+    Closed,
+    Notification,
+    NotificationServer,
+    NotificationsUnavailable,
+    Urgency,
+)
+from intulse_desktop.popups import popup_style
+from intulse_desktop.settings import PopupStyle
+from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.cards import BODY_LINES, RINGING_LIMIT_MS, CardStack, Pop, Popups
+
+log = logging.getLogger(__name__)
+
+DETAILS, CALL_BACK, COPY, CRM = "default", "call-back", "copy", "crm"  # "default": a click on it
+
+
+def choose_popups(setting: PopupStyle, cards: CardStack, tasks: Tasks) -> Popups:
+    """The cards, or notifications on top of them (logged once, with the reason)."""
+    style, reason = popup_style(setting, QGuiApplication.platformName(), os.environ)
+    log.info("pop-ups: %s (%s)", "desktop notifications" if style == "notifications" else "cards", reason)
+    return NotificationPopups(cards, tasks) if style == "notifications" else cards
+
+
+@dataclass
+class _Shown:
+    """One notification of ours: what it is about, and its id once the server gave one."""
+
+    pop: Pop
+    call_id: str = ""
+    missed: bool = False
+    id: int = 0
+
+
+class NotificationPopups:
+    """``Popups`` as desktop notifications; the cards stand in while there is no server."""
+
+    def __init__(self, cards: CardStack, tasks: Tasks, bus: str = "SESSION") -> None:
+        self.cards = cards
+        self.tasks = tasks
+        self.server = NotificationServer(self._on_action, self._on_closed)
+        self.available: bool | None = None  # None: still connecting
+        self._shown: dict[int, _Shown] = {}  # by notification id
+        self._calls: dict[str, _Shown] = {}  # by call id
+        self._sending = asyncio.Lock()  # in order, so a replacement knows the id it replaces
+        self._closing = False
+        self._connected = tasks.spawn(self._connect(bus), "connect to the notification server")
+
+    async def _connect(self, bus: str) -> None:
+        try:
+            await self.server.connect(bus)
+        except NotificationsUnavailable as exc:
+            self.available = False
+            log.warning("pop-ups: cards after all, %s", exc)
+            return
+        self.available = True
+        log.info("pop-ups: notifications through %s", self.server.server_name or "the desktop")
+
+    # --- Popups ------------------------------------------------------------------------
+
+    def show_call(self, call: CallStarted | CallCompleted, pop: Pop, linger_ms: int | None) -> None:
+        if self.available is False:
+            self.cards.show_call(call, pop, linger_ms)
+            return
+        shown = self._calls[call.id] = _Shown(pop, call.id)
+        if isinstance(call, CallCompleted):
+            self._send(shown, self._ended(call, shown, linger_ms))
+        else:
+            heading = "Incoming call" if call.direction == "inbound" else "Outgoing call"
+            lines = [pop.number, pop.line, "Ringing…"]
+            self._send(
+                shown,
+                self._notification(f"{heading}: {pop.name}", lines, pop, RINGING_LIMIT_MS, Urgency.CRITICAL),
+            )
+
+    def complete(self, call: CallCompleted, linger_ms: int | None) -> bool:
+        shown = self._calls.get(call.id)
+        if shown is None:
+            return self.cards.complete(call, linger_ms)
+        self._send(shown, self._ended(call, shown, linger_ms))
+        return True
+
+    def show_text(self, text: TextMessageReceived, pop: Pop, linger_ms: int | None) -> None:
+        if self.available is False:
+            self.cards.show_text(text, pop, linger_ms)
+            return
+        lines = text.body.strip().splitlines()[:BODY_LINES]
+        count = len(text.attachments)
+        attached = [f"{count} attachment{'s' if count != 1 else ''}"] if count else []
+        lines = [*lines, *attached, pop.line]
+        self._send(
+            _Shown(pop),
+            self._notification(f"Text from {pop.name}", lines, pop, linger_ms, category="im.received"),
+        )
+
+    def place(self, corner: str, screen: str | None) -> None:
+        self.cards.place(corner, screen)  # the server places its notifications itself
+
+    def close_all(self) -> None:
+        """Quitting: our notifications go (their buttons would do nothing), none counts as seen."""
+        self._closing = True
+        self.cards.close_all()
+        self.tasks.spawn(self._close_all(), "close the notifications")
+
+    async def _close_all(self) -> None:
+        await self._connected
+        async with self._sending:
+            for notification_id in list(self._shown):
+                await self.server.close_notification(notification_id)
+        await self.server.close()
+
+    # --- what a notification says --------------------------------------------------------
+
+    def _ended(self, call: CallCompleted, shown: _Shown, linger_ms: int | None) -> Notification:
+        shown.missed = call.outcome == "missed"
+        pop = shown.pop
+        if shown.missed:  # resident, never expires: until the user dismisses it
+            return self._notification(f"Missed call: {pop.name}", [pop.number, pop.line], pop, None)
+        status = (
+            f"Answered · {format_duration(call.duration_in_seconds)}"
+            if call.outcome == "answered"
+            else "Not answered"
+        )
+        heading = "Call" if call.direction == "inbound" else "Outgoing call"
+        return self._notification(f"{heading}: {pop.name}", [pop.number, pop.line, status], pop, linger_ms)
+
+    def _notification(
+        self,
+        summary: str,
+        lines: list[str],
+        pop: Pop,
+        timeout_ms: int | None,  # None: until dismissed
+        urgency: Urgency = Urgency.NORMAL,
+        category: str = "",
+    ) -> Notification:
+        actions = [(DETAILS, "Details"), (CALL_BACK, "Call back"), (COPY, "Copy number")]
+        if pop.actions.crm is not None:
+            actions.append((CRM, "Open in CRM"))
+        body = "\n".join(line for line in lines if line)
+        if "body-markup" in self.server.capabilities:  # names and bodies are untrusted: text only
+            body = html.escape(body, quote=False)
+        return Notification(
+            summary,
+            body,
+            actions,
+            urgency,
+            resident=True,  # a button pressed does not take it away
+            timeout_ms=0 if timeout_ms is None else timeout_ms,
+            category=category,
+            desktop_entry=APP_NAME,
+            extra_hints={"suppress-sound": ("b", True)},  # the app plays its own sounds
+        )
+
+    # --- talking to the server -----------------------------------------------------------
+
+    def _send(self, shown: _Shown, notification: Notification) -> None:
+        self.tasks.spawn(self._notify(shown, notification), "show a notification")
+
+    async def _notify(self, shown: _Shown, notification: Notification) -> None:
+        await self._connected
+        async with self._sending:
+            if self._closing:
+                return
+            try:
+                shown.id = await self.server.notify(notification, replaces_id=shown.id)
+            except Exception as exc:  # the server went away: a card rather than nothing
+                log.error("showing a notification failed (%s): a card instead", exc)
+                self.available = False
+                return
+            self._shown[shown.id] = shown
+
+    def _on_action(self, notification_id: int, key: str) -> None:
+        shown = self._shown.get(notification_id)
+        if shown is None or self._closing:
+            return
+        actions = shown.pop.actions
+        if key == DETAILS:
+            shown.pop.open_details()
+            if shown.missed:  # seen: shown in full in the details window
+                shown.pop.seen()
+                self._forget(notification_id)
+                self.tasks.spawn(self.server.close_notification(notification_id), "close a notification")
+        elif key == CALL_BACK:
+            actions.call_back()
+        elif key == COPY:
+            actions.copy()
+        elif key == CRM and actions.crm is not None:
+            actions.crm()
+
+    def _on_closed(self, notification_id: int, reason: Closed) -> None:
+        shown = self._forget(notification_id)
+        if shown is not None and shown.missed and reason is Closed.DISMISSED and not self._closing:
+            shown.pop.seen()  # only the user's own dismiss
+
+    def _forget(self, notification_id: int) -> _Shown | None:
+        shown = self._shown.pop(notification_id, None)
+        if shown is not None and self._calls.get(shown.call_id) is shown:
+            del self._calls[shown.call_id]
+        return shown
