@@ -169,6 +169,17 @@ def desktop(qloop, qtbot, paths, me):
 
 
 @pytest.fixture
+def dunst(tmp_path):
+    """A real notification server (dunst) on its own X display and private session bus."""
+    from .helpers.notification_desktop import NotificationDesktop
+
+    server = NotificationDesktop(tmp_path / "notifications")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def web_files(qloop):
     """Serve files on the app's own loop: call it with ``{path: (body, content_type)}``; it
     returns the base URL, and the list of paths requested. Any other path is a 404."""

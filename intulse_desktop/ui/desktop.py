@@ -106,6 +106,7 @@ class Desktop(QObject):
         self.changed.connect(self._on_changed)
         self.tray.set_dnd(self.settings.do_not_disturb)
         self.refresh_tray()
+        self._closed = False
 
     def start(self) -> None:
         self.tray.start()
@@ -114,6 +115,10 @@ class Desktop(QObject):
         )
 
     def close(self) -> None:
+        """Quitting: the pop-ups close (nothing is marked seen by that), the windows close."""
+        if self._closed:
+            return
+        self._closed = True
         self.service.keep_pruned(None)
         self._unwatch_hub()
         self._unsubscribe()

@@ -14,6 +14,7 @@ import asyncio
 import html
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtGui import QGuiApplication
@@ -61,11 +62,11 @@ class NotificationPopups:
     def __init__(self, cards: CardStack, tasks: Tasks, bus: str = "SESSION") -> None:
         self.cards = cards
         self.tasks = tasks
-        self.server = NotificationServer(self._on_action, self._on_closed)
+        self.server = NotificationServer(tasks.loop, self._on_action, self._on_closed)
         self.available: bool | None = None  # None: still connecting
         self._shown: dict[int, _Shown] = {}  # by notification id
         self._calls: dict[str, _Shown] = {}  # by call id
-        self._sending = asyncio.Lock()  # in order, so a replacement knows the id it replaces
+        self._last: asyncio.Task[None] | None = None  # sent in order: a replacement knows its id
         self._closing = False
         self._connected = tasks.spawn(self._connect(bus), "connect to the notification server")
 
@@ -87,20 +88,19 @@ class NotificationPopups:
             return
         shown = self._calls[call.id] = _Shown(pop, call.id)
         if isinstance(call, CallCompleted):
-            self._send(shown, self._ended(call, shown, linger_ms))
+            notification = self._ended(call, shown, linger_ms)
         else:
             heading = "Incoming call" if call.direction == "inbound" else "Outgoing call"
             lines = [pop.number, pop.line, "Ringing…"]
-            self._send(
-                shown,
-                self._notification(f"{heading}: {pop.name}", lines, pop, RINGING_LIMIT_MS, Urgency.CRITICAL),
-            )
+            summary = f"{heading}: {pop.name}"
+            notification = self._notification(summary, lines, pop, RINGING_LIMIT_MS, Urgency.CRITICAL)
+        self._send(shown, notification, lambda: self.cards.show_call(call, pop, linger_ms))
 
     def complete(self, call: CallCompleted, linger_ms: int | None) -> bool:
         shown = self._calls.get(call.id)
         if shown is None:
             return self.cards.complete(call, linger_ms)
-        self._send(shown, self._ended(call, shown, linger_ms))
+        self._send(shown, self._ended(call, shown, linger_ms), lambda: self.cards.complete(call, linger_ms))
         return True
 
     def show_text(self, text: TextMessageReceived, pop: Pop, linger_ms: int | None) -> None:
@@ -111,10 +111,10 @@ class NotificationPopups:
         count = len(text.attachments)
         attached = [f"{count} attachment{'s' if count != 1 else ''}"] if count else []
         lines = [*lines, *attached, pop.line]
-        self._send(
-            _Shown(pop),
-            self._notification(f"Text from {pop.name}", lines, pop, linger_ms, category="im.received"),
+        notification = self._notification(
+            f"Text from {pop.name}", lines, pop, linger_ms, category="im.received"
         )
+        self._send(_Shown(pop), notification, lambda: self.cards.show_text(text, pop, linger_ms))
 
     def place(self, corner: str, screen: str | None) -> None:
         self.cards.place(corner, screen)  # the server places its notifications itself
@@ -126,11 +126,12 @@ class NotificationPopups:
         self.tasks.spawn(self._close_all(), "close the notifications")
 
     async def _close_all(self) -> None:
-        await self._connected
-        async with self._sending:
+        await self._in_turn(self._last)
+        try:
             for notification_id in list(self._shown):
                 await self.server.close_notification(notification_id)
-        await self.server.close()
+        finally:
+            self.server.close()
 
     # --- what a notification says --------------------------------------------------------
 
@@ -176,21 +177,38 @@ class NotificationPopups:
 
     # --- talking to the server -----------------------------------------------------------
 
-    def _send(self, shown: _Shown, notification: Notification) -> None:
-        self.tasks.spawn(self._notify(shown, notification), "show a notification")
+    def _send(self, shown: _Shown, notification: Notification, instead: Callable[[], object]) -> None:
+        """Show ``notification`` after those before it; ``instead`` (a card) if there is no server."""
+        self._last = self.tasks.spawn(
+            self._notify(shown, notification, instead, self._last), "show a notification"
+        )
 
-    async def _notify(self, shown: _Shown, notification: Notification) -> None:
+    async def _in_turn(self, previous: asyncio.Task[None] | None) -> None:
+        """Wait for the connection and for the notification sent before (whatever became of it)."""
         await self._connected
-        async with self._sending:
-            if self._closing:
-                return
+        if previous is not None:
+            await asyncio.wait([previous])
+
+    async def _notify(
+        self,
+        shown: _Shown,
+        notification: Notification,
+        instead: Callable[[], object],
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        await self._in_turn(previous)
+        if self._closing:
+            return
+        if self.available:
             try:
                 shown.id = await self.server.notify(notification, replaces_id=shown.id)
-            except Exception as exc:  # the server went away: a card rather than nothing
-                log.error("showing a notification failed (%s): a card instead", exc)
+            except Exception as exc:  # the server or the bus went away: cards from now on
+                log.error("pop-ups: cards from now on, showing a notification failed: %s", exc)
                 self.available = False
+            else:
+                self._shown[shown.id] = shown
                 return
-            self._shown[shown.id] = shown
+        instead()
 
     def _on_action(self, notification_id: int, key: str) -> None:
         shown = self._shown.get(notification_id)
