@@ -676,6 +676,18 @@ def test_notification_settings_are_applied(desktop, dialog, qtbot, qloop):
     assert desktop.cards.corner == "top-left"
 
 
+def test_choosing_system_notifications_takes_effect_at_once(dialog, desktop, qtbot, qloop, monkeypatch):
+    from intulse_desktop.ui.notifications import NotificationPopups
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")  # no server: cards after all
+    page = dialog.notifications
+    assert page.popup_style.currentData() == "auto"
+    page.popup_style.setCurrentIndex(page.popup_style.findText("System notifications"))
+    apply(dialog, qtbot, qloop)
+    assert saved(desktop).popup_style == "notifications"
+    assert isinstance(desktop.popups, NotificationPopups)
+
+
 def test_quiet_hours_without_a_day_are_refused(dialog):
     page = dialog.notifications
     page.quiet.setChecked(True)

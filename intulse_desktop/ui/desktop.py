@@ -90,7 +90,7 @@ class Desktop(QObject):
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
         self.cards = CardStack(self.settings.card_corner, self.settings.card_screen)
-        self.popups: Popups = choose_popups(self.settings.popup_style, self.cards, tasks)
+        self._choose_popups()
         self.sounds = Sounds()
         self.details: CallerDetails | None = None
         self.windows: dict[str, QWidget] = {}
@@ -107,6 +107,10 @@ class Desktop(QObject):
         self.tray.set_dnd(self.settings.do_not_disturb)
         self.refresh_tray()
         self._closed = False
+
+    def _choose_popups(self) -> None:
+        self._popup_style = self.settings.popup_style
+        self.popups: Popups = choose_popups(self._popup_style, self.cards, self.tasks)
 
     def start(self) -> None:
         self.tray.start()
@@ -309,6 +313,9 @@ class Desktop(QObject):
     def _on_changed(self, change: Change) -> None:
         if change is Change.SETTINGS:
             self.tray.set_dnd(self.settings.do_not_disturb)
+            if self.settings.popup_style != self._popup_style:  # those showing close, none counts as seen
+                self.popups.close_all()
+                self._choose_popups()
             self.popups.place(self.settings.card_corner, self.settings.card_screen)
         self.refresh_tray()
 
