@@ -178,11 +178,12 @@ def desktop(qloop, qtbot, paths, me):
 
 
 @pytest.fixture
-def dunst(tmp_path):
-    """A real notification server (dunst) on its own X display and private session bus."""
+def dunst(tmp_path, request):
+    """A real notification server (dunst) on its own X display and private session bus; its markup
+    setting by indirect parametrisation ("no" unless asked)."""
     from .helpers.notification_desktop import NotificationDesktop
 
-    server = NotificationDesktop(tmp_path / "notifications")
+    server = NotificationDesktop(tmp_path / "notifications", getattr(request, "param", "no"))
     server.start()
     yield server
     server.stop()

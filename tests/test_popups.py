@@ -3,6 +3,7 @@ and what "Recent deliveries" says about each delivery line."""
 
 from __future__ import annotations
 
+import asyncio
 import time as clock
 from datetime import UTC, datetime, time
 
@@ -10,6 +11,7 @@ import pytest
 
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import parse
+from intulse_desktop.freedesktop import NotificationServer, NotificationsUnavailable
 from intulse_desktop.popups import (
     BROKE_THROUGH,
     POPPED,
@@ -289,3 +291,10 @@ def test_pop_ups_are_automatic_unless_chosen():
     assert Settings().popup_style == "auto"
     with pytest.raises(ValueError, match="popup_style"):
         Settings(popup_style="balloons")
+
+
+async def test_without_a_session_bus_notifications_are_unavailable_and_say_so(monkeypatch):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    server = NotificationServer(asyncio.get_running_loop(), lambda *_: None, lambda *_: None)
+    with pytest.raises(NotificationsUnavailable, match="no desktop notification server"):
+        await server.connect()

@@ -136,3 +136,15 @@ def test_quitting_closes_the_notifications_and_marks_nothing_seen(desktop, dunst
     run_until(qloop, lambda: dunst.displayed() == 0)
     with closing(Store(paths.database)) as store:
         assert store.unseen_missed_count(me.matcher()) == 1
+
+
+@pytest.mark.parametrize("dunst", ["full"], indirect=True)
+def test_a_server_that_reads_markup_gets_the_callers_text_escaped(desktop, dunst, qloop):
+    deliver(desktop, "TextMessageReceived", Body="<b>urgent</b> <a href='http://evil.example'>pay</a>")
+    text = notified(dunst, qloop)
+    assert text.body.startswith("&lt;b&gt;urgent&lt;/b&gt; &lt;a href='http://evil.example'&gt;pay&lt;/a&gt;")
+
+
+def test_a_server_without_markup_gets_the_text_as_it_is(desktop, dunst, qloop):
+    deliver(desktop, "TextMessageReceived", Body="<b>urgent</b>")
+    assert notified(dunst, qloop).body.startswith("<b>urgent</b>")

@@ -15,7 +15,7 @@ import html
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtGui import QGuiApplication
 
@@ -160,12 +160,9 @@ class NotificationPopups:
         actions = [(DETAILS, "Details"), (CALL_BACK, "Call back"), (COPY, "Copy number")]
         if pop.actions.crm is not None:
             actions.append((CRM, "Open in CRM"))
-        body = "\n".join(line for line in lines if line)
-        if "body-markup" in self.server.capabilities:  # names and bodies are untrusted: text only
-            body = html.escape(body, quote=False)
         return Notification(
             summary,
-            body,
+            "\n".join(line for line in lines if line),
             actions,
             urgency,
             resident=True,  # a button pressed does not take it away
@@ -200,6 +197,8 @@ class NotificationPopups:
         if self._closing:
             return
         if self.available:
+            if "body-markup" in self.server.capabilities:  # names and bodies are untrusted: text only
+                notification = replace(notification, body=html.escape(notification.body, quote=False))
             try:
                 shown.id = await self.server.notify(notification, replaces_id=shown.id)
             except Exception as exc:  # the server or the bus went away: cards from now on

@@ -39,10 +39,11 @@ class Notified:
 
 
 class NotificationDesktop:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, markup: str = "no") -> None:
         missing = [tool for tool in TOOLS if shutil.which(tool) is None]
         assert not missing, f"install {', '.join(missing)} (see .ci/install-system-libs)"
         self.root = root
+        self.markup = markup  # dunst's: "full" reads bodies as markup (and says so: body-markup)
         self.root.mkdir(parents=True, exist_ok=True)
         self._processes: list[subprocess.Popen[bytes]] = []
         self._pids: list[int] = []
@@ -81,7 +82,7 @@ class NotificationDesktop:
         picker.write_text(f'#!/bin/sh\ngrep -F -- "$(cat {self.root / "choice"})" | head -n 1\n')
         picker.chmod(0o755)
         config = self.root / "dunstrc"
-        config.write_text(f"[global]\ndmenu = {picker}\n")
+        config.write_text(f"[global]\ndmenu = {picker}\nmarkup = {self.markup}\n")
         with (self.root / "dunst.log").open("wb") as log:  # dunst has its own copy
             dunst = subprocess.Popen(
                 ["dunst", "-config", str(config)], env=self.env(), stdout=log, stderr=subprocess.STDOUT
