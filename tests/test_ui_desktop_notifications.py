@@ -148,3 +148,20 @@ def test_a_server_that_reads_markup_gets_the_callers_text_escaped(desktop, dunst
 def test_a_server_without_markup_gets_the_text_as_it_is(desktop, dunst, qloop):
     deliver(desktop, "TextMessageReceived", Body="<b>urgent</b>")
     assert notified(dunst, qloop).body.startswith("<b>urgent</b>")
+
+
+def test_a_notification_server_that_starts_after_the_app_is_used_from_then_on(
+    desktop, dunst, qloop, monkeypatch
+):
+    from intulse_desktop.ui.cards import CallCard
+    from intulse_desktop.ui.notifications import NotificationPopups
+
+    desktop.popups.close_all()  # the fixture's, which found dunst at once
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")  # at login: no server yet
+    desktop.popups = NotificationPopups(desktop.cards, desktop.tasks)
+    run_until(qloop, lambda: desktop.popups.available is False)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", dunst.address)  # now it runs
+    deliver(desktop, "CallStarted")
+    assert [type(card) for card in desktop.cards.cards] == [CallCard]  # this one: a card
+    deliver(desktop, "TextMessageReceived")
+    assert notified(dunst, qloop).summary.startswith("Text from ")  # the next: a notification

@@ -301,4 +301,4 @@ def test_without_a_notification_server_notifications_fall_back_to_cards(desktop,
     desktop.popups = NotificationPopups(desktop.cards, desktop.tasks)
     deliver(desktop, "CallStarted")
     run_until(qloop, lambda: cards(desktop, CallCard))
-    assert "pop-ups: cards after all, no desktop notification server" in caplog.text
+    assert "pop-ups: cards, until a notification server runs: no desktop notification server" in caplog.text

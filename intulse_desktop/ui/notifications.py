@@ -68,22 +68,37 @@ class NotificationPopups:
         self._calls: dict[str, _Shown] = {}  # by call id
         self._last: asyncio.Task[None] | None = None  # sent in order: a replacement knows its id
         self._closing = False
-        self._connected = tasks.spawn(self._connect(bus), "connect to the notification server")
+        self._bus = bus
+        self._warned = False  # that there is no server, once until there is one
+        self._connected = tasks.spawn(self._connect(), "connect to the notification server")
 
-    async def _connect(self, bus: str) -> None:
+    async def _connect(self) -> None:
         try:
-            await self.server.connect(bus)
+            await self.server.connect(self._bus)
         except NotificationsUnavailable as exc:
             self.available = False
-            log.warning("pop-ups: cards after all, %s", exc)
+            if not self._warned:
+                log.warning("pop-ups: cards, until a notification server runs: %s", exc)
+            self._warned = True
             return
-        self.available = True
+        self.available, self._warned = True, False
         log.info("pop-ups: notifications through %s", self.server.server_name or "the desktop")
+
+    def _card_instead(self) -> bool:
+        """Whether there was no server when last tried; then try again for the next pop-up
+        (at login the notification server may start after the app)."""
+        if self.available is not False:
+            return False
+        if self._connected.done() and not self._closing:
+            self.server.close()
+            self.available = None
+            self._connected = self.tasks.spawn(self._connect(), "connect to the notification server")
+        return True
 
     # --- Popups ------------------------------------------------------------------------
 
     def show_call(self, call: CallStarted | CallCompleted, pop: Pop, linger_ms: int | None) -> None:
-        if self.available is False:
+        if self._card_instead():
             self.cards.show_call(call, pop, linger_ms)
             return
         shown = self._calls[call.id] = _Shown(pop, call.id)
@@ -104,7 +119,7 @@ class NotificationPopups:
         return True
 
     def show_text(self, text: TextMessageReceived, pop: Pop, linger_ms: int | None) -> None:
-        if self.available is False:
+        if self._card_instead():
             self.cards.show_text(text, pop, linger_ms)
             return
         lines = text.body.strip().splitlines()[:BODY_LINES]
