@@ -226,7 +226,7 @@ class TextCard(Card):
         super().__init__("Text message", text.created_utc, actions)
         self.sender_label = plain_label(sender, "name")
         self.to = plain_label(to, "line")
-        self.body = plain_label(_first_lines(text.body), "body")
+        self.body = plain_label(first_lines(text.body), "body")
         for label in (self.sender_label, self.to, self.body):
             self.lines.addWidget(label)
         count = len(text.attachments)
@@ -235,7 +235,8 @@ class TextCard(Card):
         self.set_accent("text")
 
 
-def _first_lines(body: str) -> str:
+def first_lines(body: str) -> str:
+    """A text's first ``BODY_LINES`` lines, each cut at 120 characters, "…" where more was left."""
     lines = body.strip().splitlines()[:BODY_LINES]
     text = "\n".join(line[:120] for line in lines)
     return text + ("…" if len(lines) == BODY_LINES or len(body) > len(text) + BODY_LINES else "")

@@ -32,7 +32,7 @@ from intulse_desktop.freedesktop import (
 from intulse_desktop.popups import popup_style
 from intulse_desktop.settings import PopupStyle
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.cards import BODY_LINES, RINGING_LIMIT_MS, CardStack, Pop, Popups
+from intulse_desktop.ui.cards import RINGING_LIMIT_MS, CardStack, Pop, Popups, first_lines
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +122,9 @@ class NotificationPopups:
         if self._card_instead():
             self.cards.show_text(text, pop, linger_ms)
             return
-        lines = text.body.strip().splitlines()[:BODY_LINES]
         count = len(text.attachments)
         attached = [f"{count} attachment{'s' if count != 1 else ''}"] if count else []
-        lines = [*lines, *attached, pop.line]
+        lines = [first_lines(text.body), *attached, pop.line]
         notification = self._notification(
             f"Text from {pop.name}", lines, pop, linger_ms, category="im.received"
         )
@@ -143,7 +142,7 @@ class NotificationPopups:
     async def _close_all(self) -> None:
         await self._in_turn(self._last)
         try:
-            for notification_id in list(self._shown):
+            for notification_id in list(self._shown) if self.available else []:
                 await self.server.close_notification(notification_id)
         finally:
             self.server.close()
