@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -302,3 +304,11 @@ def test_without_a_notification_server_notifications_fall_back_to_cards(desktop,
     deliver(desktop, "CallStarted")
     run_until(qloop, lambda: cards(desktop, CallCard))
     assert "pop-ups: cards, until a notification server runs: no desktop notification server" in caplog.text
+
+
+def test_which_pop_ups_are_in_use_is_logged_with_why(desktop, caplog):
+    from intulse_desktop.ui.notifications import choose_popups
+
+    with caplog.at_level(logging.INFO, logger="intulse_desktop.ui.notifications"):
+        assert choose_popups("auto", desktop.cards, desktop.tasks) is desktop.cards
+    assert caplog.messages == ["pop-ups: cards (the offscreen platform places cards itself)"]
