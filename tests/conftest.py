@@ -147,13 +147,13 @@ def desktop(qloop, qtbot, paths, me):
     """The GUI on a real service and store, with a tray, and every opened URL recorded."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from intulse_desktop.secrets import SecretStore
+    from intulse_desktop.secrets import CARDDAV_PASSWORD, SecretStore
     from intulse_desktop.service import Service
     from intulse_desktop.tasks import Tasks
     from intulse_desktop.ui.shell import Shell
 
     me.save(paths.settings_file)
-    service = Service(paths, me, SECRET)
+    service = Service(paths, me, SECRET, carddav_password=lambda: SecretStore(paths).get(CARDDAV_PASSWORD))
     qloop.run_until_complete(service.start())
     opened: list = []
     gui = Shell(
@@ -218,3 +218,23 @@ def web_files(qloop):
     yield serve
     for runner in runners:
         qloop.run_until_complete(runner.cleanup())
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def radicale_server(tmp_path_factory):
+    """A real CardDAV server (Radicale) on loopback, one for each test module that asks."""
+    from .helpers.radicale import Radicale
+
+    server = Radicale(tmp_path_factory.mktemp("radicale"))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def radicale(radicale_server):
+    """The server, with an empty address book of this test's own."""
+    radicale_server.book = radicale_server.make_book()
+    return radicale_server

@@ -106,7 +106,7 @@ class NotificationPopups:
             notification = self._ended(call, shown, linger_ms)
         else:
             heading = "Incoming call" if call.direction == "inbound" else "Outgoing call"
-            lines = [pop.number, pop.line, "Ringing…"]
+            lines = [*_caller(pop), "Ringing…"]
             summary = f"{heading}: {pop.name}"
             notification = self._notification(summary, lines, pop, RINGING_LIMIT_MS, Urgency.CRITICAL)
         self._send(shown, notification, lambda: self.cards.show_call(call, pop, linger_ms))
@@ -153,14 +153,14 @@ class NotificationPopups:
         shown.missed = call.outcome == "missed"
         pop = shown.pop
         if shown.missed:  # resident, never expires: until the user dismisses it
-            return self._notification(f"Missed call: {pop.name}", [pop.number, pop.line], pop, None)
+            return self._notification(f"Missed call: {pop.name}", _caller(pop), pop, None)
         status = (
             f"Answered · {format_duration(call.duration_in_seconds)}"
             if call.outcome == "answered"
             else "Not answered"
         )
         heading = "Call" if call.direction == "inbound" else "Outgoing call"
-        return self._notification(f"{heading}: {pop.name}", [pop.number, pop.line, status], pop, linger_ms)
+        return self._notification(f"{heading}: {pop.name}", [*_caller(pop), status], pop, linger_ms)
 
     def _notification(
         self,
@@ -251,3 +251,9 @@ class NotificationPopups:
         if shown is not None and self._calls.get(shown.call_id) is shown:
             del self._calls[shown.call_id]
         return shown
+
+
+def _caller(pop: Pop) -> list[str]:
+    """The lines under a call's summary, as on its card: caller ID beside a contact's name, the
+    number, which line."""
+    return [f"Caller ID: {pop.carrier}" if pop.carrier else "", pop.number, pop.line]
