@@ -165,3 +165,13 @@ def test_a_notification_server_that_starts_after_the_app_is_used_from_then_on(
     assert [type(card) for card in desktop.cards.cards] == [CallCard]  # this one: a card
     deliver(desktop, "TextMessageReceived")
     assert notified(dunst, qloop).summary.startswith("Text from ")  # the next: a notification
+
+
+def test_a_contacts_name_leads_the_notification_with_caller_id_beside_it(desktop, dunst, qloop):
+    qloop.run_until_complete(
+        desktop.service.write(lambda store: store.add_contact("Alice Smith", ["(317) 555-0142"]))
+    )
+    deliver(desktop, "CallStarted")
+    ringing = notified(dunst, qloop)
+    assert ringing.summary == "Incoming call: Alice Smith"
+    assert ringing.body == "Caller ID: ACME PLUMBING\n(317) 555-0142\nExt 204 · Dana Whitfield\nRinging…"
