@@ -96,7 +96,7 @@ class NotificationDesktop:
     def _wait_for_server(self) -> None:
         probe = open_dbus_connection(bus=self.address)
         try:
-            for _ in range(500):
+            for _ in range(2000):  # up to about 20 s on a busy machine
                 reply = probe.send_and_get_reply(message_bus.NameHasOwner(NOTIFICATIONS), timeout=5)
                 if reply.body[0]:
                     return
