@@ -40,6 +40,7 @@ def cmd_gui(ctx: Context) -> int:
         )
     from intulse_desktop.ui.app import run_gui  # Qt: only for the tray app
 
+    ctx.webhook_secret()  # a broken secrets file is said before the app starts (show_gui_problem)
     listen = ctx.listen_address(ctx.args.host, ctx.args.port)
     settings = (
         ctx.settings.model_copy(update={"tunnel": ctx.args.tunnel}) if ctx.args.tunnel else ctx.settings
@@ -53,3 +54,11 @@ def has_display(environ: os._Environ[str] | dict[str, str], platform: str) -> bo
     if not platform.startswith("linux"):
         return True
     return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def show_gui_problem(problem: Exception, data_dir: str | None) -> None:
+    """The tray app could not start: say why in a window too, with the config folder to open."""
+    from intulse_desktop.paths import Paths
+    from intulse_desktop.ui.app import show_start_problem  # Qt: only for the tray app
+
+    show_start_problem(str(problem), Paths.resolve(data_dir).config_dir)
