@@ -18,7 +18,7 @@ def cmd_headless(ctx: Context) -> int:
     host, port = ctx.listen_address(ctx.args.host, ctx.args.port)
     hub = ctx.hub_connection() if ctx.settings.receive_from == "hub" else None
     service = Service(ctx.paths.ensure(), ctx.settings, ctx.webhook_secret())
-    tunnel = ManagedTunnel.for_service(ctx.args.tunnel or ctx.settings.tunnel, service, ctx.secrets)
+    tunnel = ManagedTunnel.for_service(service, ctx.settings, ctx.secrets, ctx.args.tunnel)
     try:
         running = headless.run(service, host, port, verbose=ctx.args.verbose, hub=hub, tunnel=tunnel)
         return asyncio.run(running)
@@ -35,10 +35,7 @@ def cmd_gui(ctx: Context) -> int:
     from intulse_desktop.ui.app import run_gui  # Qt: only for the tray app
 
     listen = ctx.listen_address(ctx.args.host, ctx.args.port)
-    settings = (
-        ctx.settings.model_copy(update={"tunnel": ctx.args.tunnel}) if ctx.args.tunnel else ctx.settings
-    )
-    return run_gui(ctx.paths, settings, ctx.secrets, listen, ctx.args.verbose)
+    return run_gui(ctx.paths, ctx.settings, ctx.secrets, listen, ctx.args.verbose)
 
 
 def has_display(environ: os._Environ[str] | dict[str, str], platform: str) -> bool:
