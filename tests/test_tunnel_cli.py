@@ -38,6 +38,7 @@ def _logging(restore_logging):
     "argv",
     [
         ["--headless", "--tunnel", "frp"],
+        ["--tunnel", "cloudflared"],
         ["calls", "--tunnel", "cloudflared"],
         ["hub", "list-users", "--tunnel", "ngrok"],
         ["hub", "--tunnel", "cloudflared", "--certfile", "cert.pem"],

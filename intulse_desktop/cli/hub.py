@@ -28,7 +28,7 @@ def cmd_hub(ctx: Context) -> int:
     ssl_context = _server_tls(ctx.args.certfile, ctx.args.keyfile)
     users = _hub_users(ctx)
     service = Service(ctx.paths, ctx.settings, ctx.webhook_secret(), journal=True)
-    tunnel = ManagedTunnel.for_service(ctx.args.hub_tunnel or ctx.settings.tunnel, service, ctx.secrets)
+    tunnel = ManagedTunnel.for_service(service, ctx.settings, ctx.secrets, ctx.args.hub_tunnel)
     try:
         running = hub.run(
             service, users, host, port, ssl_context=ssl_context, verbose=ctx.args.verbose, tunnel=tunnel

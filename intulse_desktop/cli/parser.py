@@ -227,6 +227,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"the {name.replace('_', '-')} given is not UTF-8 text")
     if args.command and (args.headless or args.host or args.port is not None or args.tunnel):
         parser.error("--headless, --host, --port and --tunnel go without a command")
+    if args.tunnel and not args.headless:
+        parser.error("--tunnel goes with --headless (the tray app runs the tunnel setting's tool)")
     hub_action = getattr(args, "hub_action", None)
     if hub_action and (
         args.hub_host or args.hub_port is not None or args.certfile or args.keyfile or args.hub_tunnel

@@ -24,7 +24,7 @@ def cmd_headless(ctx: Context) -> int:
         ctx.webhook_secret(),
         carddav_password=lambda: ctx.secrets.get(CARDDAV_PASSWORD),
     )
-    tunnel = ManagedTunnel.for_service(ctx.args.tunnel or ctx.settings.tunnel, service, ctx.secrets)
+    tunnel = ManagedTunnel.for_service(service, ctx.settings, ctx.secrets, ctx.args.tunnel)
     try:
         running = headless.run(service, host, port, verbose=ctx.args.verbose, hub=hub, tunnel=tunnel)
         return asyncio.run(running)
@@ -42,10 +42,7 @@ def cmd_gui(ctx: Context) -> int:
 
     ctx.webhook_secret()  # a broken secrets file is said before the app starts (show_gui_problem)
     listen = ctx.listen_address(ctx.args.host, ctx.args.port)
-    settings = (
-        ctx.settings.model_copy(update={"tunnel": ctx.args.tunnel}) if ctx.args.tunnel else ctx.settings
-    )
-    return run_gui(ctx.paths, settings, ctx.secrets, listen, ctx.args.verbose)
+    return run_gui(ctx.paths, ctx.settings, ctx.secrets, listen, ctx.args.verbose)
 
 
 def has_display(environ: os._Environ[str] | dict[str, str], platform: str) -> bool:

@@ -81,6 +81,11 @@ class ManagedTunnel:
         return state.address if state.phase is Phase.UP else None
 
     @property
+    def following(self) -> bool:
+        """Whether the registration and delivery test for the latest address are under way."""
+        return self._follow is not None and not self._follow.done()
+
+    @property
     def pid(self) -> int | None:
         return self._supervisor.pid
 
@@ -90,19 +95,16 @@ class ManagedTunnel:
         return lambda: self._observers.remove(observer)
 
     @classmethod
-    def for_service(cls, tool: str, service: Service, secrets: SecretStore) -> ManagedTunnel | None:
-        """The tunnel ``tool`` (``--tunnel`` or the setting) for ``service``'s receiver; None for "none"."""
+    def for_service(
+        cls, service: Service, settings: Settings, secrets: SecretStore, tool: str | None = None
+    ) -> ManagedTunnel | None:
+        """The tunnel for ``service``'s receiver: ``tool`` (``--tunnel``), else the ``tunnel``
+        setting's; None for "none"."""
+        tool = tool or settings.tunnel
         if tool == "none":
             return None
-        settings = service.settings
-        return cls(
-            tool,
-            service.paths,
-            settings,
-            lambda: service.secret,
-            secrets,
-            configured_path=settings.tunnel_path,
-        )
+        secret = lambda: service.secret
+        return cls(tool, service.paths, settings, secret, secrets, configured_path=settings.tunnel_path)
 
     def start(self, address: tuple[str, int]) -> None:
         """Open the tunnel to the receiver listening at ``address`` (host, port) and keep it open."""

@@ -25,11 +25,10 @@ from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import StoreError
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.tunnel.manager import ManagedTunnel
 from intulse_desktop.ui.icons import app_icon
 from intulse_desktop.ui.shell import Shell
 from intulse_desktop.ui.single_instance import SingleInstance, server_name, wake_running
-from intulse_desktop.ui.tunnel_status import show_tunnel
+from intulse_desktop.ui.tunnel_status import TunnelKeeper
 
 log = logging.getLogger(__name__)
 
@@ -78,24 +77,21 @@ async def main(
     desktop.tray.quit_requested.connect(stop.set)
     app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
     instance.woken.connect(desktop.show_call_log)
+    tunnel = TunnelKeeper(desktop)
     try:
         try:
             if settings.receive_from == "hub":
                 await desktop.receive_from_hub()  # the receiver stays off
             else:
-                address = await service.receive_locally(*listen)
-                tunnel = ManagedTunnel.for_service(settings.tunnel, service, secrets)
-                if tunnel is not None:
-                    show_tunnel(desktop, tunnel)
-                    tunnel.start(address)
+                await service.receive_locally(*listen)
         except ReceiverError as exc:
             log.error("%s", exc)
             desktop.set_receiver_problem(f"{exc.strerror}. Open Settings to choose another port.")
         desktop.start()
+        await tunnel.start()
         await stop.wait()
     finally:
-        if desktop.tunnel is not None:  # the one started here, or the one set-up started since
-            await desktop.tunnel.stop()
+        await tunnel.stop()
         desktop.close()
         instance.close()
         await tasks.wait()

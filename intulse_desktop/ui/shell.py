@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from intulse_desktop.bus import Delivery
 from intulse_desktop.popups import Decision
-from intulse_desktop.settings import Settings
 from intulse_desktop.ui.calllog import CallLogActions, CallLogWindow
 from intulse_desktop.ui.desktop import Desktop
 from intulse_desktop.ui.settings import SettingsDialog
 from intulse_desktop.ui.setup import SetupAssistant, Wiring, wanted_at_start
-from intulse_desktop.ui.tunnel_status import follow_tunnel_setting, tunnel_settings
 
 
 class Shell(Desktop):
@@ -86,17 +84,9 @@ class Shell(Desktop):
             secrets=self.secrets,
             show_sample=self.show_sample,
             tunnel=lambda: self.tunnel,
-            follow_tunnel=lambda: follow_tunnel_setting(self, restart=False),
+            changed=self.changed,
         )
         return SetupAssistant(wiring, self.tasks)
-
-    async def apply_settings(self, settings: Settings) -> None:
-        """``Desktop.apply_settings``, then the tunnel follows its settings (Settings and the
-        set-up assistant change them while the app runs)."""
-        before = self.settings
-        await super().apply_settings(settings)
-        if tunnel_settings(before) != tunnel_settings(settings):
-            await follow_tunnel_setting(self, restart=True)
 
     def show_sample(self, delivery: Delivery) -> Decision:
         """Hand ``delivery`` to the GUI as if it had arrived (it is not stored); what was decided."""

@@ -27,6 +27,7 @@ from intulse_desktop.settings import Settings
 from intulse_desktop.tunnel.manager import ManagedTunnel, TunnelNews
 from intulse_desktop.tunnel.supervisor import TOOLS, TunnelState
 from intulse_desktop.tunnel.tools import find_executable
+from intulse_desktop.ui.desktop import Change
 from intulse_desktop.ui.settings.form import REASON_STYLE, Form, note, outcome
 from intulse_desktop.ui.settings.receiving import HUB_IN_CLEAR, TOOL_NAMES, tunnel_problems
 from intulse_desktop.ui.settings.secret_field import SecretField
@@ -216,12 +217,19 @@ class ReachStep(Step):
         self.form.start_tunnel.clicked.connect(lambda: self.run(self.start_tunnel(), "start the tunnel"))
         self.news: list[str] = []  # what the tunnel did lately, under its state
         self._unwatch: Callable[[], None] | None = None
+        self._watched: ManagedTunnel | None = None
         self.add(self.form, 1)
         self.add(self.status)
+        wiring.changed.connect(self._changed)
 
     def initializePage(self) -> None:
         super().initializePage()
         self._watch(self.wiring.tunnel())
+
+    def _changed(self, change: Change) -> None:
+        """The app started, stopped or moved its tunnel (it follows the settings saved here)."""
+        if change in (Change.TUNNEL, Change.SETTINGS) and self.wiring.tunnel() is not self._watched:
+            self._watch(self.wiring.tunnel())
 
     def set_busy(self, busy: bool) -> None:
         super().set_busy(busy)
@@ -234,17 +242,10 @@ class ReachStep(Step):
 
     # --- a tunnel this app runs --------------------------------------------------------------
 
-    async def save(self) -> bool:
-        """Save; the app then runs the tunnel now asked for (or stops the one no longer wanted)."""
-        if not await super().save():
-            return False
-        self._watch(self.wiring.tunnel())
-        return True
-
     async def start_tunnel(self) -> None:
-        """Save what was edited, and start the tunnel if it is not running (it gave up, say)."""
+        """Save the choice: the app then runs that tunnel (and stops one no longer wanted)."""
         if await self.save_pending():
-            self._watch(await self.wiring.follow_tunnel())
+            self._watch(self.wiring.tunnel())
 
     def _watch(self, tunnel: ManagedTunnel | None) -> None:
         """Show ``tunnel``'s state and what it does (registering at its address, testing it)."""
@@ -252,6 +253,7 @@ class ReachStep(Step):
             self._unwatch()
             self._unwatch = None
         self.news = []
+        self._watched = tunnel
         if tunnel is None:
             self.form.tunnel_state.clear()
             return

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizardPage
 
 from intulse_desktop.bus import Delivery
@@ -34,8 +35,8 @@ class Wiring:
     service: Service
     secrets: SecretStore
     show_sample: Callable[[Delivery], Decision]  # hand an event to the GUI as if it had arrived
-    tunnel: Callable[[], ManagedTunnel | None]  # the tunnel the app runs now
-    follow_tunnel: Callable[[], Awaitable[ManagedTunnel | None]]  # start the one asked for, if need be
+    tunnel: Callable[[], ManagedTunnel | None]  # the tunnel the app runs now (ui/tunnel_status.py)
+    changed: SignalInstance  # Desktop.changed: a Change (the tunnel started, stopped or moved, …)
 
     def reached(self) -> Settings:
         """The settings in force, the public URL being the tunnel's address while it has one
