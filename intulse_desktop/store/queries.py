@@ -14,6 +14,8 @@ from intulse_desktop.matching import Matcher, digits, number_key
 from intulse_desktop.store.rows import (
     CALL_COLUMNS,
     CALL_SORTS,
+    PAGE_COLUMNS,
+    PAGE_SOURCE_COLUMNS,
     AttachmentRow,
     CallQuery,
     CallRow,
@@ -105,11 +107,14 @@ class LogQueries(CallSearch):
             )
             params += list(query.after)
         order = ", ".join(f"{key} {'DESC' if descending else 'ASC'}" for key in keys)
-        sql = f"SELECT {CALL_COLUMNS} FROM {source}{where} ORDER BY {order}"
-        if query.limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [query.limit, query.offset]
-        return sql, params
+        if query.limit is None:
+            return f"SELECT {CALL_COLUMNS} FROM {source}{where} ORDER BY {order}", params
+        page = f"SELECT {PAGE_SOURCE_COLUMNS} FROM {source}{where} ORDER BY {order} LIMIT ? OFFSET ?"
+        return f"SELECT {PAGE_COLUMNS} FROM ({page}) AS page ORDER BY {order}", [
+            *params,
+            query.limit,
+            query.offset,
+        ]
 
     def calls(self, query: CallQuery = _ALL_CALLS) -> list[CallRow]:
         return list(self.iter_calls(query))
