@@ -35,6 +35,21 @@ _MESSAGE_COLUMNS = "key, id, from_number, to_number, body, created_utc, " + cont
 _ALL_CALLS = CallQuery()  # the newest 50
 
 
+def _newest(query: CallQuery) -> tuple[str, list[Any]]:
+    """For a page of a search in time order with no other filter: the newest (or oldest) calls
+    of the contacts it names, as many as the page, past its position (through calls_by_remote);
+    a filter would drop some of them, so with one every call of theirs is a candidate."""
+    filtered = query.outcome or query.direction or query.with_recording or query.since or query.until
+    if query.sort != "start_utc" or query.limit is None or filtered or query.mine or query.id is not None:
+        return "", []
+    descending = query.order == "desc"
+    sql, params = "", []
+    if query.after is not None:
+        sql, params = f" AND (start_utc, id) {'<' if descending else '>'} (?, ?)", list(query.after)
+    order = "DESC" if descending else "ASC"
+    return f"{sql} ORDER BY start_utc {order}, id {order} LIMIT ?", [*params, query.limit + query.offset]
+
+
 class LogQueries(CallSearch):
     @staticmethod
     def _mine_clause(mine: Matcher, by_unseen: bool = False) -> tuple[str, list[Any]]:
@@ -83,7 +98,7 @@ class LogQueries(CallSearch):
         (CROSS JOIN keeps that order; SQLite would rather walk the log in order probing them)."""
         if not few:
             return "calls", []
-        candidates, params = self._few_matches(query.search)
+        candidates, params = self._few_matches(query.search, _newest(query))
         return f"({candidates}) AS found CROSS JOIN calls USING (id)", params
 
     def _calls_sql(self, query: CallQuery, few: bool = False) -> tuple[str, list[Any]]:
