@@ -19,22 +19,8 @@ from intulse_desktop.settings import Settings
 from intulse_desktop.store import ContactChanges
 
 from .helpers.net import closed_port
-from .helpers.radicale import PASSWORD, USER, Radicale, vcard
+from .helpers.radicale import PASSWORD, USER, vcard
 from .helpers.waiting import eventually
-
-
-@pytest.fixture(scope="module")
-def radicale_server(tmp_path_factory):
-    server = Radicale(tmp_path_factory.mktemp("radicale"))
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def radicale(radicale_server, request):
-    """The server, with an empty address book of this test's own."""
-    radicale_server.book = radicale_server.make_book()
-    return radicale_server
 
 
 def applying(store):

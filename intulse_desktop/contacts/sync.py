@@ -109,7 +109,8 @@ def _finish(store: Store, book: str, deleted: set[str], token: str) -> int:
 class ContactsSync:
     """Syncs the configured address book every ``carddav_sync_minutes``, and when asked.
 
-    ``last``, ``error`` and ``at`` say how the latest sync went, for the UI and the log.
+    ``last``, ``error`` and ``at`` say how the latest sync went, for the UI and the log;
+    ``on_synced`` hears of each sync that changed the contacts (the GUI reads names again).
     """
 
     def __init__(
@@ -122,6 +123,8 @@ class ContactsSync:
         self.last: SyncResult | None = None
         self.error: str | None = None
         self.at: datetime | None = None
+        self.on_synced: Callable[[SyncResult], None] | None = None
+        self._waiting: list[asyncio.Future[SyncResult]] = []
 
     async def sync(self) -> SyncResult:
         """Sync now; raises ``NotConfigured`` or ``CardDavError`` (``StoreError`` if the log fails)."""
@@ -140,6 +143,14 @@ class ContactsSync:
             client = CardDavClient(session, settings.carddav_url, settings.carddav_user, password)
             return await sync_address_book(client, self._apply)
 
+    async def sync_now(self) -> SyncResult:
+        """Have ``keep_synced`` sync at once, and return how that went (or raise as ``sync``).
+        One under way is not the answer: it may have begun with the settings before."""
+        waiter: asyncio.Future[SyncResult] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        self.sync_soon()
+        return await waiter
+
     def sync_soon(self) -> None:
         """Sync at once in ``keep_synced`` (after the settings changed, or from a button)."""
         self._wake.set()
@@ -149,7 +160,7 @@ class ContactsSync:
         book is configured. Failures are logged and kept in ``error``, never raised."""
         while True:
             self._wake.clear()
-            if self._settings().carddav_url:
+            if self._settings().carddav_url or self._waiting:
                 await self._sync_reporting()
             try:
                 async with asyncio.timeout(self._settings().carddav_sync_minutes * 60):
@@ -158,13 +169,26 @@ class ContactsSync:
                 pass
 
     async def _sync_reporting(self) -> None:
+        waiting, self._waiting = self._waiting, []
         self.at = now_utc()
         try:
             self.last = await self.sync()
+        except asyncio.CancelledError:
+            for waiter in waiting:
+                waiter.cancel()
+            raise
         except Exception as exc:  # a sync that fails is reported, and tried again later
             self.error = str(exc) or type(exc).__name__
             log.warning("contacts: the CardDAV sync failed: %s", self.error)
+            for waiter in waiting:
+                if not waiter.done():
+                    waiter.set_exception(exc)
             return
         self.error = None
+        for waiter in waiting:
+            if not waiter.done():
+                waiter.set_result(self.last)
         if self.last.changes != ContactChanges(unchanged=self.last.changes.unchanged):
             log.info("contacts: synced %s", self.last.describe())
+            if self.on_synced is not None:
+                self.on_synced(self.last)
