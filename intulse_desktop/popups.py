@@ -6,7 +6,8 @@ The answer (and its reason) is also what "Recent deliveries" shows, because
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -14,13 +15,15 @@ from typing import Literal
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, ExtensionUpdated, TextMessageReceived
 from intulse_desktop.matching import number_key
-from intulse_desktop.settings import DAYS, Settings
-from intulse_desktop.store import DeliveryRow
+from intulse_desktop.settings import DAYS, PopupStyle, Settings
+from intulse_desktop.store import ContactRow, DeliveryRow
 
 # "completed" updates a call's card if one shows; "missed" does that, or pops a missed-call card.
 Card = Literal["call", "completed", "missed", "text"]
 POPPED = "popped"
 BROKE_THROUGH = "popped (a break-through number)"
+VIP = "popped (a VIP: {name})"
+ContactFor = Callable[[str], ContactRow | None]  # Store.contact_for
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,9 @@ class Decision:
         return self.card is not None
 
 
-def decide(delivery: Delivery, settings: Settings) -> Decision:
+def decide(delivery: Delivery, settings: Settings, contact_for: ContactFor | None = None) -> Decision:
+    """``contact_for`` (``Store.contact_for``) finds VIPs, which pop up in quiet hours and
+    do-not-disturb as the break-through numbers do; asked only when something is held back."""
     event = delivery.event
     if isinstance(event, ExtensionUpdated):
         return Decision(None, "presence (shown in the tray)" if delivery.is_mine else "not my extension")
@@ -68,6 +73,9 @@ def decide(delivery: Delivery, settings: Settings) -> Decision:
         return Decision(card, POPPED)
     if breaks_through(settings, number):
         return Decision(card, BROKE_THROUGH)
+    contact = contact_for(number) if contact_for is not None and number.strip() else None
+    if contact is not None and contact.vip:
+        return Decision(card, VIP.format(name=contact.name))
     return Decision("completed" if card == "missed" else None, held)
 
 
@@ -80,7 +88,8 @@ def _held_back(settings: Settings, now: datetime) -> str | None:
 
 
 def breaks_through(settings: Settings, number: str) -> bool:
-    """Whether ``number`` is one of the numbers that pop up even in quiet hours and do-not-disturb."""
+    """Whether ``number`` is one of the numbers that pop up even in quiet hours and do-not-disturb
+    (a VIP's numbers do too: see ``decide``)."""
     key = number_key(number, settings.default_region)
     return bool(key) and any(
         key == number_key(n, settings.default_region) for n in settings.breakthrough_numbers
@@ -131,3 +140,25 @@ def _from_row(row: DeliveryRow) -> str:
     if not row.is_new:
         return "repeated delivery"
     return "stored; arrived while the pop-ups were not running"
+
+
+def popup_style(
+    setting: PopupStyle, qt_platform: str, environ: Mapping[str, str], system: str = sys.platform
+) -> tuple[Literal["cards", "notifications"], str]:
+    """Cards or the desktop's notifications, and why, in words for the log.
+
+    A Wayland client cannot place its window, keep it on top or refuse the keyboard, so there
+    a card opens in the middle and takes the typing; XWayland (Qt's xcb in a Wayland session)
+    is no better. Notifications need a freedesktop desktop: Windows and macOS keep the cards.
+    ``offscreen`` and ``minimal`` draw nowhere, so they keep the cards too.
+    """
+    if not system.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return "cards", "Windows and macOS show cards"
+    if setting != "auto":
+        return setting, "chosen in Settings (popup_style)"
+    wayland_session = environ.get("XDG_SESSION_TYPE") == "wayland" or bool(environ.get("WAYLAND_DISPLAY"))
+    if qt_platform.startswith("wayland"):
+        return "notifications", "a Wayland session, where a card cannot stay out of the keyboard's way"
+    if qt_platform == "xcb" and wayland_session:
+        return "notifications", "XWayland in a Wayland session, where a card cannot stay out of the way"
+    return "cards", f"the {qt_platform or 'unknown'} platform places cards itself"

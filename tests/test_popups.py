@@ -3,6 +3,7 @@ and what "Recent deliveries" says about each delivery line."""
 
 from __future__ import annotations
 
+import asyncio
 import time as clock
 from datetime import UTC, datetime, time
 
@@ -10,9 +11,19 @@ import pytest
 
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import parse
-from intulse_desktop.popups import BROKE_THROUGH, POPPED, Decision, decide, explain, in_quiet_hours
+from intulse_desktop.freedesktop import NotificationServer, NotificationsUnavailable
+from intulse_desktop.matching import number_key
+from intulse_desktop.popups import (
+    BROKE_THROUGH,
+    POPPED,
+    Decision,
+    decide,
+    explain,
+    in_quiet_hours,
+    popup_style,
+)
 from intulse_desktop.settings import DAYS, Settings
-from intulse_desktop.store import DeliveryRow
+from intulse_desktop.store import ContactRow, DeliveryRow
 
 from .helpers.builders import payload
 
@@ -203,6 +214,48 @@ def test_a_call_without_a_number_never_breaks_through():
     assert decide(delivery("CallStarted", RemotePartyNumber=""), settings).reason == "do-not-disturb"
 
 
+# --- VIPs (contacts marked VIP) -------------------------------------------------------------------
+
+
+def contacts(vip: bool):
+    """``Store.contact_for`` of an address book where CALLER belongs to Dana."""
+
+    def contact_for(number: str) -> ContactRow | None:
+        known = number_key(number) == CALLER
+        return ContactRow(1, "Dana Whitfield", "", vip, "local") if known else None
+
+    return contact_for
+
+
+def test_a_vip_pops_in_do_not_disturb_and_quiet_hours():
+    for settings in (Settings(do_not_disturb=True), quiet(quiet_start=time(0), quiet_end=time(0))):
+        decision = decide(delivery("CallStarted"), settings, contacts(vip=True))
+        assert decision == Decision("call", "popped (a VIP: Dana Whitfield)")
+        assert decide(delivery("TextMessageReceived"), settings, contacts(vip=True)).card == "text"
+
+
+def test_a_contact_that_is_no_vip_stays_held_back():
+    decision = decide(delivery("CallStarted"), Settings(do_not_disturb=True), contacts(vip=False))
+    assert decision.reason == "do-not-disturb"
+
+
+def test_a_missed_call_from_a_vip_pops_its_card():
+    settings = Settings(do_not_disturb=True)
+    missed = delivery("CallCompleted-missed", RemotePartyNumber=CALLER)
+    assert decide(missed, settings, contacts(vip=True)).card == "missed"
+
+
+def test_a_vip_does_not_override_a_switched_off_event():
+    decision = decide(delivery("CallStarted"), Settings(popup_inbound=False), contacts(vip=True))
+    assert decision.reason == "incoming calls do not pop up"
+
+
+def test_the_address_book_is_asked_only_when_something_is_held_back():
+    asked = []
+    decide(delivery("CallStarted"), Settings(), lambda number: asked.append(number))
+    assert asked == []
+
+
 # --- recent deliveries ----------------------------------------------------------------------
 
 
@@ -244,3 +297,47 @@ def test_a_decision_for_another_type_at_the_same_moment_is_not_mixed_up():
         explain([row("CallStarted", at("wed", 12), is_mine=False)], [(text, Decision("text", POPPED))])[0][1]
         == "not my extension"
     )
+
+
+# --- cards or the desktop's notifications ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("platform", "environ", "style"),
+    [
+        ("wayland", {"XDG_SESSION_TYPE": "wayland"}, "notifications"),
+        ("wayland-egl", {}, "notifications"),
+        ("xcb", {"XDG_SESSION_TYPE": "wayland"}, "notifications"),  # XWayland: no better
+        ("xcb", {"WAYLAND_DISPLAY": "wayland-0"}, "notifications"),
+        ("xcb", {"XDG_SESSION_TYPE": "x11"}, "cards"),
+        ("offscreen", {"XDG_SESSION_TYPE": "wayland"}, "cards"),  # draws nowhere
+    ],
+)
+def test_automatic_pop_ups_are_notifications_in_a_wayland_session_and_cards_on_x11(platform, environ, style):
+    chosen, reason = popup_style("auto", platform, environ, "linux")
+    assert chosen == style
+    assert reason
+
+
+@pytest.mark.parametrize("system", ["win32", "darwin"])
+def test_windows_and_macos_keep_the_cards_whatever_the_setting(system):
+    assert popup_style("notifications", "windows", {}, system) == ("cards", "Windows and macOS show cards")
+
+
+@pytest.mark.parametrize("setting", ["cards", "notifications"])
+def test_the_setting_chooses_on_linux_whatever_the_session(setting):
+    chosen, reason = popup_style(setting, "wayland", {"XDG_SESSION_TYPE": "wayland"}, "linux")
+    assert (chosen, reason) == (setting, "chosen in Settings (popup_style)")
+
+
+def test_pop_ups_are_automatic_unless_chosen():
+    assert Settings().popup_style == "auto"
+    with pytest.raises(ValueError, match="popup_style"):
+        Settings(popup_style="balloons")
+
+
+async def test_without_a_session_bus_notifications_are_unavailable_and_say_so(monkeypatch):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    server = NotificationServer(asyncio.get_running_loop(), lambda *_: None, lambda *_: None)
+    with pytest.raises(NotificationsUnavailable, match="no desktop notification server"):
+        await server.connect()

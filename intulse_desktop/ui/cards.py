@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import get_args
+from typing import Protocol, get_args
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QScreen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout
 
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
 from intulse_desktop.formatting import format_duration
@@ -44,6 +44,39 @@ class CardActions:
     copy: Callable[[], None]
     call_back: Callable[[], None]
     crm: Callable[[], None] | None  # None: no CRM template set, no button
+    # the address book's entries for the number ("Add to contacts", "Mark VIP"), asked when shown
+    contact: Callable[[], list[tuple[str, Callable[[], object]]]] | None = None
+
+
+@dataclass(frozen=True)
+class Pop:
+    """What a pop-up shows and does, whoever draws it (a card, or a desktop notification)."""
+
+    name: str  # the caller, or a text's sender
+    number: str  # as shown
+    line: str  # "Ext 204 · Alice", or "To (317) 555-0100"
+    actions: CardActions
+    open_details: Callable[[], None]  # a click on the pop-up
+    seen: Callable[[], None]  # the user dismissed a missed call: only this marks it seen
+    carrier: str = ""  # caller ID beside a contact's name
+
+
+class Popups(Protocol):
+    """How the Desktop shows calls and texts: ``CardStack`` here, or ``ui.notifications``."""
+
+    def show_call(self, call: CallStarted | CallCompleted, pop: Pop, linger_ms: int | None) -> None: ...
+
+    def complete(self, call: CallCompleted, linger_ms: int | None) -> bool:
+        """Update the call's pop-up in place; False if none shows."""
+        ...
+
+    def show_text(self, text: TextMessageReceived, pop: Pop, linger_ms: int | None) -> None: ...
+
+    def place(self, corner: str, screen: str | None) -> None: ...
+
+    def close_all(self) -> None:
+        """Quitting or logging out: close without marking anything seen."""
+        ...
 
 
 def no_markup(text: str) -> str:
@@ -58,7 +91,8 @@ def local_clock(value: datetime) -> str:
 
 class Card(QFrame):
     clicked = Signal()
-    closed = Signal()
+    dismissed = Signal()  # by the user (✕, or a click that opened the details): seen
+    closed = Signal()  # any way: dismissed, expired, pushed out, or the app quitting
 
     def __init__(self, heading: str, when: datetime, actions: CardActions) -> None:
         super().__init__(None)
@@ -75,7 +109,7 @@ class Card(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._expiry = QTimer(self)
         self._expiry.setSingleShot(True)
-        self._expiry.timeout.connect(self.dismiss)
+        self._expiry.timeout.connect(self.discard)
         self._paused: int | None = None  # time left when the pointer came to rest on the card
 
         self.heading = plain_label(heading, "heading")
@@ -94,6 +128,8 @@ class Card(QFrame):
         if actions.crm is not None:
             self.buttons.addWidget(self._button("Open in CRM", actions.crm))
         self.buttons.addStretch(1)
+        if actions.contact is not None:
+            self.contact_menu = self._contact_button(actions.contact)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 10, 10)
@@ -113,6 +149,26 @@ class Card(QFrame):
             button.setFixedWidth(28)
         return button
 
+    def _contact_button(self, entries: Callable[[], list[tuple[str, Callable[[], object]]]]) -> QMenu:
+        """A "⋯" button whose menu holds the address book's entries, read when it opens."""
+        menu = QMenu(self)
+
+        def fill() -> None:
+            menu.clear()
+            for text, action in entries():
+                menu.addAction(text).triggered.connect(action)
+
+        menu.aboutToShow.connect(fill)
+        button = QToolButton()
+        button.setObjectName("contact")
+        button.setText("⋯")
+        button.setToolTip("Add to contacts, edit the name, mark VIP")
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setMenu(menu)
+        self.buttons.addWidget(button)
+        return menu
+
     def set_accent(self, key: str) -> None:
         self.setStyleSheet(
             f"Card {{ border: 1px solid palette(mid); border-left: 5px solid {ACCENTS[key]};"
@@ -130,6 +186,12 @@ class Card(QFrame):
             self._expiry.start(ms)
 
     def dismiss(self) -> None:
+        """The user's own dismiss."""
+        self.dismissed.emit()
+        self.discard()
+
+    def discard(self) -> None:
+        """Close without the user: expired, pushed out of the stack, or the app quitting."""
         self._expiry.stop()
         self.hide()
         self.closed.emit()
@@ -153,16 +215,25 @@ class Card(QFrame):
 
 class CallCard(Card):
     def __init__(
-        self, call: CallStarted | CallCompleted, name: str, number: str, line: str, actions: CardActions
+        self,
+        call: CallStarted | CallCompleted,
+        name: str,
+        number: str,
+        line: str,
+        actions: CardActions,
+        carrier: str = "",
     ) -> None:
+        """``name`` leads (a contact's, else caller ID); ``carrier``: caller ID beside a contact's name."""
         heading = "Incoming call" if call.direction == "inbound" else "Outgoing call"
         super().__init__(heading, call.start_utc, actions)
         self.call_id = call.id
         self.name = plain_label(name, "name")
+        self.carrier = plain_label(f"Caller ID: {carrier}", "carrier")
+        self.carrier.setVisible(bool(carrier))
         self.number = plain_label(number, "number")
         self.line = plain_label(line, "line")
         self.status = plain_label("Ringing…", "status")
-        for label in (self.name, self.number, self.line, self.status):
+        for label in (self.name, self.carrier, self.number, self.line, self.status):
             self.lines.addWidget(label)
         self.missed = False
         self.set_accent("ringing")
@@ -189,7 +260,7 @@ class TextCard(Card):
         super().__init__("Text message", text.created_utc, actions)
         self.sender_label = plain_label(sender, "name")
         self.to = plain_label(to, "line")
-        self.body = plain_label(_first_lines(text.body), "body")
+        self.body = plain_label(first_lines(text.body), "body")
         for label in (self.sender_label, self.to, self.body):
             self.lines.addWidget(label)
         count = len(text.attachments)
@@ -198,7 +269,8 @@ class TextCard(Card):
         self.set_accent("text")
 
 
-def _first_lines(body: str) -> str:
+def first_lines(body: str) -> str:
+    """A text's first ``BODY_LINES`` lines, each cut at 120 characters, "…" where more was left."""
     lines = body.strip().splitlines()[:BODY_LINES]
     text = "\n".join(line[:120] for line in lines)
     return text + ("…" if len(lines) == BODY_LINES or len(body) > len(text) + BODY_LINES else "")
@@ -221,10 +293,43 @@ class CardStack:
         card.closed.connect(lambda: self._forget(card))
         while len(self.cards) > MAX_CARDS:
             oldest = next((c for c in self.cards if not getattr(c, "missed", False)), self.cards[0])
-            oldest.dismiss()
+            oldest.discard()
         card.adjustSize()
         card.show()
         self.arrange()
+
+    def show_call(self, call: CallStarted | CallCompleted, pop: Pop, linger_ms: int | None) -> None:
+        card = CallCard(call, pop.name, pop.number, pop.line, pop.actions, carrier=pop.carrier)
+        card.clicked.connect(lambda: self._clicked(card, pop))
+        card.dismissed.connect(lambda: self._dismissed(card, pop))
+        if isinstance(call, CallCompleted):
+            card.complete(call, linger_ms)
+        self.show(card)
+
+    def complete(self, call: CallCompleted, linger_ms: int | None) -> bool:
+        card = self.call_card(call.id)
+        if card is None:
+            return False
+        card.complete(call, linger_ms)
+        self.arrange()
+        return True
+
+    def show_text(self, text: TextMessageReceived, pop: Pop, linger_ms: int | None) -> None:
+        card = TextCard(text, pop.name, pop.line, pop.actions)
+        card.clicked.connect(lambda: self._clicked(card, pop))
+        card.expire_in(linger_ms)
+        self.show(card)
+
+    @staticmethod
+    def _dismissed(card: CallCard, pop: Pop) -> None:
+        if card.missed:
+            pop.seen()
+
+    @staticmethod
+    def _clicked(card: Card, pop: Pop) -> None:
+        pop.open_details()
+        if isinstance(card, CallCard) and card.missed:
+            card.dismiss()  # seen: shown in full in the details window
 
     def call_card(self, call_id: str) -> CallCard | None:
         return next((c for c in self.cards if isinstance(c, CallCard) and c.call_id == call_id), None)
@@ -254,4 +359,4 @@ class CardStack:
 
     def close_all(self) -> None:
         for card in list(self.cards):
-            card.dismiss()
+            card.discard()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
+from intulse_desktop.caller_names import call_name, caller_name
 from intulse_desktop.events import CallCompleted, CallStarted, PhoneState, TextMessageReceived
 from intulse_desktop.formatting import format_duration, human_time, local_time_short
 from intulse_desktop.links import fill, is_safe_url
@@ -33,10 +34,12 @@ from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
 from intulse_desktop.tunnel.manager import ManagedTunnel
-from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard, no_markup
+from intulse_desktop.ui.cards import CardActions, CardStack, Pop, Popups, no_markup
 from intulse_desktop.ui.click_to_call import click_to_call
+from intulse_desktop.ui.contacts import Contacts
 from intulse_desktop.ui.details import CallerDetails
 from intulse_desktop.ui.icons import tray_icon
+from intulse_desktop.ui.notifications import choose_popups
 from intulse_desktop.ui.player import PlayerWindow, caller_title, recording_fetcher
 from intulse_desktop.ui.sounds import Sounds
 from intulse_desktop.ui.tray import Tray
@@ -61,6 +64,7 @@ class Change(Enum):
     HUB = "hub"  # the office hub connection's state
     PRUNED = "pruned"  # old calls and texts deleted
     TUNNEL = "tunnel"  # the managed tunnel's state or address (ui/tunnel_status.py)
+    CONTACTS = "contacts"  # the address book changed: names, VIPs
 
 
 class Desktop(QObject):
@@ -92,9 +96,14 @@ class Desktop(QObject):
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
         self.cards = CardStack(self.settings.card_corner, self.settings.card_screen)
+        self._choose_popups()
         self.sounds = Sounds()
         self.details: CallerDetails | None = None
         self.windows: dict[str, QWidget] = {}
+        self.contacts = Contacts(
+            service, self.store, tasks, lambda: self.settings, self.save_settings, self.contacts_changed
+        )
+        self.fetcher = recording_fetcher(secrets, paths.recordings_cache)  # one session for every window
         extra = {} if tray_available is None else {"tray_available": tray_available}
         self.tray = Tray(
             lambda: self.store.recent_callers(self.settings.matcher()), self._caller_label, **extra
@@ -103,10 +112,17 @@ class Desktop(QObject):
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
         self.tray.show_about.connect(self.show_about)
         self._unsubscribe = service.subscribe(self.on_delivery)
+        if service.contacts is not None:  # a CardDAV sync that changed names
+            service.contacts.on_synced = lambda result: self.contacts_changed()
         self._unwatch_hub = service.watch_hub(lambda state, detail: self.changed.emit(Change.HUB))
         self.changed.connect(self._on_changed)
         self.tray.set_dnd(self.settings.do_not_disturb)
         self.refresh_tray()
+        self._closed = False
+
+    def _choose_popups(self) -> None:
+        self._popup_style = self.settings.popup_style
+        self.popups: Popups = choose_popups(self._popup_style, self.cards, self.tasks)
 
     def start(self) -> None:
         self.tray.start()
@@ -115,22 +131,28 @@ class Desktop(QObject):
         )
 
     def close(self) -> None:
+        """Quitting: the pop-ups close (nothing is marked seen by that), the windows close."""
+        if self._closed:
+            return
+        self._closed = True
         self.service.keep_pruned(None)
         self._unwatch_hub()
         self._unsubscribe()
         self.changed.disconnect(self._on_changed)  # a write under way may still finish: the store closes
-        self.cards.close_all()
+        self.popups.close_all()
+        self.contacts.close()
         self.tray.hide()
         for window in [self.details, *self.windows.values()]:
             if window is not None:
                 window.close()
+        self.tasks.spawn(self.fetcher.close(), "close the fetcher's session")  # awaited by tasks.wait()
         self.store.close()
 
     # --- events ------------------------------------------------------------------------
 
     def on_delivery(self, delivery: Delivery) -> None:
         self.last_event = delivery.received
-        decision = decide(delivery, self.settings)
+        decision = decide(delivery, self.settings, self.store.contact_for)
         self.decisions.append((delivery, decision))
         event = delivery.event
         if decision.card == "call":
@@ -147,60 +169,50 @@ class Desktop(QObject):
         self.refresh_tray()
         self.delivered.emit(delivery)
 
-    def _show_call(self, call: CallStarted | CallCompleted) -> CallCard:
+    def _show_call(self, call: CallStarted | CallCompleted) -> None:
         region = self.settings.default_region
-        line = f"Ext {call.extension}" + (f" · {call.user_display_name}" if call.user_display_name else "")
-        card = CallCard(
-            call,
-            call.remote_party_name.strip() or "Unknown caller",
-            format_number(call.remote_party_number, region) or "No number",
-            line,
-            self.actions(call.remote_party_number, call.remote_party_name, call.extension, call.id),
+        number, name = call.remote_party_number, call.remote_party_name
+        who = caller_name(self.store, number, name)
+        pop = Pop(
+            who.name or "Unknown caller",
+            format_number(number, region) or "No number",
+            f"Ext {call.extension}" + (f" · {call.user_display_name}" if call.user_display_name else ""),
+            self.actions(number, name, call.extension, call.id),
+            open_details=lambda: self.show_caller(number, name),
+            seen=lambda: self.mark_seen([call.id]),
+            carrier=who.beside,
         )
-        card.clicked.connect(
-            lambda: self._card_clicked(card, call.remote_party_number, call.remote_party_name)
-        )
-        card.closed.connect(lambda: self._card_closed(card))
-        self.cards.show(card)
-        return card
+        self.popups.show_call(call, pop, self._card_ms())
 
     def _complete(self, call: CallCompleted, pop: bool) -> None:
-        card = self.cards.call_card(call.id)
-        if card is None:
-            if not pop:
-                return
-            card = self._show_call(call)
+        if not self.popups.complete(call, self._card_ms()) and pop:
+            self._show_call(call)
             self._play("missed")
-        card.complete(call, self._card_ms())
-        self.cards.arrange()
 
     def _show_text(self, text: TextMessageReceived) -> None:
         region = self.settings.default_region
         name, sender = self.text_sender(text.from_)
-        card = TextCard(text, sender, f"To {format_number(text.to, region)}", self.actions(text.from_, name))
-        card.clicked.connect(lambda: self._card_clicked(card, text.from_, name))
-        card.expire_in(self._card_ms())
-        self.cards.show(card)
+        pop = Pop(
+            sender,
+            format_number(text.from_, region),
+            f"To {format_number(text.to, region)}",
+            self.actions(text.from_, name),
+            open_details=lambda: self.show_caller(text.from_, name),
+            seen=lambda: None,  # a text is not counted unseen
+        )
+        self.popups.show_text(text, pop, self._card_ms())
 
     def text_sender(self, number: str) -> tuple[str, str]:
-        """Who sent a text from ``number``: the name of the last call with it (texts carry no
-        name; "" if none), and the sender as shown, "name · number" or just the number."""
+        """Who sent a text from ``number`` (texts carry no name): the contact's name, else the
+        caller-ID name of the last call with it ("" if none), and the sender as shown, "name ·
+        number" or just the number."""
         known = self.store.calls_with(number, 1)
-        name = known[0].remote_party_name.strip() if known else ""
+        name = caller_name(self.store, number, known[0].remote_party_name if known else "").name
         return name, " · ".join(filter(None, [name, format_number(number, self.settings.default_region)]))
 
     def _card_ms(self) -> int | None:
         seconds = self.settings.card_seconds
         return None if seconds is None else seconds * 1000
-
-    def _card_clicked(self, card: QWidget, number: str, name: str) -> None:
-        self.show_caller(number, name)
-        if isinstance(card, CallCard) and card.missed:
-            card.dismiss()  # seen: shown in full in the details window
-
-    def _card_closed(self, card: CallCard) -> None:
-        if card.missed:
-            self.mark_seen([card.call_id])
 
     def _play(self, kind: str) -> None:
         settings = self.settings
@@ -227,6 +239,7 @@ class Desktop(QObject):
             copy=lambda: QGuiApplication.clipboard().setText(dialable),
             call_back=call_back,
             crm=(lambda: open_template(crm)) if crm else None,
+            contact=lambda: self.contacts.entries(number, name),
         )
 
     def open_url(self, url: str) -> bool:
@@ -240,6 +253,11 @@ class Desktop(QObject):
     def open_folder(self, folder: Path) -> None:
         """Show one of our own folders in the file manager (not call data, so not ``open_url``)."""
         self._open_url(QUrl.fromLocalFile(str(folder)))
+
+    def contacts_changed(self) -> None:
+        if self.details is not None and self.details.isVisible():
+            self.details.refresh()
+        self.changed.emit(Change.CONTACTS)
 
     def mark_seen(self, call_ids: list[str]) -> None:
         async def mark() -> None:
@@ -272,8 +290,7 @@ class Desktop(QObject):
         """Play ``url`` in the one player window (made on first use)."""
         player = self.windows.get("player")
         if not isinstance(player, PlayerWindow):
-            fetcher = recording_fetcher(self.secrets, self.paths.recordings_cache)
-            player = self.windows["player"] = PlayerWindow(fetcher, self.tasks, self.open_url)
+            player = self.windows["player"] = PlayerWindow(self.fetcher, self.tasks, self.open_url)
         player.play(url, title, subtitle)
         return player
 
@@ -318,7 +335,10 @@ class Desktop(QObject):
     def _on_changed(self, change: Change) -> None:
         if change is Change.SETTINGS:
             self.tray.set_dnd(self.settings.do_not_disturb)
-            self.cards.place(self.settings.card_corner, self.settings.card_screen)
+            if self.settings.popup_style != self._popup_style:  # those showing close, none counts as seen
+                self.popups.close_all()
+                self._choose_popups()
+            self.popups.place(self.settings.card_corner, self.settings.card_screen)
         self.refresh_tray()
 
     async def apply_settings(self, settings: Settings) -> None:
@@ -352,7 +372,7 @@ class Desktop(QObject):
 
     def _caller_label(self, call: CallRow) -> str:
         number = format_number(call.remote_party_number, self.settings.default_region)
-        name = call.remote_party_name.strip()
+        name = call_name(call).line()
         text = f"{name} — {number}" if name else number
         return text.replace("&", "&&")  # a caller's "&" is not a menu accelerator
 
@@ -394,5 +414,6 @@ class Desktop(QObject):
             else f"Unknown ({no_markup(presence.status)})"
         )
         number = format_number(presence.connected_line_number, self.settings.default_region)
-        other = no_markup(" ".join(filter(None, [presence.connected_line_name.strip(), number])))
+        name = caller_name(self.store, presence.connected_line_number, presence.connected_line_name).line()
+        other = no_markup(" ".join(filter(None, [name, number])))
         return f"{words} with {other}" if other and presence.state.connected else words

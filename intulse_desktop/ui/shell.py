@@ -7,9 +7,7 @@ These windows are given what they use of the ``Desktop`` and hear its ``changed`
 from __future__ import annotations
 
 from intulse_desktop.ui.calllog import CallLogActions, CallLogWindow
-from intulse_desktop.ui.calllog.message_pane import MAX_IMAGE_BYTES
 from intulse_desktop.ui.desktop import Desktop
-from intulse_desktop.ui.player import recording_fetcher
 from intulse_desktop.ui.settings import SettingsDialog
 
 
@@ -32,7 +30,7 @@ class Shell(Desktop):
             lambda: self.settings,
             self.tasks,
             self.paths.database,
-            recording_fetcher(self.secrets, self.paths.recordings_cache, max_bytes=MAX_IMAGE_BYTES),
+            self.fetcher,
             CallLogActions(
                 actions=self.actions,
                 show_caller=self.show_caller,
@@ -41,6 +39,7 @@ class Shell(Desktop):
                 open_url=self.open_url,
                 mark_seen=self.mark_seen,
                 text_sender=self.text_sender,
+                import_contacts=self.contacts.ask_import,
             ),
         )
         self.delivered.connect(window.on_delivery)
@@ -60,6 +59,7 @@ class Shell(Desktop):
             self.decisions,
             lambda kind, volume: self.sounds.play(kind, volume),
             self.open_folder,
+            self.contacts.ask_import,
         )
         self.changed.connect(dialog.on_changed)
         self.delivered.connect(dialog.on_delivered)
