@@ -74,7 +74,7 @@ async def main(
     tasks = Tasks(asyncio.get_running_loop())
     desktop = Shell(service, paths, tasks, secrets)
     stop = stop_on_signals()
-    desktop.tray.quit_requested.connect(stop.set)
+    desktop.quit_requested.connect(stop.set)
     app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
     instance.woken.connect(desktop.show_call_log)
     tunnel = TunnelKeeper(desktop)

@@ -72,6 +72,7 @@ class Desktop(QObject):
 
     delivered = Signal(object)  # a Delivery, after the cards and the tray have seen it
     changed = Signal(Change)
+    quit_requested = Signal()  # Quit, from the tray's menu or its fallback window
 
     def __init__(
         self,
@@ -111,6 +112,7 @@ class Desktop(QObject):
         self.tray.open_caller.connect(self.show_caller)
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
         self.tray.show_about.connect(self.show_about)
+        self.tray.quit_requested.connect(self.quit_requested)
         self._unsubscribe = service.subscribe(self.on_delivery)
         if service.contacts is not None:  # a CardDAV sync that changed names
             service.contacts.on_synced = lambda result: self.contacts_changed()
