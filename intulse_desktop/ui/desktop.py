@@ -14,11 +14,10 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
-from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.caller_names import call_name, caller_name
 from intulse_desktop.events import CallCompleted, CallStarted, PhoneState, TextMessageReceived
@@ -111,7 +110,6 @@ class Desktop(QObject):
         )
         self.tray.open_caller.connect(self.show_caller)
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
-        self.tray.show_about.connect(self.show_about)
         self.tray.quit_requested.connect(self.quit_requested)
         self._unsubscribe = service.subscribe(self.on_delivery)
         if service.contacts is not None:  # a CardDAV sync that changed names
@@ -303,18 +301,6 @@ class Desktop(QObject):
         window.show()
         window.raise_()
         window.activateWindow()
-
-    def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About Intulse Desktop", "")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(
-            f"Intulse Desktop {__version__}\n\n"
-            "Caller-ID pop-ups, your phone's state and a call log from Intulse webhooks.\n\n"
-            f"Your data: {self.paths.data_dir}"
-        )
-        box.setModal(False)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.show()
 
     # --- settings ----------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The whole GUI: the ``Desktop`` plus the call log and settings windows opened from its tray.
+"""The whole GUI: the ``Desktop`` plus the windows opened from its tray (the call log, Settings,
+the set-up assistant, About).
 
 These windows are given what they use of the ``Desktop`` and hear its ``changed`` and
 ``delivered`` signals; it does not know them, so they are opened from here, on top of it.
@@ -6,6 +7,10 @@ These windows are given what they use of the ``Desktop`` and hear its ``changed`
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.popups import Decision
 from intulse_desktop.ui.calllog import CallLogActions, CallLogWindow
@@ -19,6 +24,7 @@ class Shell(Desktop):
         self.tray.open_log.connect(self.show_call_log)
         self.tray.open_settings.connect(self.show_settings)
         self.tray.open_setup.connect(self.show_setup)
+        self.tray.show_about.connect(self.show_about)
         super().start()
         if wanted_at_start(self.settings):
             self.show_setup()
@@ -28,6 +34,18 @@ class Shell(Desktop):
 
     def show_settings(self) -> None:
         self.show_window("settings", self.new_settings_dialog)
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "About Intulse Desktop", "")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"Intulse Desktop {__version__}\n\n"
+            "Caller-ID pop-ups, your phone's state and a call log from Intulse webhooks.\n\n"
+            f"Your data: {self.paths.data_dir}"
+        )
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
 
     def show_setup(self) -> None:
         self.show_window("setup", self.new_setup_assistant)
