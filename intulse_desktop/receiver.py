@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,9 @@ RETRY_AFTER_SECONDS = 5
 TEST_HEADER = "X-Intulse-Desktop-Test"
 _NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 JSON_TYPES = {"application/json", "text/json", "text/plain", "application/octet-stream"}
+
+
+Recorder = Callable[[Event, bool, datetime], Awaitable[bool]]  # stores an event; True if it was new
 
 
 def webhook_urls(base_url: str, secret: str) -> dict[str, str]:
@@ -99,6 +102,8 @@ class Receiver:
         body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.writer = writer
+        # Where an event is made durable before the 200: the log, or a broker (a hub with --broker).
+        self.record: Recorder = writer.record
         self.bus = bus
         self.secret = secret
         self.matcher = matcher
@@ -188,7 +193,7 @@ class Receiver:
             return self._test(nonce, event, received)
         is_mine = self.matcher.is_mine(event)
         try:
-            is_new = await self.writer.record(event, is_mine, received)
+            is_new = await self.record(event, is_mine, received)
         except StoreError as exc:
             log.error("could not store %s: %s", event.TYPE, exc)
             error = Rejected(503, "the call log cannot be written right now; retry later")

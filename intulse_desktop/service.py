@@ -21,7 +21,7 @@ from aiohttp import web
 from intulse_desktop.bus import Bus, Subscriber, TestSubscriber
 from intulse_desktop.hub.client import HubClient, State
 from intulse_desktop.paths import Paths
-from intulse_desktop.receiver import Receiver, server_options
+from intulse_desktop.receiver import Receiver, Recorder, server_options
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store
 from intulse_desktop.store.retention import keep_pruned
@@ -160,6 +160,11 @@ class Service:
     def rotate_secret(self, secret: str) -> None:
         """Accept ``secret`` from now on; URLs with the old one stop working at once."""
         self.receiver.secret = secret
+
+    def store_with(self, record: Recorder) -> None:
+        """Make each webhook's event durable with ``record`` before its 200, instead of in this log
+        (a hub with ``--broker``: the NATS stream's publish ack)."""
+        self.receiver.record = record
 
     def apply(self, settings: Settings) -> None:
         """Take new settings that need no rebinding (who I am, my numbers, region)."""

@@ -197,3 +197,42 @@ def web_files(qloop):
     yield serve
     for runner in runners:
         qloop.run_until_complete(runner.cleanup())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "nats_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.nats)
+
+
+@pytest.fixture(scope="session")
+def nats_cluster(tmp_path_factory):
+    """A three-node NATS JetStream cluster on loopback, for the whole run (the stream is reset per test)."""
+    from .helpers.natscluster import NatsCluster
+
+    cluster = NatsCluster(tmp_path_factory.mktemp("nats"))
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def nats_url(nats_cluster) -> str:
+    """The cluster's servers, with no events stream and no users bucket left from another test."""
+    from .helpers.natscluster import reset
+
+    asyncio.run(reset(nats_cluster.url))
+    return nats_cluster.url
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request) -> str:
+    """Where a hub keeps its log and users: its own SQLite files, or (``nats``) a NATS cluster. A test
+    runs against both with ``@pytest.mark.parametrize("backend", BACKENDS, indirect=True)``."""
+    return request.param
+
+
+@pytest.fixture
+def broker(backend, request) -> str | None:
+    """The NATS servers a ``hub --broker`` is given, or None for a hub with its own journal."""
+    return request.getfixturevalue("nats_url") if backend == "nats" else None

@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 
 from intulse_desktop.hub import client as hub_client
+from intulse_desktop.hub import jetstream
 from intulse_desktop.hub import server as hub_module
 from intulse_desktop.hub.client import stream_url
-from intulse_desktop.hub.users import Users
 from intulse_desktop.store import Store
 from intulse_desktop.store import journal as store_module
 
@@ -27,9 +27,12 @@ def quick_retries(monkeypatch):
     monkeypatch.setattr(hub_client, "backoff", lambda attempt: 0.01)
 
 
+BOTH = pytest.mark.parametrize("backend", ["sqlite", "nats"], indirect=True)  # own journal, or NATS
+
+
 @pytest.fixture
-async def hub(tmp_path):
-    runner = HubRunner(tmp_path / "hub")
+async def hub(tmp_path, broker):
+    runner = HubRunner(tmp_path / "hub", broker)
     await runner.start()
     yield runner
     await runner.stop()
@@ -41,7 +44,7 @@ async def desks(tmp_path, hub):
     """Desktop a (ext 204, A_NUMBER) and desktop b (ext 205, B_NUMBER), connected."""
     made = []
     for name, extension, number in (("a", "204", A_NUMBER), ("b", "205", B_NUMBER)):
-        _, token = hub.add(extension, [number])
+        _, token = await hub.add_user(extension, [number])
         desk = Desk(tmp_path / name, extension, [number])
         desk.token = token
         await desk.connect(hub.url(), token)
@@ -56,6 +59,7 @@ def call(n: int, extension: str) -> dict:
     return {"Id": f"call-{n}", "LinkedId": f"call-{n}", "Extension": extension, "UserId": None}
 
 
+@BOTH
 async def test_each_desktop_gets_only_its_own_calls_texts_and_presence(hub, desks):
     a, b = desks
     await hub.post("CallStarted", **call(1, "204"))
@@ -97,8 +101,9 @@ async def test_a_desktop_stores_what_it_receives_in_its_own_log(hub, desks):
         store.close()
 
 
+@BOTH
 async def test_a_call_for_my_user_id_on_another_extension_reaches_me(hub, tmp_path):
-    _, token = hub.add("204", user_id=77)
+    _, token = await hub.add_user("204", user_id=77)
     desk = Desk(tmp_path / "c", "204", user_id=77)
     await desk.connect(hub.url(), token)
     await desk.until(lambda: desk.client.state == "connected")
@@ -108,12 +113,13 @@ async def test_a_call_for_my_user_id_on_another_extension_reaches_me(hub, tmp_pa
     await desk.quit()
 
 
+@BOTH
 @pytest.mark.parametrize(
     ("presence", "expected"),
     [("", ["204=BUSY"]), (("206",), ["204=BUSY", "206=BUSY"]), ("all", ["204=BUSY", "206=BUSY", "207=BUSY"])],
 )
 async def test_presence_of_other_extensions_only_as_allowed(hub, tmp_path, presence, expected):
-    _, token = hub.add("204", presence=presence)
+    _, token = await hub.add_user("204", presence=presence)
     desk = Desk(tmp_path / "c", "204")
     await desk.connect(hub.url(), token)
     await desk.until(lambda: desk.client.state == "connected")
@@ -124,6 +130,7 @@ async def test_presence_of_other_extensions_only_as_allowed(hub, tmp_path, prese
     await desk.quit()
 
 
+@BOTH
 async def test_an_offline_desktop_catches_up_without_loss_or_repeats(hub, desks):
     a, b = desks
     await hub.post("CallStarted", **call(1, "204"))
@@ -142,11 +149,13 @@ async def test_an_offline_desktop_catches_up_without_loss_or_repeats(hub, desks)
     assert all(d.is_new for d in a.got)
 
 
+@BOTH
 async def test_catching_up_from_older_than_the_ring_reads_the_journal_a_page_at_a_time(
     hub, desks, monkeypatch
 ):
     monkeypatch.setattr(hub_module, "RING", 2)  # only the newest 2-4 entries in memory
     monkeypatch.setattr(hub_module, "PAGE", 2)
+    monkeypatch.setattr(jetstream, "TAIL", 1)  # and (NATS) 1-2 in the stream's own tail: read the stream
     a, b = desks
     await a.quit()
     for n in range(1, 8):
@@ -161,10 +170,11 @@ async def test_catching_up_from_older_than_the_ring_reads_the_journal_a_page_at_
     assert a.ids() == [f"CallStarted:call-{n}" for n in range(1, 9)]
 
 
+@BOTH
 async def test_a_cursor_from_another_hubs_journal_gets_what_comes_next_not_this_hubs_past(hub, tmp_path):
     for n in (1, 2, 3):
         await hub.post("CallStarted", **call(n, "204"))
-    _, token = hub.add("204")
+    _, token = await hub.add_user("204")
     desk = Desk(tmp_path / "moved", "204")
     store = Store(desk.paths.database)  # this desktop was served by another hub, up to its #1
     try:
@@ -197,6 +207,7 @@ async def test_a_desktop_away_longer_than_the_journal_reaches_gets_what_remains_
     assert "no longer reaches back" in caplog.text
 
 
+@BOTH
 async def test_a_burst_larger_than_the_live_queue_arrives_whole_and_once(hub, desks, monkeypatch):
     monkeypatch.setattr(hub_module, "MAX_QUEUE", 2)
     a, _ = desks
@@ -224,12 +235,10 @@ async def test_a_quiet_desktop_is_told_how_far_it_is_served(frequent_positions, 
     assert a.got == []
 
 
+@BOTH
 async def test_a_removed_user_is_disconnected_at_once_and_cannot_come_back(hub, desks):
     a, b = desks
-    admin = Users(hub.paths.hub_users)  # `hub remove-user` is another process
-    [a_user] = admin.with_extension("204")
-    admin.remove([a_user.id])
-    admin.close()
+    await hub.remove_users("204")  # `hub remove-user`, another process
     await a.until(lambda: a.client.state == "rejected")
     assert "revoked" in a.client.detail
     await a.client.connect(hub.url(), a.token)  # the settings "changed": it tries once more
@@ -242,6 +251,7 @@ async def test_a_removed_user_is_disconnected_at_once_and_cannot_come_back(hub, 
     assert b.client.state == "connected"
 
 
+@BOTH
 async def test_desktops_ride_out_a_hub_restart_mid_stream(hub, desks):
     a, b = desks
 
@@ -266,9 +276,10 @@ async def test_desktops_ride_out_a_hub_restart_mid_stream(hub, desks):
     await b.until(lambda: b.client.state == "connected")
 
 
+@BOTH
 async def test_a_desktop_that_starts_fresh_gets_what_comes_next_not_the_past(hub, tmp_path):
     await hub.post("CallStarted", **call(1, "204"))
-    _, token = hub.add("204")
+    _, token = await hub.add_user("204")
     desk = Desk(tmp_path / "new", "204")
     await desk.connect(hub.url(), token)
     await desk.until(lambda: desk.client.state == "connected")
@@ -282,7 +293,7 @@ async def test_a_desktop_that_starts_fresh_gets_what_comes_next_not_the_past(hub
     "authorization", [None, "Bearer ihub_AAAAAAAAAAAA.wrong", "Bearer nonsense", "Basic dXNlcjpwYXNz"]
 )
 async def test_a_wrong_or_missing_token_gets_a_bare_401_before_the_upgrade(hub, authorization):
-    hub.add("204")
+    await hub.add_user("204")
     headers = {} if authorization is None else {"Authorization": authorization}
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{hub.url()}{hub_client.STREAM_PATH}", headers=headers) as response:
@@ -293,8 +304,9 @@ async def test_a_wrong_or_missing_token_gets_a_bare_401_before_the_upgrade(hub, 
         assert raised.value.status == 401
 
 
+@BOTH
 async def test_a_desktop_with_a_wrong_token_is_rejected_stops_trying_and_gets_nothing(hub, tmp_path):
-    _, token = hub.add("204")
+    _, token = await hub.add_user("204")
     desk = Desk(tmp_path / "x", "204")
     await desk.connect(hub.url(), token[:-4] + "AAAA")
     await desk.until(lambda: desk.client.state == "rejected")

@@ -39,7 +39,7 @@ class SourceBox(Section):
         self._source.addButton(self.on_computer)
         self._source.addButton(self.from_hub)
         self.hub_url = QLineEdit()
-        self.hub_url.setPlaceholderText("e.g. https://hub.office.example:8766")
+        self.hub_url.setPlaceholderText("e.g. https://hub.office.example:8766 (several: comma-separated)")
         self.hub_token = SecretField(secrets, HUB_TOKEN, "the token the hub's administrator gave you")
         self.from_hub.toggled.connect(self._source_chosen)
         self.content.addWidget(self.field("receive_from", self.on_computer))
