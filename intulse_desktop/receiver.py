@@ -104,6 +104,7 @@ class Receiver:
         self.writer = writer
         # Where an event is made durable before the 200: the log, or a broker (a hub with --broker).
         self.record: Recorder = writer.record
+        self.problem: Callable[[], str | None] = lambda: None  # what keeps it from storing, for /healthz
         self.bus = bus
         self.secret = secret
         self.matcher = matcher
@@ -130,6 +131,8 @@ class Receiver:
     async def healthz(self, request: web.Request) -> web.Response:
         if request.method not in (hdrs.METH_GET, hdrs.METH_HEAD):
             return _method_not_allowed("GET").response()
+        if problem := self.problem():  # a load balancer sends the webhooks to another hub meanwhile
+            return web.json_response({"status": "unavailable", "problem": problem}, status=503)
         return web.json_response(
             {
                 "status": "ok",

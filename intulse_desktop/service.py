@@ -161,10 +161,12 @@ class Service:
         """Accept ``secret`` from now on; URLs with the old one stop working at once."""
         self.receiver.secret = secret
 
-    def store_with(self, record: Recorder) -> None:
+    def store_with(self, record: Recorder, problem: Callable[[], str | None]) -> None:
         """Make each webhook's event durable with ``record`` before its 200, instead of in this log
-        (a hub with ``--broker``: the NATS stream's publish ack)."""
+        (a hub with ``--broker``: the NATS stream's publish ack); ``/healthz`` fails while ``problem``
+        says why it cannot."""
         self.receiver.record = record
+        self.receiver.problem = problem
 
     def apply(self, settings: Settings) -> None:
         """Take new settings that need no rebinding (who I am, my numbers, region)."""

@@ -15,7 +15,9 @@ from intulse_desktop.hub.client import stream_url
 from intulse_desktop.store import Store
 from intulse_desktop.store import journal as store_module
 
-from .helpers.hub import Desk, HubRunner
+from .helpers.builders import payload
+from .helpers.hub import SECRET, Desk, HubRunner
+from .helpers.net import closed_port
 
 A_NUMBER = "+13175550100"
 B_NUMBER = "+13175550101"
@@ -332,6 +334,43 @@ async def test_a_hub_name_that_does_not_resolve_is_named(tmp_path):
     await desk.until(lambda: "reconnecting" in desk.states)
     assert "cannot reach the hub: the name hub.example.invalid does not resolve" in desk.client.detail
     await desk.quit()
+
+
+async def test_a_desktop_given_several_hubs_moves_to_the_next_when_its_hub_is_down(hub, tmp_path):
+    _, token = await hub.add_user("204")
+    desk = Desk(tmp_path / "a", "204")
+    await desk.connect(f"http://127.0.0.1:{closed_port()},{hub.url()}", token)
+    await desk.until(lambda: desk.client.state == "connected")
+    assert desk.states == ["connecting", "reconnecting", "connected"]  # no waiting in between
+    await hub.post("CallStarted", **call(1, "204"))
+    await desk.until(lambda: desk.ids() == ["CallStarted:call-1"])
+    await desk.quit()
+
+
+@pytest.mark.parametrize("backend", ["nats"], indirect=True)
+async def test_a_webhook_repeated_at_another_hub_is_stored_once(hub, desks, tmp_path, broker):
+    other = HubRunner(tmp_path / "other", broker)  # a second hub on the same stream
+    await other.start()
+    a, _ = desks
+    answers = []
+    async with aiohttp.ClientSession() as session:
+        for runner in (hub, other, hub):  # Intulse retries; the load balancer picks a hub
+            url = f"{runner.url()}/hooks/{SECRET}/CallStarted"
+            async with session.post(url, json=payload("CallStarted") | call(1, "204")) as response:
+                answers.append((response.status, (await response.json())["new"]))
+    assert answers == [(200, True), (200, False), (200, False)]
+    await hub.post("CallStarted", **call(2, "204"))
+    await a.until(lambda: len(a.got) == 2)
+    assert a.ids() == ["CallStarted:call-1", "CallStarted:call-2"]
+    await other.stop()
+
+
+@pytest.mark.parametrize("backend", ["nats"], indirect=True)
+async def test_a_hub_that_lost_nats_fails_its_health_check(hub):
+    await hub.cluster.publisher._client.close()
+    async with aiohttp.ClientSession() as session, session.get(f"{hub.url()}/healthz") as response:
+        assert response.status == 503
+        assert (await response.json())["problem"].startswith("not connected to NATS")
 
 
 def test_a_call_caught_up_later_does_not_ring_but_a_missed_one_still_pops(me):

@@ -145,7 +145,7 @@ async def _run_brokered(
     from intulse_desktop.hub.cluster import serving
 
     async with serving(options) as cluster:
-        service.store_with(cluster.publisher.record)
+        service.store_with(cluster.publisher.record, cluster.publisher.problem)
         return await hub.run(
             service,
             cluster.users,

@@ -37,6 +37,7 @@ USERS_BUCKET = "intulse-hub-users"
 DEDUPE_WINDOW = timedelta(minutes=10)  # a retry of the same delivery within this is dropped
 PUBLISH_DEADLINE = 8.0  # seconds a publish keeps trying through a leader election before a 503
 CONNECT_TIMEOUT = 5
+START_DEADLINE = 20.0  # a hub that cannot reach any server at start says so and exits (systemd restarts it)
 EVENT_TYPE = "Intulse-Event-Type"
 RECEIVED = "Intulse-Received"
 MSG_ID = "Nats-Msg-Id"
@@ -82,24 +83,29 @@ async def connect(options: BrokerOptions, name: str = "intulse-hub") -> Client:
     async def reconnected() -> None:
         log.info("NATS: reconnected to %s", client.connected_url.netloc if client.connected_url else "?")
 
-    client = Client()
     try:
-        await client.connect(
-            servers=list(options.servers),
-            name=name,
-            connect_timeout=CONNECT_TIMEOUT,
-            allow_reconnect=True,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=1,
-            error_cb=quietly,
-            disconnected_cb=disconnected,
-            reconnected_cb=reconnected,
-            **options.connect_options(),
-        )
+        credentials = options.connect_options()
     except OSError as exc:
         raise BrokerError(f"cannot read the NATS credentials {options.credentials}: {exc}") from None
-    except (nats.errors.Error, TimeoutError) as exc:
-        raise BrokerError(f"cannot connect to NATS at {','.join(options.servers)}: {_said(exc)}") from None
+    client = Client()
+    try:
+        async with asyncio.timeout(START_DEADLINE):
+            await client.connect(
+                servers=list(options.servers),
+                name=name,
+                connect_timeout=CONNECT_TIMEOUT,
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=1,
+                error_cb=quietly,
+                disconnected_cb=disconnected,
+                reconnected_cb=reconnected,
+                **credentials,
+            )
+    except (nats.errors.Error, OSError, TimeoutError) as exc:
+        await client.close()
+        why = "no server answered" if isinstance(exc, TimeoutError) else _said(exc)
+        raise BrokerError(f"cannot connect to NATS at {','.join(options.servers)}: {why}") from None
     return client
 
 
@@ -153,8 +159,13 @@ def message_id(event: Event) -> str | None:
 class Publisher:
     """Takes the place of the hub's own log on the webhook's way: stored means acked by the stream."""
 
-    def __init__(self, js: JetStreamContext) -> None:
-        self._js = js
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._js = client.jetstream()
+
+    def problem(self) -> str | None:
+        """Why events cannot be stored now, for ``/healthz``; None when they can."""
+        return None if self._client.is_connected else "not connected to NATS; reconnecting"
 
     async def record(self, event: Event, is_mine: bool, received: datetime) -> bool:
         """Publish ``event`` and wait for the cluster to store it; True unless the stream had it.

@@ -30,7 +30,7 @@ async def serving(options: BrokerOptions) -> AsyncIterator[Cluster]:
         users = KvUsers(await bucket(js, options.replicas))
         await users.start()
         try:
-            yield Cluster(Publisher(js), StreamJournal(js), users)
+            yield Cluster(Publisher(client), StreamJournal(js), users)
         finally:
             await users.close()
     finally:

@@ -46,9 +46,9 @@ class HubRunner:
             self.service = Service(self.paths, Settings(), SECRET, journal=True)
             self.hub = Hub(self.service, self.users)
         else:
-            cluster = await self._cluster.enter_async_context(serving(self.broker))
+            self.cluster = cluster = await self._cluster.enter_async_context(serving(self.broker))
             self.service = Service(self.paths, Settings(), SECRET)
-            self.service.store_with(cluster.publisher.record)
+            self.service.store_with(cluster.publisher.record, cluster.publisher.problem)
             self.hub = Hub(self.service, cluster.users, cluster.journal)
         await self.service.start(self.hub.install)
         await self.hub.start()
