@@ -4,6 +4,10 @@ Parsed strictly enough to trust what we store and loosely enough to survive
 Intulse changing its payloads: unknown fields are ignored, key case is
 forgiven, the ``AnswertUtc`` typo and its fix are both accepted, and every
 timestamp becomes an aware UTC datetime. ``parse`` raises only ``InvalidEvent``.
+
+Every text has a maximum length: a caller chooses their own caller-ID name, and a
+name of 100,000 characters froze the GUI (and the receiver with it) for seconds.
+A longer value is refused (a 422 naming the field), never stored or truncated.
 """
 
 from __future__ import annotations
@@ -111,8 +115,25 @@ def _storable(value: str) -> str:
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 INT64_MAX = 2**63 - 1  # SQLite's largest integer
 Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX)]  # a larger number is a 422, not a failed write
-Str = Annotated[str, AfterValidator(_storable)]
-Text = Annotated[Str, BeforeValidator(_none_as_empty)]
+# The longest value each kind of text may have, in characters (README, "HTTP interface").
+# Each bound sits on the str itself, so the 422 says "String should have at most N characters".
+MAX_NAME = 256  # a caller-ID name, a user's display name, an attachment's file name
+MAX_NUMBER = 64  # a phone number or an extension
+MAX_SHORT = 128  # an id, a status word, a MIME type
+MAX_URL = 2048
+MAX_BODY_TEXT = 16 * 1024  # a text message's body
+MAX_ATTACHMENTS = 20  # per text message
+
+_Storable = AfterValidator(_storable)
+_NoneAsEmpty = BeforeValidator(_none_as_empty)  # the *Text types read null as ""
+Name = Annotated[str, Field(max_length=MAX_NAME), _Storable, _NoneAsEmpty]
+Number = Annotated[str, Field(max_length=MAX_NUMBER), _Storable]
+NumberText = Annotated[Number, _NoneAsEmpty]
+Short = Annotated[str, Field(max_length=MAX_SHORT), _Storable]
+ShortText = Annotated[Short, _NoneAsEmpty]
+Url = Annotated[str, Field(max_length=MAX_URL), _Storable]
+UrlText = Annotated[Url, _NoneAsEmpty]
+BodyText = Annotated[str, Field(max_length=MAX_BODY_TEXT), _Storable, _NoneAsEmpty]
 Direction = Annotated[
     Literal["inbound", "outbound"],
     BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
@@ -160,10 +181,10 @@ class _Payload(BaseModel):
 class ExtensionUpdated(_Payload):
     TYPE: ClassVar[str] = "ExtensionUpdated"
 
-    extension: Str
-    status: Text
-    connected_line_name: Text = ""
-    connected_line_number: Text = ""
+    extension: Number
+    status: ShortText
+    connected_line_name: Name = ""
+    connected_line_number: NumberText = ""
 
     @property
     def state(self) -> PhoneState:
@@ -171,16 +192,16 @@ class ExtensionUpdated(_Payload):
 
 
 class _Call(_Payload):
-    id: Str = Field(min_length=1)
-    extension: Text
+    id: Short = Field(min_length=1)
+    extension: NumberText
     direction: Direction
     start_utc: UtcDatetime
-    linked_id: Text = ""
+    linked_id: ShortText = ""
     client_id: Int64 | None = None
     user_id: Int64 | None = None
-    user_display_name: Text = ""
-    remote_party_name: Text = ""
-    remote_party_number: Text = ""
+    user_display_name: Name = ""
+    remote_party_name: Name = ""
+    remote_party_number: NumberText = ""
 
 
 class CallStarted(_Call):
@@ -194,7 +215,7 @@ class CallCompleted(_Call):
         default=None, validation_alias=AliasChoices("AnswertUtc", "AnswerUtc", "answer_utc")
     )
     duration_in_seconds: Annotated[Int64, Field(ge=0)] | None = None
-    recording: Str | None = None
+    recording: Url | None = None
 
     @property
     def outcome(self) -> str:
@@ -207,21 +228,23 @@ class Attachment(_Payload):
     id: Int64 | None = None
     is_image: bool = False
     is_audio: bool = False
-    mime_type: Text = ""
-    name: Text = ""
+    mime_type: ShortText = ""
+    name: Name = ""
     size_in_bytes: Int64 | None = None
-    url: Text = ""
+    url: UrlText = ""
 
 
 class TextMessageReceived(_Payload):
     TYPE: ClassVar[str] = "TextMessageReceived"
 
     id: Int64 | None = None
-    from_: Str = Field(alias="From")
-    to: Str
-    body: Text = ""
+    from_: Number = Field(alias="From")
+    to: Number
+    body: BodyText = ""
     created_utc: UtcDatetime
-    attachments: Annotated[list[Attachment], BeforeValidator(lambda v: [] if v is None else v)] = []
+    attachments: Annotated[
+        list[Attachment], Field(max_length=MAX_ATTACHMENTS), BeforeValidator(lambda v: [] if v is None else v)
+    ] = []
 
     @property
     def key(self) -> str:

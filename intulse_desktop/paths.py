@@ -7,7 +7,9 @@ user's real files.
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,8 @@ import platformdirs
 from intulse_desktop import APP_NAME
 
 HOME_ENV = "INTULSE_DESKTOP_HOME"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,20 @@ class Paths:
         return self.data_dir / "intulse-desktop.log"
 
     def ensure(self) -> Paths:
-        for folder in (self.config_dir, self.data_dir, self.cache_dir):
+        """Create the folders, each private to this user (0700), an existing one included."""
+        for folder in dict.fromkeys((self.config_dir, self.data_dir, self.cache_dir)):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private(folder)
         return self
+
+
+def make_private(folder: Path) -> None:
+    """Take away other users' access to ``folder`` (POSIX), or say that it stays open to them."""
+    if os.name != "posix":
+        return
+    try:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if mode & 0o077:
+            folder.chmod(mode & 0o700)
+    except OSError as exc:
+        log.warning("%s stays readable by other users: %s", folder, exc.strerror or exc)

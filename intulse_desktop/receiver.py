@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -36,11 +37,18 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 BODY_TIMEOUT = 10.0
-KEEPALIVE_TIMEOUT = 30.0
+# A connection gets this long for its request line and headers, the first or the next
+# (aiohttp's keep-alive timeout runs from the moment a connection opens): an idle or
+# half-sent connection holds a descriptor for no more (connections.py bounds how many).
+HEADER_TIMEOUT = 10.0
 RETRY_AFTER_SECONDS = 5
 TEST_HEADER = "X-Intulse-Desktop-Test"
 _NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 JSON_TYPES = {"application/json", "text/json", "text/plain", "application/octet-stream"}
+# Decompressed here, not by aiohttp: its parser fails with a traceback in the log on a
+# coding it has no module for (br, zstd), and passes an unknown one through undecoded.
+ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+CANNOT_WRITE = "the call log cannot be written"
 
 
 Recorder = Callable[[Event, bool, datetime], Awaitable[bool]]  # stores an event; True if it was new
@@ -103,7 +111,7 @@ class Receiver:
     ) -> None:
         self.writer = writer
         # Where an event is made durable before the 200: the log, or a broker (a hub with --broker).
-        self.record: Recorder = writer.record
+        self.record: Recorder = self._into_log
         self.problem: Callable[[], str | None] = lambda: None  # what keeps it from storing, for /healthz
         self.bus = bus
         self.secret = secret
@@ -111,6 +119,7 @@ class Receiver:
         self.body_timeout = body_timeout
         self.started = time.monotonic()
         self.stopping = False
+        self.degraded: str | None = None  # why deliveries get a 503: /healthz says so
         self._in_flight = 0
         self._drained = asyncio.Event()
         self._drained.set()
@@ -131,15 +140,15 @@ class Receiver:
     async def healthz(self, request: web.Request) -> web.Response:
         if request.method not in (hdrs.METH_GET, hdrs.METH_HEAD):
             return _method_not_allowed("GET").response()
-        if problem := self.problem():  # a load balancer sends the webhooks to another hub meanwhile
-            return web.json_response({"status": "unavailable", "problem": problem}, status=503)
-        return web.json_response(
-            {
-                "status": "ok",
-                "version": __version__,
-                "uptime_seconds": round(time.monotonic() - self.started, 1),
-            }
-        )
+        degraded = self.degraded or self.problem()  # a hub with --broker that lost NATS, too
+        health: dict[str, Any] = {
+            "status": "ok" if degraded is None else "degraded",
+            "version": __version__,
+            "uptime_seconds": round(time.monotonic() - self.started, 1),
+        }
+        if degraded is None:
+            return web.json_response(health)
+        return web.json_response(health | {"reason": degraded}, status=503)
 
     async def drain(self, timeout: float) -> bool:
         """Refuse new deliveries and wait for those under way; False if some did not finish.
@@ -199,12 +208,17 @@ class Receiver:
             is_new = await self.record(event, is_mine, received)
         except StoreError as exc:
             log.error("could not store %s: %s", event.TYPE, exc)
-            error = Rejected(503, "the call log cannot be written right now; retry later")
+            self.degraded = f"{CANNOT_WRITE} (since {received.isoformat(timespec='seconds')})"
+            error = Rejected(503, f"{CANNOT_WRITE} right now; retry later")
             error.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             raise error from None
+        self.degraded = None
         # After this handler has returned, so listeners never delay the answer.
         asyncio.get_running_loop().call_soon(self.bus.publish, Delivery(event, is_new, is_mine, received))
         return web.Response(body=_STORED[event.TYPE, is_new], content_type="application/json")
+
+    async def _into_log(self, event: Event, is_mine: bool, received: datetime) -> bool:
+        return await self.writer.record(event, is_mine, received)
 
     def _test(self, nonce: str, event: Event, received: datetime) -> web.Response:
         log.info("a test delivery (%s) arrived", event.TYPE)
@@ -230,23 +244,27 @@ class Receiver:
             mime = request.content_type
             if mime not in JSON_TYPES and not mime.endswith("+json"):
                 raise Rejected(415, f"the body must be JSON (Content-Type: application/json), not {mime}")
+        coding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
+        if coding != "identity" and coding not in ZLIB_WBITS:
+            raise Rejected(415, f"the body's Content-Encoding must be gzip or deflate, not {coding[:32]!r}")
         if request.content_length is not None and request.content_length > MAX_BODY:
             raise _too_large()
         content = request.content
-        plain = request.content_length is not None and hdrs.CONTENT_ENCODING not in request.headers
         try:
-            if content.is_eof() and plain:
+            if content.is_eof() and request.content_length is not None:
                 # It came whole with the headers, as it nearly always does, and its size was
                 # checked above: take it as it lies. request.read() costs about 9 µs more,
                 # 5 % of the receiver's throughput (benchmarks/receiver.py).
                 body = content.read_nowait()
-            else:  # compressed, chunked or still arriving: read() stops past client_max_size
+            else:  # chunked or still arriving: read() stops past client_max_size
                 async with asyncio.timeout(self.body_timeout):  # and a body that trickles is cut off
                     body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             raise _too_large() from None
         except TimeoutError:
             raise Rejected(408, f"the body did not arrive within {self.body_timeout:g} seconds") from None
+        if coding != "identity":
+            body = _inflate(body, coding)
         try:
             text = body.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -261,6 +279,20 @@ class Receiver:
             raise Rejected(400, f"the body is not valid JSON: {exc}") from None
 
 
+def _inflate(body: bytes, coding: str) -> bytes:
+    """A gzip or deflate body decompressed, up to MAX_BODY: a small bomb inflates to gigabytes."""
+    wbits = ZLIB_WBITS[coding]
+    if coding == "deflate" and body[:1] and body[0] & 0x0F != 8:  # raw deflate, as some senders do
+        wbits = -zlib.MAX_WBITS
+    try:
+        data = zlib.decompressobj(wbits).decompress(body, MAX_BODY + 1)
+    except zlib.error as exc:
+        raise Rejected(400, f"the body is not valid {coding}: {exc}") from None
+    if len(data) > MAX_BODY:
+        raise _too_large()
+    return data
+
+
 def _too_large() -> Rejected:
     return Rejected(413, f"the body is larger than {MAX_BODY} bytes")
 
@@ -273,7 +305,14 @@ def _method_not_allowed(allowed: str) -> Rejected:
 
 def server_options() -> dict[str, Any]:
     """How the receiver's HTTP server must run, wherever it runs (app, hub, tests)."""
-    return {"access_log_class": AccessLogger, "keepalive_timeout": KEEPALIVE_TIMEOUT}
+    return {
+        "access_log_class": AccessLogger,
+        "keepalive_timeout": HEADER_TIMEOUT,
+        "auto_decompress": False,  # _read_json does it
+        "max_line_size": 4096,  # a hook's path is about 100 characters
+        "max_field_size": 4096,
+        "max_headers": 64,  # at most 256 KiB of headers held per connection
+    }
 
 
 class AccessLogger(AbstractAccessLogger):

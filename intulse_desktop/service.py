@@ -19,6 +19,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from intulse_desktop.bus import Bus, Subscriber, TestSubscriber
+from intulse_desktop.connections import GuardedSite
 from intulse_desktop.hub.client import HubClient, State
 from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import Receiver, Recorder, server_options
@@ -86,7 +87,7 @@ class Service:
     ) -> tuple[str, int]:
         """Listen on ``host:port``; on failure the old address (if any) keeps working."""
         assert self._runner is not None, "start() first"
-        site = web.TCPSite(self._runner, host, port, ssl_context=ssl_context)
+        site = GuardedSite(self._runner, host, port, ssl_context=ssl_context)
         try:
             await site.start()
         except OSError as exc:

@@ -35,6 +35,15 @@ def isolated(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def keep_umask() -> Iterator[None]:
+    """``cli.main`` makes the process's files private (umask 077); the next test starts as this one did."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    yield
+    os.umask(mask)
+
+
 @pytest.fixture
 def home(tmp_path) -> Path:
     """The app's data dir for this test (``INTULSE_DESKTOP_HOME``)."""

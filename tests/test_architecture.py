@@ -134,3 +134,29 @@ def test_only_the_ui_imports_qt():
         }
     )
     assert not offenders, "Qt outside intulse_desktop/ui/:\n" + "\n".join(offenders)
+
+
+def test_no_test_module_imports_another():
+    """Shared test code lives in tests/helpers/ (and fixtures in conftest.py): a test file that
+    imports another drags its tests and fixtures along and hides what is shared."""
+    tests = Path(__file__).parent
+    offenders = []
+    for path in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                name = (node.module or "").split(".")[0]
+                if name.startswith("test_") or name == "conftest":
+                    offenders.append(f"{path.name}:{node.lineno} imports .{node.module}")
+    assert not offenders, "tests importing other test modules:\n" + "\n".join(offenders)
+
+
+MAX_MODULE_LINES = 420  # "no module over ~400 lines": small enough to read in one sitting
+
+
+def test_no_module_is_too_long_to_read_in_one_sitting():
+    long = sorted(
+        f"{path.relative_to(PACKAGE.parent)}: {lines} lines"
+        for path in PACKAGE.rglob("*.py")
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    )
+    assert not long, "modules to split:\n" + "\n".join(long)

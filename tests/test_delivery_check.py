@@ -258,6 +258,14 @@ async def test_healthz_of_something_else_is_not_our_receiver(aiohttp_server):
     assert not await receiver_at(await serve(aiohttp_server, other))
 
 
+async def test_a_degraded_receiver_is_still_ours(aiohttp_server):
+    async def degraded(request: web.Request) -> web.Response:
+        health = {"status": "degraded", "version": "1.0", "reason": "the call log cannot be written"}
+        return web.json_response(health, status=503)
+
+    assert await receiver_at(await serve(aiohttp_server, degraded))
+
+
 async def test_headless_prints_a_line_when_a_test_arrives(paths):
     out = io.StringIO()
     service = Service(paths, Settings(), SECRET)

@@ -10,6 +10,12 @@ from hypothesis import strategies as st
 
 from intulse_desktop.events import (
     EVENT_TYPES,
+    MAX_ATTACHMENTS,
+    MAX_BODY_TEXT,
+    MAX_NAME,
+    MAX_NUMBER,
+    MAX_SHORT,
+    MAX_URL,
     CallCompleted,
     CallStarted,
     ExtensionUpdated,
@@ -187,6 +193,53 @@ def test_attachment_fields_are_named_by_position():
     with pytest.raises(InvalidEvent) as info:
         parse(body, "TextMessageReceived")
     assert info.value.fields == ("Attachments.0.SizeInBytes",)
+
+
+TEXT_BOUNDS = [
+    ("CallStarted", "RemotePartyName", MAX_NAME),
+    ("CallStarted", "UserDisplayName", MAX_NAME),
+    ("CallStarted", "RemotePartyNumber", MAX_NUMBER),
+    ("CallStarted", "Extension", MAX_NUMBER),
+    ("CallStarted", "Id", MAX_SHORT),
+    ("CallStarted", "LinkedId", MAX_SHORT),
+    ("CallCompleted", "Recording", MAX_URL),
+    ("ExtensionUpdated", "Extension", MAX_NUMBER),
+    ("ExtensionUpdated", "Status", MAX_SHORT),
+    ("ExtensionUpdated", "ConnectedLineName", MAX_NAME),
+    ("ExtensionUpdated", "ConnectedLineNumber", MAX_NUMBER),
+    ("TextMessageReceived", "From", MAX_NUMBER),
+    ("TextMessageReceived", "To", MAX_NUMBER),
+    ("TextMessageReceived", "Body", MAX_BODY_TEXT),
+]
+
+
+@pytest.mark.parametrize(("event_type", "field", "bound"), TEXT_BOUNDS)
+def test_a_text_longer_than_its_bound_is_invalid_naming_the_field(event_type, field, bound):
+    with pytest.raises(InvalidEvent, match=f"at most {bound} characters") as info:
+        parse(payload(event_type) | {field: "9" * (bound + 1)}, event_type)
+    assert info.value.fields == (field,)
+
+
+@pytest.mark.parametrize(("event_type", "field", "bound"), TEXT_BOUNDS)
+def test_a_text_as_long_as_its_bound_is_valid(event_type, field, bound):
+    parse(payload(event_type) | {field: "9" * bound}, event_type)
+
+
+@pytest.mark.parametrize(("field", "bound"), [("Name", MAX_NAME), ("Url", MAX_URL), ("MimeType", MAX_SHORT)])
+def test_an_attachment_text_longer_than_its_bound_is_invalid_naming_it(field, bound):
+    body = payload("TextMessageReceived")
+    body["Attachments"][0][field] = "x" * (bound + 1)
+    with pytest.raises(InvalidEvent) as info:
+        parse(body, "TextMessageReceived")
+    assert info.value.fields == (f"Attachments.0.{field}",)
+
+
+def test_a_text_with_more_attachments_than_the_bound_is_invalid():
+    body = payload("TextMessageReceived")
+    body["Attachments"] *= MAX_ATTACHMENTS + 1
+    with pytest.raises(InvalidEvent, match=f"at most {MAX_ATTACHMENTS} items") as info:
+        parse(body, "TextMessageReceived")
+    assert info.value.fields == ("Attachments",)
 
 
 def test_unrecognisable_shape_says_to_use_a_typed_url():

@@ -370,7 +370,7 @@ async def test_a_hub_that_lost_nats_fails_its_health_check(hub):
     await hub.cluster.publisher._client.close()
     async with aiohttp.ClientSession() as session, session.get(f"{hub.url()}/healthz") as response:
         assert response.status == 503
-        assert (await response.json())["problem"].startswith("not connected to NATS")
+        assert (await response.json())["reason"].startswith("not connected to NATS")
 
 
 def test_a_call_caught_up_later_does_not_ring_but_a_missed_one_still_pops(me):

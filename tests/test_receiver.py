@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import logging
+import zlib
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -188,6 +189,40 @@ async def test_a_compressed_body_is_limited_after_decompression(client, stored):
     assert nothing_stored(stored)
 
 
+@pytest.mark.parametrize(
+    ("coding", "compress"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda data: zlib.compress(data, wbits=-zlib.MAX_WBITS)),  # raw, as some send it
+    ],
+)
+async def test_a_gzip_or_deflate_body_is_stored(client, stored, coding, compress):
+    body = compress(json.dumps(payload("CallStarted")).encode())
+    response = await client.post(hook("CallStarted"), data=body, headers=JSON | {"Content-Encoding": coding})
+    assert response.status == 200
+    assert len(stored()[0]) == 1
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "gzip, br", "compress"])
+async def test_a_content_encoding_other_than_gzip_or_deflate_is_415_without_a_traceback(
+    client, stored, caplog, coding
+):
+    body = json.dumps(payload("CallStarted")).encode()
+    response = await client.post(hook("CallStarted"), data=body, headers=JSON | {"Content-Encoding": coding})
+    assert response.status == 415
+    assert "Content-Encoding must be gzip or deflate" in (await response.json())["error"]
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    assert nothing_stored(stored)
+
+
+async def test_a_corrupt_gzip_body_is_400(client, stored):
+    body = gzip.compress(json.dumps(payload("CallStarted")).encode())[:-12] + b"garbage-tail"
+    response = await client.post(hook("CallStarted"), data=body, headers=JSON | {"Content-Encoding": "gzip"})
+    assert response.status == 400
+    assert nothing_stored(stored)
+
+
 async def test_a_trickled_body_is_cut_off(client, stored):
     async def trickle():
         yield b'{"Id": '
@@ -279,6 +314,14 @@ async def test_a_number_past_64_bits_is_422_naming_the_field(client, stored, eve
     response = await client.post(hook(event_type), json=payload(event_type) | {field: value})
     assert response.status == 422
     assert (await response.json())["fields"] == [field]
+    assert nothing_stored(stored)
+
+
+async def test_a_name_past_its_bound_is_422_naming_the_field(client, stored):
+    body = payload("CallStarted") | {"RemotePartyName": "A" * 100_000}
+    response = await client.post(hook("CallStarted"), json=body)
+    assert response.status == 422
+    assert (await response.json())["fields"] == ["RemotePartyName"]
     assert nothing_stored(stored)
 
 
@@ -382,6 +425,30 @@ async def test_a_store_that_cannot_write_answers_503_with_retry_after(client, wr
     assert "error" in await response.json()
     await asyncio.sleep(0)
     assert heard == []
+
+
+async def test_healthz_says_degraded_with_a_reason_while_deliveries_get_503(client, writer):
+    with pytest.raises(StoreError):  # from now on, every write fails
+        await writer.run(lambda s: s._db.execute("PRAGMA query_only = ON"))
+    assert (await client.post(hook("CallStarted"), json=payload("CallStarted"))).status == 503
+    response = await client.get("/healthz")
+    assert response.status == 503
+    health = await response.json()
+    assert health["status"] == "degraded"
+    assert health["reason"].startswith("the call log cannot be written (since ")
+    assert SECRET not in await response.text()
+
+
+async def test_healthz_says_ok_again_once_a_delivery_is_stored(client, writer, monkeypatch):
+    async def disk_full(*args):
+        raise StoreError("database or disk is full")
+
+    monkeypatch.setattr(writer, "record", disk_full)
+    assert (await client.post(hook("CallStarted"), json=payload("CallStarted"))).status == 503
+    monkeypatch.undo()
+    assert (await client.post(hook("CallStarted"), json=payload("CallStarted"))).status == 200
+    response = await client.get("/healthz")
+    assert (response.status, (await response.json())["status"]) == (200, "ok")
 
 
 async def test_a_listener_that_fails_does_not_fail_the_delivery_or_the_listeners_after_it(client, bus):

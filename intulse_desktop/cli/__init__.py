@@ -15,12 +15,14 @@ from intulse_desktop.cli.parser import parse
 from intulse_desktop.cli.running import cmd_gui, cmd_headless
 from intulse_desktop.context import Context, Failed, UsageError
 from intulse_desktop.logs import Redactor, setup_logging
+from intulse_desktop.process import prepare_process
 from intulse_desktop.secrets import SecretsError
 from intulse_desktop.settings import SettingsError
 from intulse_desktop.store import StoreError
 
 
 def main(argv: list[str] | None = None) -> int:
+    prepare_process()  # private files, enough descriptors: before anything is opened
     args = parse(argv)
     redactor = Redactor()
     long_running = not args.command or (args.command == "hub" and not args.hub_action)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from intulse_desktop.bus import Bus, Delivery
+from intulse_desktop.bus import Delivery, Subscriber
 from intulse_desktop.events import Event, InvalidEvent, parse
 from intulse_desktop.hub.protocol import event_message
 from intulse_desktop.store import JournalRow, Store
@@ -57,10 +57,12 @@ class SqliteJournal:
     The receiver's writer appends; a new delivery on the bus says it committed.
     """
 
-    def __init__(self, database: Path, region: str, bus: Bus) -> None:
+    def __init__(
+        self, database: Path, region: str, subscribe: Callable[[Subscriber], Callable[[], None]]
+    ) -> None:
         self._database = database
         self._region = region
-        self._bus = bus
+        self._subscribe = subscribe  # the Service's: hears each delivery once it is committed
         self._store: Store | None = None
 
     async def open(self) -> str:
@@ -78,7 +80,7 @@ class SqliteJournal:
             if delivery.is_new:  # a repeat is never journalled
                 notify()
 
-        return self._bus.subscribe(delivered)
+        return self._subscribe(delivered)
 
     async def close(self) -> None:
         if self._store is not None:

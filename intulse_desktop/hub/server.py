@@ -67,7 +67,7 @@ class Hub:
         self.service = service
         self.users = users
         self.region = service.settings.default_region
-        self.journal = journal or SqliteJournal(service.paths.database, self.region, service.bus)
+        self.journal = journal or SqliteJournal(service.paths.database, self.region, service.subscribe)
         self.audience = Audience(self.region)
         self._ring: list[Entry] = []
         self.head = 0

@@ -51,9 +51,9 @@ class SingleInstance(QObject):
         # The caller writes its one line at once, so a short blocking read is simplest:
         # no per-socket signal handlers to outlive their sockets.
         while (socket := self._server.nextPendingConnection()) is not None:
-            if socket.bytesAvailable() or socket.waitForReadyRead(TIMEOUT_MS):
-                if bytes(socket.readAll().data()).startswith(WAKE.strip()):
-                    self.woken.emit()
+            readable = socket.bytesAvailable() or socket.waitForReadyRead(TIMEOUT_MS)
+            if readable and bytes(socket.readAll().data()).startswith(WAKE.strip()):
+                self.woken.emit()
             socket.close()
             socket.deleteLater()
 
