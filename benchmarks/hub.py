@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from intulse_desktop.hub.client import stream_url
-from intulse_desktop.hub.users import Users
+from intulse_desktop.hub.users import Users, new_user
 
 SAMPLE = json.loads((ROOT / "tests" / "payloads" / "CallStarted.json").read_text())
 BASE_EXTENSION = 1000
@@ -262,7 +262,10 @@ def compare_with_broker(args: argparse.Namespace) -> None:
 
         async def add_to_bucket() -> list[str]:
             async with user_commands(BrokerOptions(tuple(cluster.url.split(",")))) as kv:
-                return [(await kv.add(extension))[1] for extension in extensions]
+                news = [new_user(extension) for extension in extensions]
+                for new in news:
+                    await kv.add(new)
+                return [new.token for new in news]
 
         broker_tokens = asyncio.run(add_to_bucket())
         ports = [free_port() for _ in homes]

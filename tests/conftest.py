@@ -147,13 +147,13 @@ def desktop(qloop, qtbot, paths, me):
     """The GUI on a real service and store, with a tray, and every opened URL recorded."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from intulse_desktop.secrets import SecretStore
+    from intulse_desktop.secrets import CARDDAV_PASSWORD, SecretStore
     from intulse_desktop.service import Service
     from intulse_desktop.tasks import Tasks
     from intulse_desktop.ui.shell import Shell
 
     me.save(paths.settings_file)
-    service = Service(paths, me, SECRET)
+    service = Service(paths, me, SECRET, carddav_password=lambda: SecretStore(paths).get(CARDDAV_PASSWORD))
     qloop.run_until_complete(service.start())
     opened: list = []
     gui = Shell(
@@ -208,6 +208,29 @@ def web_files(qloop):
         qloop.run_until_complete(runner.cleanup())
 
 
+# --- contacts ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def radicale_server(tmp_path_factory):
+    """A real CardDAV server (Radicale) on loopback, one for each test module that asks."""
+    from .helpers.radicale import Radicale
+
+    server = Radicale(tmp_path_factory.mktemp("radicale"))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def radicale(radicale_server):
+    """The server, with an empty address book of this test's own."""
+    radicale_server.book = radicale_server.make_book()
+    return radicale_server
+
+
+# --- the office hub on NATS ----------------------------------------------------------------
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "nats_cluster" in getattr(item, "fixturenames", ()):
@@ -237,7 +260,7 @@ def nats_url(nats_cluster) -> str:
 @pytest.fixture(params=["sqlite"])
 def backend(request) -> str:
     """Where a hub keeps its log and users: its own SQLite files, or (``nats``) a NATS cluster. A test
-    runs against both with ``@pytest.mark.parametrize("backend", BACKENDS, indirect=True)``."""
+    runs against both with ``@pytest.mark.parametrize("backend", ["sqlite", "nats"], indirect=True)``."""
     return request.param
 
 

@@ -18,6 +18,7 @@ import pytest
 from intulse_desktop.hub import client as hub_client
 from intulse_desktop.hub.broker import BrokerOptions
 from intulse_desktop.hub.cluster import user_commands
+from intulse_desktop.hub.users import new_user
 from intulse_desktop.paths import Paths
 
 from .helpers.builders import SECRET, payload
@@ -116,7 +117,8 @@ class Office:
         options = BrokerOptions(tuple(self.broker.split(",")))
         async with user_commands(options) as users:
             for i, extension in enumerate(EXTENSIONS):
-                _, token = await users.add(extension)
+                token = (new := new_user(extension)).token
+                await users.add(new)
                 desk = Desk(root / f"desk{extension}", extension)
                 desk.token = token
                 first, second = self.hubs[i % 2], self.hubs[(i + 1) % 2]

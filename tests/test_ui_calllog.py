@@ -422,7 +422,7 @@ def test_the_texts_tab_exports_texts(desktop, tmp_path):
     asyncio.get_event_loop().run_until_complete(window.export_to(target))
     with target.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["id", "from", "to", "body", "created_utc", "attachments"]
+    assert rows[0] == ["id", "from", "to", "body", "created_utc", "attachments", "contact_name"]
     assert rows[1][:3] == ["90211", "+13175550142", "+13175550100"]
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from intulse_desktop import APP_NAME
 from intulse_desktop.cli.prompt import read_secret
 from intulse_desktop.context import Context, Failed, UsageError
 from intulse_desktop.formatting import printable
 from intulse_desktop.hub.protocol import looks_like_token
-from intulse_desktop.hub.users import User, Users, UsersError, parse_presence
+from intulse_desktop.hub.users import NewUser, User, Users, UsersError, new_user, parse_presence
 from intulse_desktop.secrets import BROKER_PASSWORD, HUB_TOKEN
 from intulse_desktop.settings import SettingsError
 
@@ -21,21 +21,13 @@ if TYPE_CHECKING:
     import ssl
 
     from intulse_desktop.hub.broker import BrokerOptions
+    from intulse_desktop.service import Service
 
 
 class UserCommands(Protocol):
     """The users a command manages: the hub's file, or the broker's bucket (``--broker``)."""
 
-    async def add(
-        self,
-        extension: str,
-        numbers: Sequence[str] = (),
-        *,
-        user_id: int | None = None,
-        name: str = "",
-        presence: tuple[str, ...] | str = (),
-        region: str = "US",
-    ) -> tuple[User, str]: ...
+    async def add(self, new: NewUser) -> User: ...
 
     async def load(self) -> list[User]: ...
 
@@ -48,19 +40,8 @@ class _FileUsers:
     def __init__(self, users: Users) -> None:
         self._users = users
 
-    async def add(
-        self,
-        extension: str,
-        numbers: Sequence[str] = (),
-        *,
-        user_id: int | None = None,
-        name: str = "",
-        presence: tuple[str, ...] | str = (),
-        region: str = "US",
-    ) -> tuple[User, str]:
-        return self._users.add(
-            extension, numbers, user_id=user_id, name=name, presence=presence, region=region
-        )
+    async def add(self, new: NewUser) -> User:
+        return self._users.insert(new)
 
     async def load(self) -> list[User]:
         return self._users.all()
@@ -138,7 +119,12 @@ def cmd_hub(ctx: Context) -> int:
 
 
 async def _run_brokered(
-    service: Any, options: BrokerOptions, host: str, port: int, ssl_context: Any, verbose: bool
+    service: Service,
+    options: BrokerOptions,
+    host: str,
+    port: int,
+    ssl_context: ssl.SSLContext | None,
+    verbose: bool,
 ) -> int:
     """The hub with the NATS cluster as its store, its journal and its users."""
     from intulse_desktop.hub import server as hub
@@ -183,21 +169,23 @@ def cmd_hub_add_user(ctx: Context) -> int:
     args = ctx.args
     numbers = [n.strip() for n in (args.numbers or "").split(",") if n.strip()]
 
-    async def add() -> tuple[User, str]:
-        async with _user_commands(ctx) as users:
-            return await users.add(
-                args.extension,
-                numbers,
-                user_id=args.user_id,
-                name=args.name or "",
-                presence=parse_presence(args.presence or ""),
-                region=ctx.settings.default_region,
-            )
-
     try:
-        user, token = asyncio.run(add())
+        new = new_user(
+            args.extension,
+            numbers,
+            user_id=args.user_id,
+            name=args.name or "",
+            presence=parse_presence(args.presence or ""),
+            region=ctx.settings.default_region,
+        )
     except UsersError as exc:
         raise UsageError(str(exc)) from None
+
+    async def add() -> User:
+        async with _user_commands(ctx) as users:
+            return await users.add(new)
+
+    user, token = asyncio.run(add()), new.token
     connect = f"{APP_NAME} hub connect {ctx.settings.base_url()}"
     if args.json:
         print(json.dumps({"user": user.describe(), "token": token, "connect": connect}, indent=2))

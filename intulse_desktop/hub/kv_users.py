@@ -14,7 +14,6 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Sequence
 
 import nats.js.errors
 from nats.js import JetStreamContext
@@ -22,9 +21,8 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
 from intulse_desktop.hub.broker import BROKER_ERRORS, USERS_BUCKET, BrokerError, retrying
-from intulse_desktop.hub.protocol import key_id_of, new_token
-from intulse_desktop.hub.users import ALL, NO_HASH, User, UsersError, check_identity, token_hash
-from intulse_desktop.store import now_utc, to_db_time
+from intulse_desktop.hub.protocol import key_id_of
+from intulse_desktop.hub.users import ALL, NO_HASH, NewUser, User, token_hash
 
 log = logging.getLogger(__name__)
 
@@ -121,37 +119,11 @@ class KvUsers:
 
     # --- the commands' side (hub add-user/list-users/remove-user --broker) ------------------
 
-    async def add(
-        self,
-        extension: str,
-        numbers: Sequence[str] = (),
-        *,
-        user_id: int | None = None,
-        name: str = "",
-        presence: tuple[str, ...] | str = (),
-        region: str = "US",
-    ) -> tuple[User, str]:
-        """Add a user; returns it and its token (shown once: only its hash is kept)."""
-        identity = check_identity(
-            extension=extension, my_numbers=list(numbers), user_id=user_id, default_region=region
-        )
-        if not identity.extension:
-            raise UsersError("a hub user needs an extension")
-        token, key_id = new_token()
-        user = User(
-            0,
-            identity.extension,
-            identity.user_id,
-            tuple(identity.my_numbers),
-            name.strip(),
-            presence,
-            to_db_time(now_utc()),
-        )
-        digest = token_hash(token)
-        revision = await retrying(
-            lambda: self._kv.create(key_id, _record(user, digest)), 10.0, "add the user"
-        )
-        return _user(revision, _record(user, digest))[0], token
+    async def add(self, new: NewUser) -> User:
+        """Add a user made by ``users.new_user``; every hub hears of it."""
+        value = _record(new.user, token_hash(new.token))
+        revision = await retrying(lambda: self._kv.create(new.key_id, value), 10.0, "add the user")
+        return _user(revision, value)[0]
 
     async def load(self) -> list[User]:
         """Every user, read from the bucket (a command has no watcher)."""

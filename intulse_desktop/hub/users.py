@@ -107,6 +107,43 @@ def check_identity(**values: object) -> Settings:
         raise UsersError(str(exc)) from None
 
 
+@dataclass(frozen=True)
+class NewUser:
+    """A user about to be added (its ``id`` is given by where it is stored), with its new token."""
+
+    user: User
+    token: str
+    key_id: str
+
+
+def new_user(
+    extension: str,
+    numbers: Sequence[str] = (),
+    *,
+    user_id: int | None = None,
+    name: str = "",
+    presence: tuple[str, ...] | str = (),
+    region: str = "US",
+) -> NewUser:
+    """A user checked by the rules of a desktop's own settings, and a token for it."""
+    identity = check_identity(
+        extension=extension, my_numbers=list(numbers), user_id=user_id, default_region=region
+    )
+    if not identity.extension:
+        raise UsersError("a hub user needs an extension")
+    token, key_id = new_token()
+    user = User(
+        0,
+        identity.extension,
+        identity.user_id,
+        tuple(identity.my_numbers),
+        name.strip(),
+        presence,
+        to_db_time(now_utc()),
+    )
+    return NewUser(user, token, key_id)
+
+
 class Directory(Protocol):
     """What the hub asks of its users, wherever they live (this file, or a broker's KV bucket)."""
 
@@ -170,31 +207,30 @@ class Users:
         region: str = "US",
     ) -> tuple[User, str]:
         """Add a user; returns it and its token (shown once: only its hash is kept)."""
-        identity = check_identity(
-            extension=extension, my_numbers=list(numbers), user_id=user_id, default_region=region
-        )
-        if not identity.extension:
-            raise UsersError("a hub user needs an extension")
-        token, key_id = new_token()
+        new = new_user(extension, numbers, user_id=user_id, name=name, presence=presence, region=region)
+        return self.insert(new), new.token
+
+    def insert(self, new: NewUser) -> User:
+        """Add a user made by ``new_user``."""
         with self._transaction():
             cursor = self._db.execute(
                 "INSERT INTO users (key_id, token_hash, extension, user_id, numbers, name, presence, "
                 "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    key_id,
-                    token_hash(token),
-                    identity.extension,
-                    identity.user_id,
-                    ",".join(identity.my_numbers),
-                    name.strip(),
-                    presence if presence == ALL else ",".join(presence),
-                    to_db_time(now_utc()),
+                    new.key_id,
+                    token_hash(new.token),
+                    new.user.extension,
+                    new.user.user_id,
+                    ",".join(new.user.numbers),
+                    new.user.name,
+                    new.user.presence if new.user.presence == ALL else ",".join(new.user.presence),
+                    new.user.created_utc,
                 ),
             )
         assert cursor.lastrowid is not None
         user = self.get(cursor.lastrowid)
         assert user is not None
-        return user, token
+        return user
 
     def remove(self, ids: Iterable[int]) -> int:
         """Remove users by id; their tokens stop working at once. Returns how many went."""

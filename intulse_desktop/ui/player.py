@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from intulse_desktop.caller_names import call_name
 from intulse_desktop.formatting import format_duration
 from intulse_desktop.matching import format_number
 from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache
@@ -47,10 +48,8 @@ def recording_fetcher(secrets: SecretStore, cache: Path, max_bytes: int = MAX_FI
 
 
 def caller_title(call: CallRow, region: str) -> str:
-    """Who a recording is with, for the player's title."""
-    return (
-        call.remote_party_name.strip() or format_number(call.remote_party_number, region) or "Unknown caller"
-    )
+    """Who a recording is with, for the player's title: the contact's name, caller ID or number."""
+    return call_name(call).name or format_number(call.remote_party_number, region) or "Unknown caller"
 
 
 def _settle_disconnect_notify(*signals: Any) -> None:

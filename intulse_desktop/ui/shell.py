@@ -41,6 +41,7 @@ class Shell(Desktop):
                 open_url=self.open_url,
                 mark_seen=self.mark_seen,
                 text_sender=self.text_sender,
+                import_contacts=self.contacts.ask_import,
             ),
         )
         self.delivered.connect(window.on_delivery)
@@ -60,6 +61,7 @@ class Shell(Desktop):
             self.decisions,
             lambda kind, volume: self.sounds.play(kind, volume),
             self.open_folder,
+            self.contacts.ask_import,
         )
         self.changed.connect(dialog.on_changed)
         self.delivered.connect(dialog.on_delivered)

@@ -15,7 +15,7 @@ from intulse_desktop.hub.broker import BrokerOptions
 from intulse_desktop.hub.client import HubClient
 from intulse_desktop.hub.cluster import serving, user_commands
 from intulse_desktop.hub.server import Hub
-from intulse_desktop.hub.users import Users
+from intulse_desktop.hub.users import Users, new_user
 from intulse_desktop.paths import Paths
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
@@ -63,9 +63,10 @@ class HubRunner:
         """``hub add-user``, against the users' file or (with a broker) the bucket."""
         if self.broker is None:
             return self.add(extension, numbers, **options)
+        new = new_user(extension, numbers, **options)
         async with user_commands(self.broker) as users:
-            user, token = await users.add(extension, numbers, **options)
-        return user.id, token
+            user = await users.add(new)
+        return user.id, new.token
 
     async def remove_users(self, extension: str) -> None:
         """``hub remove-user --extension``, as another process does it."""

@@ -10,10 +10,12 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
+from intulse_desktop.caller_names import call_name
 from intulse_desktop.formatting import format_duration, human_time
 from intulse_desktop.matching import Matcher, format_number
 from intulse_desktop.store import CallQuery, CallRow, Store, call_sort_key
 from intulse_desktop.ui.calllog.paging import PAGE, PagedModel
+from intulse_desktop.ui.widgets import plain_tooltip
 
 CALL_COLUMNS = (
     ("When", "start_utc"),
@@ -28,6 +30,7 @@ CALL_COLUMNS = (
 RECORDING_COLUMN = 7
 DURATION_COLUMN = 6
 OUTCOME_COLUMN = 2
+NAME_COLUMN = 3
 OUTCOMES = {"answered": "Answered", "missed": "Missed", "unanswered": "Not answered", None: "In progress"}
 MISSED = QColor("#c5221f")
 
@@ -66,6 +69,9 @@ class CallsModel(PagedModel):
 
     def _read(self, after: Any) -> list[CallRow]:
         return self._store.calls(replace(self.query, after=after))
+
+    def _number(self, row: CallRow) -> str:
+        return row.remote_party_number
 
     def _after(self, row: CallRow) -> Any:
         return call_sort_key(row, self.query.sort)
@@ -175,6 +181,8 @@ class CallsModel(PagedModel):
                 return "New missed call"
             if column == RECORDING_COLUMN and call.recording:
                 return "Double-click to play the recording"
+            if column == NAME_COLUMN and call_name(call).beside:
+                return plain_tooltip(f"Contact: {call.contact_name}\nCaller ID: {call.remote_party_name}")
         if role == Qt.ItemDataRole.TextAlignmentRole and column == DURATION_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -187,7 +195,7 @@ class CallsModel(PagedModel):
         if column == 2:
             return OUTCOMES.get(call.outcome, call.outcome or "")
         if column == 3:
-            return call.remote_party_name.strip() or "Unknown"
+            return call_name(call).line() or "Unknown"
         if column == 4:
             return format_number(call.remote_party_number, self._region())
         if column == 5:

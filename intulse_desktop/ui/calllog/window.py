@@ -50,6 +50,7 @@ from intulse_desktop.ui.calllog.query import FILTERS, NUMBER_FORMATTING, RANGES,
 from intulse_desktop.ui.calllog.scroll import ScrollKeeper
 from intulse_desktop.ui.calllog.texts_model import TextsModel
 from intulse_desktop.ui.cards import CardActions
+from intulse_desktop.ui.desktop import Change
 from intulse_desktop.ui.widgets import plain_label, table_view
 from intulse_desktop.view_export import export_calls, export_messages
 
@@ -65,6 +66,7 @@ class CallLogActions:
     open_url: Callable[[str], object]
     mark_seen: Callable[[list[str]], None]  # call ids
     text_sender: Callable[[str], tuple[str, str]]  # number -> (name, as shown)
+    import_contacts: Callable[[QWidget], None]  # asks for a vCard or CSV file
 
 
 class CallLogWindow(QWidget):
@@ -142,6 +144,8 @@ class CallLogWindow(QWidget):
             edit.setVisible(False)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self.ask_export)
+        self.import_button = QPushButton("Import contacts…")
+        self.import_button.clicked.connect(lambda: self._app.import_contacts(self))
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -155,6 +159,7 @@ class CallLogWindow(QWidget):
         top.addWidget(self.last_day)
         top.addSpacing(8)
         top.addWidget(self.export_button)
+        top.addWidget(self.import_button)
         return top
 
     def _calls_view(self) -> QTableView:
@@ -311,11 +316,14 @@ class CallLogWindow(QWidget):
         elif isinstance(event, TextMessageReceived):
             self.texts.live(event.key)
 
-    def on_changed(self) -> None:
+    def on_changed(self, change: Change | None = None) -> None:
         if not self.isVisible():
             self._stale = True
             return
         self.calls.refresh(self._settings().matcher())
+        if change is Change.CONTACTS:
+            self.calls.rename(self._store.contact_name_for)
+            self.texts.rename(self._store.contact_name_for)
         self._show_status()
 
     # --- acting on calls -------------------------------------------------------------------
@@ -354,12 +362,13 @@ class CallLogWindow(QWidget):
         actions = self._app.actions(call.remote_party_number, call.remote_party_name, call.extension, call.id)
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        entries: list[tuple[str, Callable[[], None] | None]] = [
+        entries: list[tuple[str, Callable[[], object] | None]] = [
             ("Play recording", (lambda: self.play(call)) if call.recording else None),
             ("Caller details", lambda: self.open_caller(call)),
             ("Copy number", actions.copy),
             ("Call back", actions.call_back),
             ("Open in CRM", actions.crm),
+            *(actions.contact() if actions.contact is not None else []),
         ]
         for text, action in entries:
             if action is not None:
