@@ -232,8 +232,11 @@ def radicale(radicale_server):
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``nats`` what starts the cluster: by a fixture, or by running against that backend."""
     for item in items:
-        if "nats_cluster" in getattr(item, "fixturenames", ()):
+        callspec = getattr(item, "callspec", None)
+        on_nats = callspec is not None and callspec.params.get("backend") == "nats"
+        if on_nats or "nats_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.nats)
 
 
