@@ -69,6 +69,19 @@ def store(tmp_path):
 
 
 @pytest.fixture
+async def hub(tmp_path, broker):
+    """``intulse-desktop hub`` in this process, on a free port of 127.0.0.1, data in ``tmp_path / "hub"``;
+    with ``--broker`` when the test runs against the NATS backend (``backend``, below)."""
+    from .helpers.hub import HubRunner
+
+    runner = HubRunner(tmp_path / "hub", broker)
+    await runner.start()
+    yield runner
+    await runner.stop()
+    runner.users.close()
+
+
+@pytest.fixture
 async def writer(tmp_path):
     """The log's one writer, on ``tmp_path / "log.sqlite3"``."""
     from intulse_desktop.store.writer import Writer
@@ -178,9 +191,13 @@ def desktop(qloop, qtbot, paths, me):
 
 
 @pytest.fixture
-def web_files(qloop):
+def web_files(qloop, monkeypatch):
     """Serve files on the app's own loop: call it with ``{path: (body, content_type)}``; it
-    returns the base URL, and the list of paths requested. Any other path is a 404."""
+    returns the base URL, and the list of paths requested. Any other path is a 404. The app
+    fetches from 127.0.0.1 while this serves (the real rule: public addresses only)."""
+    from intulse_desktop import fetch_rules
+
+    monkeypatch.setattr(fetch_rules, "is_public_address", lambda address: True)
     runners = []
 
     def serve(bodies: dict[str, tuple[bytes, str]]) -> tuple[str, list[str]]:

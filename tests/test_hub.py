@@ -33,15 +33,6 @@ BOTH = pytest.mark.parametrize("backend", ["sqlite", "nats"], indirect=True)  # 
 
 
 @pytest.fixture
-async def hub(tmp_path, broker):
-    runner = HubRunner(tmp_path / "hub", broker)
-    await runner.start()
-    yield runner
-    await runner.stop()
-    runner.users.close()
-
-
-@pytest.fixture
 async def desks(tmp_path, hub):
     """Desktop a (ext 204, A_NUMBER) and desktop b (ext 205, B_NUMBER), connected."""
     made = []
@@ -129,6 +120,27 @@ async def test_presence_of_other_extensions_only_as_allowed(hub, tmp_path, prese
         await hub.post("ExtensionUpdated", Extension=extension, Status="BUSY")
     await desk.until(lambda: "ExtensionUpdated:204=BUSY" in desk.ids())
     assert desk.ids() == [f"ExtensionUpdated:{e}" for e in sorted(expected, key=lambda e: e[:3] == "204")]
+    await desk.quit()
+
+
+@BOTH
+async def test_presence_shared_as_state_only_leaves_out_who_others_talk_to(hub, tmp_path):
+    _, token = await hub.add_user("204", presence="all", presence_lines=False)
+    desk = Desk(tmp_path / "c", "204")
+    await desk.connect(hub.url(), token)
+    await desk.until(lambda: desk.client.state == "connected")
+    line = {"ConnectedLineName": "Dana Whitfield", "ConnectedLineNumber": "+13175550142"}
+    await hub.post("ExtensionUpdated", Extension="206", Status="INUSE", **line)
+    await hub.post("ExtensionUpdated", Extension="204", Status="INUSE", **line)
+    await desk.until(lambda: len(desk.got) == 2)
+    other, own = (d.event for d in desk.got)
+    assert (other.extension, other.state, other.connected_line_name, other.connected_line_number) == (
+        "206",
+        "in_use",
+        "",
+        "",
+    )
+    assert (own.connected_line_name, own.connected_line_number) == ("Dana Whitfield", "+13175550142")
     await desk.quit()
 
 

@@ -160,6 +160,11 @@ def _hub_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) ->
         metavar="all|X[,X…]",
         help="whose presence they see besides their own: all, or extensions",
     )
+    a.add_argument(
+        "--presence-state-only",
+        action="store_true",
+        help="others' presence without who they are talking to (ConnectedLineName/Number)",
+    )
     a.add_argument("--json", action="store_true", help="print the user and the token as JSON")
     a = action("list-users", cmd_hub_list_users, "list the hub's users (tokens are not kept)", brokered=True)
     a.add_argument("--json", action="store_true", help="print JSON")

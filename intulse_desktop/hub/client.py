@@ -20,6 +20,7 @@ refuses (401, or a connection closed as revoked) stops the retrying until
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import random
@@ -75,6 +76,23 @@ def stream_url(hub_url: str) -> str:
 def hub_urls(hub_url: str) -> list[str]:
     """The hubs in ``hub_url``, which may list several, comma-separated, tried in that order."""
     return [url.strip() for url in hub_url.split(",") if url.strip()]
+
+
+def in_clear(hub_url: str) -> bool:
+    """Whether the token and every event would cross a network unencrypted: http(s) or ws to a host
+    other than this computer (for any of the hubs, when ``hub_url`` lists several)."""
+    return any(_one_in_clear(url) for url in hub_urls(hub_url))
+
+
+def _one_in_clear(hub_url: str) -> bool:
+    parts = urlsplit(hub_url)
+    if parts.scheme not in ("http", "ws"):
+        return False
+    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host != "localhost" and not host.endswith(".localhost")
 
 
 def backoff(attempt: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
@@ -164,9 +182,7 @@ class HubClient:
                         self._set("rejected", str(exc))
                         return
                     except aiohttp.WSServerHandshakeError as exc:
-                        problem = f"the hub answered HTTP {exc.status}" + (
-                            " (is this the hub's address?)" if exc.status in (404, 405) else ""
-                        )
+                        problem = _refusal(exc.status)
                     except (aiohttp.ClientError, OSError, TimeoutError, StoreError) as exc:
                         problem = _describe(exc)
                     at, untried = (at + 1) % len(hubs), untried - 1
@@ -232,7 +248,7 @@ class HubClient:
 
     async def _handle(self, text: str) -> None:
         try:
-            message = json.loads(text)
+            message = json_value(text)
             kind = message["type"]
             seq = int(message["seq"])
         except (ValueError, KeyError, TypeError):
@@ -314,12 +330,28 @@ async def _open(
 async def _hello(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     frame = await ws.receive(timeout=CONNECT_TIMEOUT)
     try:
-        hello = json.loads(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else None
+        hello = json_value(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else None
     except ValueError:
         hello = None
     if not isinstance(hello, dict) or hello.get("type") != HELLO:
         raise aiohttp.ClientPayloadError("the hub did not say hello (is this the hub's address?)")
     return hello
+
+
+def json_value(text: str) -> Any:
+    """``json.loads``, with nesting too deep to parse (a RecursionError) a ValueError like any bad JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _refusal(status: int) -> str:
+    if status == 429:
+        return "the hub has too many connections with this desktop's token (is it running elsewhere too?)"
+    return f"the hub answered HTTP {status}" + (
+        " (is this the hub's address?)" if status in (404, 405) else ""
+    )
 
 
 def _describe(exc: BaseException) -> str:

@@ -58,6 +58,7 @@ def _user(revision: int, value: bytes) -> tuple[User, bytes]:
         str(data.get("name") or ""),
         ALL if presence == ALL else tuple(presence),
         str(data.get("created") or ""),
+        bool(data.get("presence_lines", True)),
     )
     return user, bytes.fromhex(data["token_sha256"])
 

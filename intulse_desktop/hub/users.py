@@ -49,8 +49,10 @@ SCHEMA = [
         created_utc TEXT NOT NULL
     )
     """,
+    # 2: whether others' presence is sent with the line they are connected to, or as state alone
+    "ALTER TABLE users ADD COLUMN presence_lines INTEGER NOT NULL DEFAULT 1",
 ]
-_COLUMNS = "id, extension, user_id, numbers, name, presence, created_utc"
+_COLUMNS = "id, extension, user_id, numbers, name, presence, created_utc, presence_lines"
 
 
 class UsersError(ValueError):
@@ -66,6 +68,7 @@ class User:
     name: str
     presence: tuple[str, ...] | str  # extensions whose presence this user sees besides their own, or ALL
     created_utc: str
+    presence_lines: bool = True  # others' presence with ConnectedLineName/Number, or their state alone
 
     def matcher(self, region: str) -> Matcher:
         return Matcher.create(self.extension, self.user_id, self.numbers, region)
@@ -82,6 +85,7 @@ class User:
             "numbers": list(self.numbers),
             "name": self.name,
             "presence": self.presence if self.presence == ALL else list(self.presence),
+            "presence_lines": self.presence_lines,
         }
 
 
@@ -123,6 +127,7 @@ def new_user(
     user_id: int | None = None,
     name: str = "",
     presence: tuple[str, ...] | str = (),
+    presence_lines: bool = True,
     region: str = "US",
 ) -> NewUser:
     """A user checked by the rules of a desktop's own settings, and a token for it."""
@@ -140,6 +145,7 @@ def new_user(
         name.strip(),
         presence,
         to_db_time(now_utc()),
+        presence_lines,
     )
     return NewUser(user, token, key_id)
 
@@ -204,10 +210,19 @@ class Users:
         user_id: int | None = None,
         name: str = "",
         presence: tuple[str, ...] | str = (),
+        presence_lines: bool = True,
         region: str = "US",
     ) -> tuple[User, str]:
         """Add a user; returns it and its token (shown once: only its hash is kept)."""
-        new = new_user(extension, numbers, user_id=user_id, name=name, presence=presence, region=region)
+        new = new_user(
+            extension,
+            numbers,
+            user_id=user_id,
+            name=name,
+            presence=presence,
+            presence_lines=presence_lines,
+            region=region,
+        )
         return self.insert(new), new.token
 
     def insert(self, new: NewUser) -> User:
@@ -215,7 +230,7 @@ class Users:
         with self._transaction():
             cursor = self._db.execute(
                 "INSERT INTO users (key_id, token_hash, extension, user_id, numbers, name, presence, "
-                "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_utc, presence_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     new.key_id,
                     token_hash(new.token),
@@ -225,6 +240,7 @@ class Users:
                     new.user.name,
                     new.user.presence if new.user.presence == ALL else ",".join(new.user.presence),
                     new.user.created_utc,
+                    new.user.presence_lines,
                 ),
             )
         assert cursor.lastrowid is not None
@@ -283,7 +299,7 @@ class Users:
 
 
 def _user(row: Sequence[object]) -> User:
-    id_, extension, user_id, numbers, name, presence, created = row
+    id_, extension, user_id, numbers, name, presence, created, presence_lines = row
     return User(
         id_,  # type: ignore[arg-type]
         extension,  # type: ignore[arg-type]
@@ -292,4 +308,5 @@ def _user(row: Sequence[object]) -> User:
         name,  # type: ignore[arg-type]
         ALL if presence == ALL else tuple(p for p in str(presence).split(",") if p),
         created,  # type: ignore[arg-type]
+        bool(presence_lines),
     )

@@ -98,6 +98,7 @@ class Desktop(QObject):
         self.contacts = Contacts(
             service, self.store, tasks, lambda: self.settings, self.save_settings, self.contacts_changed
         )
+        self.fetcher = recording_fetcher(secrets, paths.recordings_cache)  # one session for every window
         extra = {} if tray_available is None else {"tray_available": tray_available}
         self.tray = Tray(
             lambda: self.store.recent_callers(self.settings.matcher()), self._caller_label, **extra
@@ -130,6 +131,7 @@ class Desktop(QObject):
         for window in [self.details, *self.windows.values()]:
             if window is not None:
                 window.close()
+        self.tasks.spawn(self.fetcher.close(), "close the fetcher's session")  # awaited by tasks.wait()
         self.store.close()
 
     # --- events ------------------------------------------------------------------------
@@ -287,8 +289,7 @@ class Desktop(QObject):
         """Play ``url`` in the one player window (made on first use)."""
         player = self.windows.get("player")
         if not isinstance(player, PlayerWindow):
-            fetcher = recording_fetcher(self.secrets, self.paths.recordings_cache)
-            player = self.windows["player"] = PlayerWindow(fetcher, self.tasks, self.open_url)
+            player = self.windows["player"] = PlayerWindow(self.fetcher, self.tasks, self.open_url)
         player.play(url, title, subtitle)
         return player
 

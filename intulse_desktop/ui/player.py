@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from intulse_desktop.caller_names import call_name
 from intulse_desktop.formatting import format_duration
 from intulse_desktop.matching import format_number
-from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache
+from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache, save_name
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.store import CallRow
 from intulse_desktop.tasks import Tasks
@@ -41,10 +40,10 @@ from intulse_desktop.ui.widgets import plain_label
 WAY_OUT = "Use Open in browser or Save as… to play it elsewhere."
 
 
-def recording_fetcher(secrets: SecretStore, cache: Path, max_bytes: int = MAX_FILE_BYTES) -> Fetcher:
+def recording_fetcher(secrets: SecretStore, cache: Path) -> Fetcher:
     """A fetcher into the app's media ``cache`` (recordings and texts' attachments) that may use
     the API key (which the ``SecretStore`` keeps out of the logs)."""
-    return Fetcher(MediaCache(cache), secrets.api_key, max_bytes=max_bytes)
+    return Fetcher(MediaCache(cache), secrets.api_key, max_bytes=MAX_FILE_BYTES)
 
 
 def caller_title(call: CallRow, region: str) -> str:
@@ -264,8 +263,7 @@ class PlayerWindow(QWidget):
     # --- saving --------------------------------------------------------------------------
 
     def suggested_name(self) -> str:
-        name = PurePosixPath(unquote(urlsplit(self.url).path)).name
-        return name or f"recording{self.file.suffix if self.file else ''}"
+        return save_name(self.url, self.file)
 
     def ask_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

@@ -7,9 +7,7 @@ These windows are given what they use of the ``Desktop`` and hear its ``changed`
 from __future__ import annotations
 
 from intulse_desktop.ui.calllog import CallLogActions, CallLogWindow
-from intulse_desktop.ui.calllog.message_pane import MAX_IMAGE_BYTES
 from intulse_desktop.ui.desktop import Desktop
-from intulse_desktop.ui.player import recording_fetcher
 from intulse_desktop.ui.settings import SettingsDialog
 
 
@@ -32,7 +30,7 @@ class Shell(Desktop):
             lambda: self.settings,
             self.tasks,
             self.paths.database,
-            recording_fetcher(self.secrets, self.paths.recordings_cache, max_bytes=MAX_IMAGE_BYTES),
+            self.fetcher,
             CallLogActions(
                 actions=self.actions,
                 show_caller=self.show_caller,
