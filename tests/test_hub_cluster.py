@@ -23,7 +23,7 @@ from intulse_desktop.paths import Paths
 
 from .helpers.builders import SECRET, payload
 from .helpers.hub import Desk
-from .helpers.natscluster import free_ports
+from .helpers.net import closed_ports
 from .helpers.waiting import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.posix]  # hub processes; kill -9
@@ -81,7 +81,7 @@ class Office:
 
     def __init__(self, root: Path, broker: str) -> None:
         self.broker = broker
-        self.hubs = [HubProcess(root / f"hub{i}", broker, port) for i, port in enumerate(free_ports(2))]
+        self.hubs = [HubProcess(root / f"hub{i}", broker, port) for i, port in enumerate(closed_ports(2))]
         self.acknowledged: dict[str, set[str]] = {extension: set() for extension in EXTENSIONS}
         self._sent = 0
 

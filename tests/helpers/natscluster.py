@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -13,19 +12,9 @@ import nats.js.errors
 
 from intulse_desktop.hub.broker import STREAM, USERS_BUCKET, BrokerOptions, connect, retrying
 
+from .net import closed_ports
+
 CLUSTER = "intulse-test"
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports that were free a moment ago."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def nats_server() -> str:
@@ -82,7 +71,7 @@ class NatsCluster:
     """Three JetStream nodes routed to each other; ``url`` lists them all, as a hub is given them."""
 
     def __init__(self, root: Path, size: int = 3) -> None:
-        ports = free_ports(2 * size)
+        ports = closed_ports(2 * size)
         clients, routes = ports[:size], ports[size:]
         self.nodes = [
             Node(root, f"n{i + 1}", clients[i], routes[i], [p for p in routes if p != routes[i]])
