@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import get_args
+from typing import Protocol, get_args
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QScreen
@@ -48,6 +48,37 @@ class CardActions:
     contact: Callable[[], list[tuple[str, Callable[[], object]]]] | None = None
 
 
+@dataclass(frozen=True)
+class Pop:
+    """What a pop-up shows and does, whoever draws it (a card, or a desktop notification)."""
+
+    name: str  # the caller, or a text's sender
+    number: str  # as shown
+    line: str  # "Ext 204 · Alice", or "To (317) 555-0100"
+    actions: CardActions
+    open_details: Callable[[], None]  # a click on the pop-up
+    seen: Callable[[], None]  # the user dismissed a missed call: only this marks it seen
+    carrier: str = ""  # caller ID beside a contact's name
+
+
+class Popups(Protocol):
+    """How the Desktop shows calls and texts: ``CardStack`` here, or ``ui.notifications``."""
+
+    def show_call(self, call: CallStarted | CallCompleted, pop: Pop, linger_ms: int | None) -> None: ...
+
+    def complete(self, call: CallCompleted, linger_ms: int | None) -> bool:
+        """Update the call's pop-up in place; False if none shows."""
+        ...
+
+    def show_text(self, text: TextMessageReceived, pop: Pop, linger_ms: int | None) -> None: ...
+
+    def place(self, corner: str, screen: str | None) -> None: ...
+
+    def close_all(self) -> None:
+        """Quitting or logging out: close without marking anything seen."""
+        ...
+
+
 def no_markup(text: str) -> str:
     """Untrusted text for the tray's tooltip: plain text on some platforms, rich on others, so
     no tag may survive either way."""
@@ -60,7 +91,8 @@ def local_clock(value: datetime) -> str:
 
 class Card(QFrame):
     clicked = Signal()
-    closed = Signal()
+    dismissed = Signal()  # by the user (✕, or a click that opened the details): seen
+    closed = Signal()  # any way: dismissed, expired, pushed out, or the app quitting
 
     def __init__(self, heading: str, when: datetime, actions: CardActions) -> None:
         super().__init__(None)
@@ -77,7 +109,7 @@ class Card(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._expiry = QTimer(self)
         self._expiry.setSingleShot(True)
-        self._expiry.timeout.connect(self.dismiss)
+        self._expiry.timeout.connect(self.discard)
         self._paused: int | None = None  # time left when the pointer came to rest on the card
 
         self.heading = plain_label(heading, "heading")
@@ -154,6 +186,12 @@ class Card(QFrame):
             self._expiry.start(ms)
 
     def dismiss(self) -> None:
+        """The user's own dismiss."""
+        self.dismissed.emit()
+        self.discard()
+
+    def discard(self) -> None:
+        """Close without the user: expired, pushed out of the stack, or the app quitting."""
         self._expiry.stop()
         self.hide()
         self.closed.emit()
@@ -222,7 +260,7 @@ class TextCard(Card):
         super().__init__("Text message", text.created_utc, actions)
         self.sender_label = plain_label(sender, "name")
         self.to = plain_label(to, "line")
-        self.body = plain_label(_first_lines(text.body), "body")
+        self.body = plain_label(first_lines(text.body), "body")
         for label in (self.sender_label, self.to, self.body):
             self.lines.addWidget(label)
         count = len(text.attachments)
@@ -231,7 +269,8 @@ class TextCard(Card):
         self.set_accent("text")
 
 
-def _first_lines(body: str) -> str:
+def first_lines(body: str) -> str:
+    """A text's first ``BODY_LINES`` lines, each cut at 120 characters, "…" where more was left."""
     lines = body.strip().splitlines()[:BODY_LINES]
     text = "\n".join(line[:120] for line in lines)
     return text + ("…" if len(lines) == BODY_LINES or len(body) > len(text) + BODY_LINES else "")
@@ -254,10 +293,43 @@ class CardStack:
         card.closed.connect(lambda: self._forget(card))
         while len(self.cards) > MAX_CARDS:
             oldest = next((c for c in self.cards if not getattr(c, "missed", False)), self.cards[0])
-            oldest.dismiss()
+            oldest.discard()
         card.adjustSize()
         card.show()
         self.arrange()
+
+    def show_call(self, call: CallStarted | CallCompleted, pop: Pop, linger_ms: int | None) -> None:
+        card = CallCard(call, pop.name, pop.number, pop.line, pop.actions, carrier=pop.carrier)
+        card.clicked.connect(lambda: self._clicked(card, pop))
+        card.dismissed.connect(lambda: self._dismissed(card, pop))
+        if isinstance(call, CallCompleted):
+            card.complete(call, linger_ms)
+        self.show(card)
+
+    def complete(self, call: CallCompleted, linger_ms: int | None) -> bool:
+        card = self.call_card(call.id)
+        if card is None:
+            return False
+        card.complete(call, linger_ms)
+        self.arrange()
+        return True
+
+    def show_text(self, text: TextMessageReceived, pop: Pop, linger_ms: int | None) -> None:
+        card = TextCard(text, pop.name, pop.line, pop.actions)
+        card.clicked.connect(lambda: self._clicked(card, pop))
+        card.expire_in(linger_ms)
+        self.show(card)
+
+    @staticmethod
+    def _dismissed(card: CallCard, pop: Pop) -> None:
+        if card.missed:
+            pop.seen()
+
+    @staticmethod
+    def _clicked(card: Card, pop: Pop) -> None:
+        pop.open_details()
+        if isinstance(card, CallCard) and card.missed:
+            card.dismiss()  # seen: shown in full in the details window
 
     def call_card(self, call_id: str) -> CallCard | None:
         return next((c for c in self.cards if isinstance(c, CallCard) and c.call_id == call_id), None)
@@ -287,4 +359,4 @@ class CardStack:
 
     def close_all(self) -> None:
         for card in list(self.cards):
-            card.dismiss()
+            card.discard()
