@@ -30,6 +30,7 @@ from pydantic_core import ErrorDetails
 from intulse_desktop.atomic import write_atomic
 from intulse_desktop.links import TemplateError, check_template
 from intulse_desktop.matching import Matcher, normalize_number
+from intulse_desktop.urls import http_url, url_list
 
 DEFAULT_API_URL = "https://api.intulse.com"
 DEFAULT_DASHBOARD_API_URL = "https://dashboard.intulse.com/api"
@@ -46,33 +47,8 @@ _HOSTNAME = re.compile(
 )
 
 
-def _url_list(value: str | None, schemes: tuple[str, ...], said: str) -> str | None:
-    """One URL or several, comma-separated, each without a trailing slash; None when empty."""
-    if value is None or not value.strip():
-        return None
-    urls = []
-    for part in value.split(","):
-        url = part.strip().rstrip("/")
-        parts = urlsplit(url)
-        if parts.scheme not in schemes or not parts.hostname:
-            raise ValueError(f"{part.strip()!r} is not a {said} URL")
-        urls.append(url)
-    return ",".join(dict.fromkeys(urls))
-
-
 class SettingsError(ValueError):
     """A setting that cannot be read or accepted; the message says which and why."""
-
-
-def http_url(value: str) -> str:
-    """``value`` as an http(s) URL without a trailing slash; ValueError says what is wrong."""
-    url = value.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http:// or https:// URL")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{value!r} cannot have a query or fragment")
-    return url
 
 
 class Settings(BaseModel):
@@ -258,12 +234,12 @@ class Settings(BaseModel):
     @field_validator("hub_url")
     @classmethod
     def _hub_url(cls, value: str | None) -> str | None:
-        return _url_list(value, ("http", "https", "ws", "wss"), "http(s):// or ws(s)://")
+        return url_list(value, ("http", "https", "ws", "wss"), "http(s):// or ws(s)://")
 
     @field_validator("broker_url")
     @classmethod
     def _broker_url(cls, value: str | None) -> str | None:
-        urls = _url_list(value, ("nats", "tls"), "nats:// or tls://")
+        urls = url_list(value, ("nats", "tls"), "nats:// or tls://")
         if urls and any(urlsplit(url).password for url in urls.split(",")):
             raise ValueError("keep the password out of the URL: `hub set-broker-password` keeps it a secret")
         return urls
