@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from intulse_desktop.hub.broker import BrokerOptions
     from intulse_desktop.service import Service
+    from intulse_desktop.tunnel.manager import ManagedTunnel
 
 
 class UserCommands(Protocol):
@@ -96,6 +97,7 @@ async def _user_commands(ctx: Context) -> AsyncIterator[UserCommands]:
 def cmd_hub(ctx: Context) -> int:
     from intulse_desktop.hub import server as hub
     from intulse_desktop.service import ReceiverError, Service
+    from intulse_desktop.tunnel.manager import ManagedTunnel
 
     host, port = ctx.listen_address(ctx.args.hub_host, ctx.args.hub_port)
     ssl_context = _server_tls(ctx.args.certfile, ctx.args.keyfile)
@@ -104,14 +106,19 @@ def cmd_hub(ctx: Context) -> int:
         from intulse_desktop.hub.broker import BrokerError
 
         service = Service(ctx.paths, ctx.settings, ctx.webhook_secret())
+        tunnel = ManagedTunnel.for_service(service, ctx.settings, ctx.secrets, ctx.args.hub_tunnel)
+        running = _run_brokered(service, options, host, port, ssl_context, ctx.args.verbose, tunnel)
         try:
-            return asyncio.run(_run_brokered(service, options, host, port, ssl_context, ctx.args.verbose))
+            return asyncio.run(running)
         except (ReceiverError, BrokerError) as exc:
             raise Failed(str(exc)) from None
     users = _hub_users(ctx)
     service = Service(ctx.paths, ctx.settings, ctx.webhook_secret(), journal=True)
+    tunnel = ManagedTunnel.for_service(service, ctx.settings, ctx.secrets, ctx.args.hub_tunnel)
     try:
-        running = hub.run(service, users, host, port, ssl_context=ssl_context, verbose=ctx.args.verbose)
+        running = hub.run(
+            service, users, host, port, ssl_context=ssl_context, verbose=ctx.args.verbose, tunnel=tunnel
+        )
         return asyncio.run(running)
     except ReceiverError as exc:
         raise Failed(str(exc)) from None
@@ -126,6 +133,7 @@ async def _run_brokered(
     port: int,
     ssl_context: ssl.SSLContext | None,
     verbose: bool,
+    tunnel: ManagedTunnel | None,
 ) -> int:
     """The hub with the NATS cluster as its store, its journal and its users."""
     from intulse_desktop.hub import server as hub
@@ -141,6 +149,7 @@ async def _run_brokered(
             journal=cluster.journal,
             ssl_context=ssl_context,
             verbose=verbose,
+            tunnel=tunnel,
         )
 
 

@@ -33,6 +33,7 @@ from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
+from intulse_desktop.tunnel.manager import ManagedTunnel
 from intulse_desktop.ui.cards import CardActions, CardStack, Pop, Popups, no_markup
 from intulse_desktop.ui.click_to_call import click_to_call
 from intulse_desktop.ui.contacts import Contacts
@@ -62,6 +63,7 @@ class Change(Enum):
     RECEIVER = "receiver"  # this computer's receiver listens, or cannot
     HUB = "hub"  # the office hub connection's state
     PRUNED = "pruned"  # old calls and texts deleted
+    TUNNEL = "tunnel"  # the managed tunnel's state or address (ui/tunnel_status.py)
     CONTACTS = "contacts"  # the address book changed: names, VIPs
 
 
@@ -70,6 +72,7 @@ class Desktop(QObject):
 
     delivered = Signal(object)  # a Delivery, after the cards and the tray have seen it
     changed = Signal(Change)
+    quit_requested = Signal()  # Quit, from the tray's menu or its fallback window
 
     def __init__(
         self,
@@ -90,6 +93,7 @@ class Desktop(QObject):
         self.store = Store(paths.database, self.settings.default_region)
         self._open_url = open_url
         self.receiver_problem: str | None = None
+        self.tunnel: ManagedTunnel | None = None  # set by ui/tunnel_status.show_tunnel
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
         self.cards = CardStack(self.settings.card_corner, self.settings.card_screen)
@@ -108,6 +112,7 @@ class Desktop(QObject):
         self.tray.open_caller.connect(self.show_caller)
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
         self.tray.show_about.connect(self.show_about)
+        self.tray.quit_requested.connect(self.quit_requested)
         self._unsubscribe = service.subscribe(self.on_delivery)
         if service.contacts is not None:  # a CardDAV sync that changed names
             service.contacts.on_synced = lambda result: self.contacts_changed()
@@ -390,6 +395,8 @@ class Desktop(QObject):
         if hub_state is not None:
             state_of_hub, detail = hub_state
             lines.append(HUB_WORDS[state_of_hub] + (f" — {detail}" if detail else ""))
+        if self.tunnel is not None:
+            lines.append(str(self.tunnel.state))
         if presence:
             lines.append(self._presence_text(presence[0]))
         if settings.do_not_disturb:
