@@ -13,27 +13,23 @@ from datetime import datetime
 from typing import get_args
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QScreen
+from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QMouseEvent, QScreen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
-from intulse_desktop.formatting import format_duration
+from intulse_desktop.formatting import format_duration, without_bidi_controls
 from intulse_desktop.settings import Corner
-from intulse_desktop.ui.widgets import plain_label
+from intulse_desktop.ui.a11y import announce
+from intulse_desktop.ui.palette import state_color
+from intulse_desktop.ui.widgets import elided_label, plain_label
 
 CARD_WIDTH = 340
 MARGIN = 12
 MAX_CARDS = 6
 RINGING_LIMIT_MS = 5 * 60 * 1000  # a call whose end never arrives does not ring forever
 BODY_LINES = 4
-
-ACCENTS = {
-    "ringing": "#1a73e8",
-    "answered": "#188038",
-    "missed": "#d93025",
-    "ended": "#5f6368",
-    "text": "#8430ce",
-}
+NAME_LINES = 2
+TEXT_WIDTH = CARD_WIDTH - 34  # inside the margins and the accent border
 CORNERS: tuple[Corner, ...] = get_args(Corner)
 
 
@@ -49,7 +45,7 @@ class CardActions:
 def no_markup(text: str) -> str:
     """Untrusted text for the tray's tooltip: plain text on some platforms, rich on others, so
     no tag may survive either way."""
-    return text.replace("<", "‹").replace(">", "›")
+    return without_bidi_controls(text).replace("<", "‹").replace(">", "›")
 
 
 def local_clock(value: datetime) -> str:
@@ -82,6 +78,7 @@ class Card(QFrame):
         self.clock = plain_label(local_clock(when), "clock")
         self.clock.setWordWrap(False)
         close = self._button("✕", self.dismiss, "Dismiss")
+        close.setAccessibleName("Dismiss")
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.clock)
@@ -103,7 +100,7 @@ class Card(QFrame):
 
     def _button(self, text: str, action: Callable[[], None], tip: str = "") -> QPushButton:
         button = QPushButton(text)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # only once the user has come to the card
         button.setCursor(Qt.CursorShape.ArrowCursor)
         button.setToolTip(tip)
         button.clicked.connect(action)
@@ -114,13 +111,31 @@ class Card(QFrame):
         return button
 
     def set_accent(self, key: str) -> None:
+        accent = state_color(key, self.palette())
         self.setStyleSheet(
-            f"Card {{ border: 1px solid palette(mid); border-left: 5px solid {ACCENTS[key]};"
+            f"Card {{ border: 1px solid palette(mid); border-left: 5px solid {accent};"
             " background: palette(window); }"
             " QLabel#name { font-size: 15pt; font-weight: 600; }"
             " QLabel#heading, QLabel#clock { color: palette(placeholder-text); }"
-            f" QLabel#status {{ color: {ACCENTS[key]}; font-weight: 600; }}"
+            f" QLabel#status {{ color: {accent}; font-weight: 600; }}"
+            " QPushButton:focus { border: 2px solid palette(highlight); }"
         )
+
+    def take_focus(self) -> None:
+        """The user asked for the card from the keyboard: only now may it take the keyboard,
+        its first button focused (Tab moves on, Escape dismisses)."""
+        self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus, False)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, False)
+        self.show()  # a changed flag hides the window
+        self.raise_()
+        self.activateWindow()
+        self.focusNextChild()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.dismiss()
+        else:
+            super().keyPressEvent(event)
 
     def expire_in(self, ms: int | None) -> None:
         """Close after ``ms`` (``None``: stay until dismissed)."""
@@ -158,14 +173,15 @@ class CallCard(Card):
         heading = "Incoming call" if call.direction == "inbound" else "Outgoing call"
         super().__init__(heading, call.start_utc, actions)
         self.call_id = call.id
-        self.name = plain_label(name, "name")
-        self.number = plain_label(number, "number")
-        self.line = plain_label(line, "line")
+        self.name = elided_label(name, "name", NAME_LINES, TEXT_WIDTH)
+        self.number = elided_label(number, "number", 1, TEXT_WIDTH)
+        self.line = elided_label(line, "line", NAME_LINES, TEXT_WIDTH)
         self.status = plain_label("Ringing…", "status")
         for label in (self.name, self.number, self.line, self.status):
             self.lines.addWidget(label)
         self.missed = False
         self.set_accent("ringing")
+        self._name_as(heading)
         self.expire_in(RINGING_LIMIT_MS)
 
     def complete(self, call: CallCompleted, linger_ms: int | None) -> None:
@@ -176,6 +192,7 @@ class CallCard(Card):
             self.set_accent("answered")
         elif self.missed:
             self.heading.setText("Missed call")
+            self._name_as("Missed call")
             self.status.setText("Missed")
             self.set_accent("missed")
         else:
@@ -183,25 +200,24 @@ class CallCard(Card):
             self.set_accent("ended")
         self.expire_in(None if self.missed else linger_ms)
 
+    def _name_as(self, heading: str) -> None:
+        """What a screen reader says: "Incoming call from ACME PLUMBING, (317) 555-0142"."""
+        self.setAccessibleName(f"{heading} from {self.name.whole}, {self.number.whole}")
+
 
 class TextCard(Card):
     def __init__(self, text: TextMessageReceived, sender: str, to: str, actions: CardActions) -> None:
         super().__init__("Text message", text.created_utc, actions)
-        self.sender_label = plain_label(sender, "name")
-        self.to = plain_label(to, "line")
-        self.body = plain_label(_first_lines(text.body), "body")
+        self.sender_label = elided_label(sender, "name", NAME_LINES, TEXT_WIDTH)
+        self.to = elided_label(to, "line", 1, TEXT_WIDTH)
+        self.body = elided_label(text.body, "body", BODY_LINES, TEXT_WIDTH)
         for label in (self.sender_label, self.to, self.body):
             self.lines.addWidget(label)
         count = len(text.attachments)
         if count:
             self.lines.addWidget(plain_label(f"{count} attachment{'s' if count != 1 else ''}", "attachments"))
         self.set_accent("text")
-
-
-def _first_lines(body: str) -> str:
-    lines = body.strip().splitlines()[:BODY_LINES]
-    text = "\n".join(line[:120] for line in lines)
-    return text + ("…" if len(lines) == BODY_LINES or len(body) > len(text) + BODY_LINES else "")
+        self.setAccessibleName(f"Text message from {self.sender_label.whole}")
 
 
 class CardStack:
@@ -225,6 +241,7 @@ class CardStack:
         card.adjustSize()
         card.show()
         self.arrange()
+        announce(card, card.accessibleName())
 
     def call_card(self, call_id: str) -> CallCard | None:
         return next((c for c in self.cards if isinstance(c, CallCard) and c.call_id == call_id), None)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, PhoneState, TextMessageReceived
-from intulse_desktop.formatting import format_duration, human_time, local_time_short
+from intulse_desktop.formatting import format_duration, human_time, local_time_short, without_bidi_controls
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.matching import format_number, normalize_number
 from intulse_desktop.paths import Paths
@@ -350,7 +350,7 @@ class Desktop(QObject):
     def _caller_label(self, call: CallRow) -> str:
         number = format_number(call.remote_party_number, self.settings.default_region)
         name = call.remote_party_name.strip()
-        text = f"{name} — {number}" if name else number
+        text = without_bidi_controls(f"{name} — {number}" if name else number)
         return text.replace("&", "&&")  # a caller's "&" is not a menu accelerator
 
     def refresh_tray(self) -> None:

@@ -9,16 +9,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
-    QStyle,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from intulse_desktop.formatting import format_duration, local_time
+from intulse_desktop.formatting import format_duration, local_time, without_bidi_controls
 from intulse_desktop.matching import format_number
 from intulse_desktop.store import CallRow, MessageRow, Store
 from intulse_desktop.ui.cards import CardActions
+from intulse_desktop.ui.palette import play_icon
 from intulse_desktop.ui.widgets import clear_layout, flat_tree, plain_label, plain_tooltip
 
 HISTORY_LIMIT = 1000  # per kind; a number with more shows the newest
@@ -79,7 +79,7 @@ class CallerDetails(QWidget):
         self.history.setUniformRowHeights(True)
         self.history.itemActivated.connect(lambda item: self.play_selected())
         self.history.currentItemChanged.connect(lambda item: self._set_play_enabled())
-        self._play_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._play_icon = play_icon(self.palette())
         self.play_button = QPushButton(self._play_icon, "Play recording", self)
         self.play_button.clicked.connect(self.play_selected)
         self.play_button.setVisible(play is not None)
@@ -97,7 +97,7 @@ class CallerDetails(QWidget):
         name = history_name(calls, name_hint)
         self.name.setText(name)
         self.formatted.setText(format_number(number, region))
-        self.setWindowTitle(f"{name} — caller details")
+        self.setWindowTitle(f"{without_bidi_controls(name)} — caller details")
         times = [c.start_utc for c in calls] + [m.created_utc for m in messages]
         if times:
             self.summary.setText(
@@ -150,7 +150,7 @@ class CallerDetails(QWidget):
         self.history.clear()
         items = []
         for when, what, extension, call in entries:
-            item = QTreeWidgetItem([local_time(when), what, extension])
+            item = QTreeWidgetItem([local_time(when), without_bidi_controls(what), extension])
             item.setToolTip(1, plain_tooltip(what))
             item.setData(0, Qt.ItemDataRole.UserRole, call)
             if call is not None and call.recording:

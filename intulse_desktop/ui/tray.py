@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from intulse_desktop.store import CallRow
+from intulse_desktop.ui.palette import check_icon
 from intulse_desktop.ui.widgets import plain_label
 
 TRAY_RETRY_MS = 5000  # only while there is no tray: desktops start their tray late after login
@@ -87,6 +88,7 @@ class Tray(QObject):
         self.recent = self.menu.addMenu("Recent callers")
         self.recent.aboutToShow.connect(self._fill_recent)
         self._add("dnd", "Do not disturb", None).setCheckable(True)
+        self.actions["dnd"].toggled.connect(self._mark_dnd)
         self.actions["dnd"].toggled.connect(self.dnd_toggled.emit)
         self.menu.addSeparator()
         self._add("settings", "Settings…", self.open_settings.emit)
@@ -160,6 +162,11 @@ class Tray(QObject):
         action.blockSignals(True)
         action.setChecked(on)
         action.blockSignals(False)
+        self._mark_dnd(on)
+
+    def _mark_dnd(self, on: bool) -> None:
+        """The check drawn in the menu's text colour: some styles draw theirs unseen on a dark menu."""
+        self.actions["dnd"].setIcon(check_icon(self.menu.palette()) if on else QIcon())
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:

@@ -8,12 +8,12 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QStyle
 
 from intulse_desktop.formatting import format_duration, human_time
 from intulse_desktop.matching import Matcher, format_number
 from intulse_desktop.store import CallQuery, CallRow, Store, call_sort_key
 from intulse_desktop.ui.calllog.paging import PAGE, PagedModel
+from intulse_desktop.ui.palette import play_icon, state_color
 
 CALL_COLUMNS = (
     ("When", "start_utc"),
@@ -29,7 +29,6 @@ RECORDING_COLUMN = 7
 DURATION_COLUMN = 6
 OUTCOME_COLUMN = 2
 OUTCOMES = {"answered": "Answered", "missed": "Missed", "unanswered": "Not answered", None: "In progress"}
-MISSED = QColor("#c5221f")
 
 
 def _dot(color: QColor) -> QIcon:
@@ -55,8 +54,9 @@ class CallsModel(PagedModel):
         self.query = CallQuery(limit=PAGE)
         self._bold = QFont()
         self._bold.setBold(True)
-        self._unseen = _dot(MISSED)
-        self._play = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._missed = QColor(state_color("missed"))  # the theme's: dark rows get the light red
+        self._unseen = _dot(self._missed)
+        self._play = play_icon()
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ class CallsModel(PagedModel):
         if role == Qt.ItemDataRole.FontRole and self.is_unseen(call):
             return self._bold
         if role == Qt.ItemDataRole.ForegroundRole and column == OUTCOME_COLUMN and call.outcome == "missed":
-            return QBrush(MISSED)
+            return QBrush(self._missed)
         if role == Qt.ItemDataRole.DecorationRole:
             if column == 0 and self.is_unseen(call):
                 return self._unseen

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from intulse_desktop.formatting import human_time
+from intulse_desktop.formatting import human_time, without_bidi_controls
 from intulse_desktop.matching import format_number
 from intulse_desktop.recordings import Fetcher, FetchError
 from intulse_desktop.store import MessageRow
@@ -88,7 +88,7 @@ class MessagePane(QWidget):
         self.heading.setText(
             f"From {sender} to {format_number(message.to, region)} · {human_time(message.created_utc)}"
         )
-        self.body.setPlainText(message.body)
+        self.body.setPlainText(without_bidi_controls(message.body))
         for attachment in message.attachments:
             self.attachments.addWidget(self._attachment_row(attachment, sender))
         self.attachments.addStretch(1)

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from intulse_desktop.settings import Settings
+from intulse_desktop.ui.palette import state_color
 from intulse_desktop.ui.settings.inputs import NumberList
 
-REASON_STYLE = "color: #c5221f;"
 NOTE_STYLE = "color: palette(placeholder-text);"
 PAGE_WIDTH = 760  # a form wider than this only spreads the eye
 
@@ -37,7 +37,7 @@ class Reason(QLabel):
         super().__init__()
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(True)
-        self.setStyleSheet(REASON_STYLE)
+        self.setStyleSheet(f"color: {state_color('error')};")
         self.hide()
 
     def say(self, text: str) -> None:
