@@ -31,6 +31,12 @@ BODY_LINES = 4
 NAME_LINES = 2
 TEXT_WIDTH = CARD_WIDTH - 34  # inside the margins and the accent border
 CORNERS: tuple[Corner, ...] = get_args(Corner)
+CARD_WINDOW = (
+    Qt.WindowType.Tool
+    | Qt.WindowType.FramelessWindowHint
+    | Qt.WindowType.WindowStaysOnTopHint
+    | Qt.WindowType.WindowDoesNotAcceptFocus
+)
 
 
 @dataclass(frozen=True)
@@ -58,12 +64,7 @@ class Card(QFrame):
 
     def __init__(self, heading: str, when: datetime, actions: CardActions) -> None:
         super().__init__(None)
-        self.setWindowFlags(
-            Qt.WindowType.Tool
-            | Qt.WindowType.FramelessWindowHint
-            | Qt.WindowType.WindowStaysOnTopHint
-            | Qt.WindowType.WindowDoesNotAcceptFocus
-        )
+        self.setWindowFlags(CARD_WINDOW)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFixedWidth(CARD_WIDTH)
@@ -220,13 +221,39 @@ class TextCard(Card):
         self.setAccessibleName(f"Text message from {self.sender_label.whole}")
 
 
-class CardStack:
-    """Cards in a corner of the chosen screen (else the mouse's), newest nearest the corner."""
+class MoreCard(QFrame):
+    """ "+3 more": the cards the screen has no room for, collapsed; a click opens the call log."""
 
-    def __init__(self, corner: str = "bottom-right", screen: str | None = None) -> None:
+    def __init__(self, open_log: Callable[[], None]) -> None:
+        super().__init__(None)
+        self.setWindowFlags(CARD_WINDOW)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setFixedWidth(CARD_WIDTH)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.button = QPushButton()
+        self.button.setFlat(True)
+        self.button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.button.clicked.connect(open_log)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addWidget(self.button)
+
+    def set_count(self, hidden: int) -> None:
+        self.button.setText(f"+{hidden} more — open the call log")
+        self.adjustSize()
+
+
+class CardStack:
+    """Cards in a corner of the chosen screen (else the mouse's), newest nearest the corner.
+
+    The stack never leaves the screen: the cards it has no room for collapse into one "+N more"
+    card (which opens the call log); missed calls are the last to go."""
+
+    def __init__(self, corner: str, screen: str | None, open_log: Callable[[], None]) -> None:
         self.corner = corner
         self.screen = screen  # a QScreen's name; one not connected now means the mouse's screen
         self.cards: list[Card] = []
+        self.more = MoreCard(open_log)
 
     def place(self, corner: str, screen: str | None) -> None:
         self.corner, self.screen = corner, screen
@@ -235,8 +262,10 @@ class CardStack:
     def show(self, card: Card) -> None:
         self.cards.append(card)
         card.closed.connect(lambda: self._forget(card))
-        while len(self.cards) > MAX_CARDS:
-            oldest = next((c for c in self.cards if not getattr(c, "missed", False)), self.cards[0])
+        while len(self.cards) > MAX_CARDS:  # the oldest goes, but never a missed call
+            oldest = next((c for c in self.cards if not getattr(c, "missed", False)), None)
+            if oldest is None:
+                break
             oldest.dismiss()
         card.adjustSize()
         card.show()
@@ -262,13 +291,41 @@ class CardStack:
         left = self.corner.endswith("left")
         x = area.left() + MARGIN if left else area.right() - CARD_WIDTH - MARGIN
         y = area.top() + MARGIN if top else area.bottom() - MARGIN
+        shown = self._room_for(area.height() - MARGIN)
         for card in reversed(self.cards):  # the newest nearest the corner
+            if card not in shown:
+                card.hide()
+                continue
             height = card.sizeHint().height()
             if not top:
                 y -= height
             card.move(QPoint(x, y))
+            card.show()
             y = y + height + MARGIN if top else y - MARGIN
+        hidden = len(self.cards) - len(shown)
+        self.more.setVisible(bool(hidden))
+        if hidden:
+            self.more.set_count(hidden)
+            self.more.move(QPoint(x, y if top else y - self.more.height()))
+
+    def _room_for(self, height: int) -> list[Card]:
+        """The cards that fit in ``height`` with room left for "+N more" if needed: missed calls
+        first, then the newest."""
+        newest_first = list(reversed(self.cards))
+        wanted = [c for c in newest_first if getattr(c, "missed", False)]
+        wanted += [c for c in newest_first if c not in wanted]
+        more = self.more.sizeHint().height() + MARGIN
+        shown: list[Card] = []
+        used = 0
+        for i, card in enumerate(wanted):
+            need = card.sizeHint().height() + MARGIN + (more if i < len(wanted) - 1 else 0)
+            if used + need > height:
+                break
+            shown.append(card)
+            used += card.sizeHint().height() + MARGIN
+        return shown
 
     def close_all(self) -> None:
         for card in list(self.cards):
             card.dismiss()
+        self.more.hide()

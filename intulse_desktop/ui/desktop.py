@@ -88,7 +88,9 @@ class Desktop(QObject):
         self.receiver_problem: str | None = None
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
-        self.cards = CardStack(self.settings.card_corner, self.settings.card_screen)
+        self.cards = CardStack(
+            self.settings.card_corner, self.settings.card_screen, open_log=lambda: self.tray.open_log.emit()
+        )
         self.sounds = Sounds()
         self.details: CallerDetails | None = None
         self.windows: dict[str, QWidget] = {}

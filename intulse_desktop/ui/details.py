@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
@@ -19,6 +19,7 @@ from intulse_desktop.matching import format_number
 from intulse_desktop.store import CallRow, MessageRow, Store
 from intulse_desktop.ui.cards import CardActions
 from intulse_desktop.ui.palette import play_icon
+from intulse_desktop.ui.screens import fit_on_screen
 from intulse_desktop.ui.widgets import clear_layout, flat_tree, plain_label, plain_tooltip
 
 HISTORY_LIMIT = 1000  # per kind; a number with more shows the newest
@@ -64,7 +65,7 @@ class CallerDetails(QWidget):
     ) -> None:
         super().__init__(None)
         self.setWindowTitle("Caller details")
-        self.resize(560, 480)
+        fit_on_screen(self, QSize(560, 480))
         self._store = store
         self._region = region
         self._actions = actions

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -116,7 +116,31 @@ def table_view(model: QAbstractItemModel) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     view.horizontalHeader().setHighlightSections(False)
+    view.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move from row to row
     return view
+
+
+class _Floor(QObject):
+    """Keeps a column as wide as the room the others leave, but never under a minimum."""
+
+    def __init__(self, view: QTableView, column: int, minimum: int) -> None:
+        super().__init__(view)
+        self.view, self.column, self.minimum = view, column, minimum
+        view.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            header = self.view.horizontalHeader()
+            others = sum(header.sectionSize(i) for i in range(header.count()) if i != self.column)
+            header.resizeSection(self.column, max(self.minimum, self.view.viewport().width() - others))
+        return False
+
+
+def stretch_with_floor(view: QTableView, column: int, minimum: int) -> None:
+    """``column`` takes the room the other columns leave, but never less than ``minimum`` pixels:
+    on a narrow window the table scrolls sideways instead."""
+    _Floor(view, column, minimum)
 
 
 def flat_tree(headers: list[str], stretch: int | None = None, fit: range = range(0)) -> QTreeWidget:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QItemSelection, QModelIndex, QPoint, Qt
+from PySide6.QtCore import QDate, QItemSelection, QModelIndex, QPoint, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -50,7 +50,10 @@ from intulse_desktop.ui.calllog.query import FILTERS, NUMBER_FORMATTING, RANGES,
 from intulse_desktop.ui.calllog.scroll import ScrollKeeper
 from intulse_desktop.ui.calllog.texts_model import TextsModel
 from intulse_desktop.ui.cards import CardActions
-from intulse_desktop.ui.widgets import plain_label, table_view
+from intulse_desktop.ui.screens import fit_on_screen
+from intulse_desktop.ui.widgets import plain_label, stretch_with_floor, table_view
+
+NAME_MINIMUM = 180  # px: a name, not "W…", however narrow the window (the table scrolls instead)
 from intulse_desktop.view_export import export_calls, export_messages
 
 
@@ -88,7 +91,7 @@ class CallLogWindow(QWidget):
         self._database = database
         self._app = app
         self.setWindowTitle("Call log — Intulse Desktop")
-        self.resize(1120, 700)
+        fit_on_screen(self, QSize(1120, 700))
 
         def region() -> str:  # read when drawn: settings change
             return settings().default_region
@@ -115,8 +118,9 @@ class CallLogWindow(QWidget):
 
     # --- building ----------------------------------------------------------------------------
 
-    def _search_bar(self) -> QHBoxLayout:
-        """Search, the filter buttons, "only mine", the date range and Export, in one row."""
+    def _search_bar(self) -> QVBoxLayout:
+        """Search, the date range and Export in one row; the filter buttons and "only mine" in the
+        next, so that neither is cut on a narrow screen."""
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name or number")
         self.search.setClearButtonEnabled(True)
@@ -143,18 +147,22 @@ class CallLogWindow(QWidget):
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self.ask_export)
 
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addSpacing(8)
-        top.addLayout(filters)
-        top.addSpacing(8)
-        top.addWidget(self.mine_only)
-        top.addSpacing(8)
-        top.addWidget(self.range)
-        top.addWidget(self.first_day)
-        top.addWidget(self.last_day)
-        top.addSpacing(8)
-        top.addWidget(self.export_button)
+        first = QHBoxLayout()
+        first.addWidget(self.search, 1)
+        first.addSpacing(8)
+        first.addWidget(self.range)
+        first.addWidget(self.first_day)
+        first.addWidget(self.last_day)
+        first.addSpacing(8)
+        first.addWidget(self.export_button)
+        second = QHBoxLayout()
+        second.addLayout(filters)
+        second.addSpacing(8)
+        second.addWidget(self.mine_only)
+        second.addStretch(1)
+        top = QVBoxLayout()
+        top.addLayout(first)
+        top.addLayout(second)
         return top
 
     def _calls_view(self) -> QTableView:
@@ -162,7 +170,7 @@ class CallLogWindow(QWidget):
         header = view.horizontalHeader()
         for column, width in enumerate((150, 90, 110, 260, 150, 60, 80, 90)):
             header.resizeSection(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        stretch_with_floor(view, 3, NAME_MINIMUM)
         header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         view.setSortingEnabled(True)  # sorts (loads) now, newest first
         view.activated.connect(self._activated)
