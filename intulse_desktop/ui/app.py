@@ -70,7 +70,7 @@ async def main(
     stop = stop_on_signals()
     desktop.tray.quit_requested.connect(stop.set)
     app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
-    instance.woken.connect(desktop.show_call_log)
+    instance.woken.connect(desktop.woken)
     try:
         try:
             if settings.receive_from == "hub":

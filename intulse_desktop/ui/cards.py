@@ -74,6 +74,8 @@ class Card(QFrame):
         self._expiry.setSingleShot(True)
         self._expiry.timeout.connect(self.dismiss)
         self._paused: int | None = None  # time left when the pointer came to rest on the card
+        self.card_actions = actions
+        self.who = ""  # whom the card is about, as "Call back" names them
 
         self.heading = plain_label(heading, "heading")
         self.clock = plain_label(local_clock(when), "clock")
@@ -181,6 +183,7 @@ class CallCard(Card):
         for label in (self.name, self.number, self.line, self.status):
             self.lines.addWidget(label)
         self.missed = False
+        self.who = self.name.whole
         self.set_accent("ringing")
         self._name_as(heading)
         self.expire_in(RINGING_LIMIT_MS)
@@ -218,6 +221,7 @@ class TextCard(Card):
         if count:
             self.lines.addWidget(plain_label(f"{count} attachment{'s' if count != 1 else ''}", "attachments"))
         self.set_accent("text")
+        self.who = self.sender_label.whole
         self.setAccessibleName(f"Text message from {self.sender_label.whole}")
 
 
@@ -254,6 +258,7 @@ class CardStack:
         self.screen = screen  # a QScreen's name; one not connected now means the mouse's screen
         self.cards: list[Card] = []
         self.more = MoreCard(open_log)
+        self.arranged: Callable[[], None] | None = None  # told after every change to the stack
 
     def place(self, corner: str, screen: str | None) -> None:
         self.corner, self.screen = corner, screen
@@ -307,6 +312,11 @@ class CardStack:
         if hidden:
             self.more.set_count(hidden)
             self.more.move(QPoint(x, y if top else y - self.more.height()))
+        if self.arranged is not None:
+            self.arranged()
+
+    def newest(self) -> Card | None:
+        return self.cards[-1] if self.cards else None
 
     def _room_for(self, height: int) -> list[Card]:
         """The cards that fit in ``height`` with room left for "+N more" if needed: missed calls

@@ -32,7 +32,7 @@ from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard, no_markup
+from intulse_desktop.ui.cards import CallCard, Card, CardActions, CardStack, TextCard, no_markup
 from intulse_desktop.ui.click_to_call import click_to_call
 from intulse_desktop.ui.details import CallerDetails
 from intulse_desktop.ui.icons import tray_icon
@@ -101,6 +101,12 @@ class Desktop(QObject):
         self.tray.open_caller.connect(self.show_caller)
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
         self.tray.show_about.connect(self.show_about)
+        self.tray.call_back_newest.connect(
+            lambda: self._on_newest(lambda card: card.card_actions.call_back())
+        )
+        self.tray.focus_newest.connect(lambda: self._on_newest(Card.take_focus))
+        self.tray.dismiss_all.connect(self.cards.close_all)  # the user's own: missed calls are seen
+        self.cards.arranged = lambda: self.tray.set_newest(getattr(self.cards.newest(), "who", None))
         self._unsubscribe = service.subscribe(self.on_delivery)
         self._unwatch_hub = service.watch_hub(lambda state, detail: self.changed.emit(Change.HUB))
         self.changed.connect(self._on_changed)
@@ -228,6 +234,16 @@ class Desktop(QObject):
             crm=(lambda: open_template(crm)) if crm else None,
         )
 
+    def _on_newest(self, act: Callable[[Card], object]) -> None:
+        newest = self.cards.newest()
+        if newest is not None:
+            act(newest)
+
+    def woken(self) -> None:
+        """A second launch: the call log, and the tray's stand-in window where there is no tray."""
+        self.tray.bring_back()
+        self.tray.open_log.emit()
+
     def open_url(self, url: str) -> bool:
         """Open a link built from call data, but only with a scheme on the safe list."""
         if not is_safe_url(url):
@@ -254,6 +270,7 @@ class Desktop(QObject):
             self.details = CallerDetails(
                 self.store, lambda: self.settings.default_region, self.actions, self.play_recording
             )
+            self.details.addActions(self.tray.card_actions())
         self.details.show_number(number, name)
 
     def play_recording(self, call: CallRow) -> None:
@@ -273,6 +290,7 @@ class Desktop(QObject):
         if not isinstance(player, PlayerWindow):
             fetcher = recording_fetcher(self.secrets, self.paths.recordings_cache)
             player = self.windows["player"] = PlayerWindow(fetcher, self.tasks, self.open_url)
+            player.addActions(self.tray.card_actions())
         player.play(url, title, subtitle)
         return player
 
@@ -280,6 +298,7 @@ class Desktop(QObject):
         window = self.windows.get(key)
         if window is None:
             window = self.windows[key] = make()
+            window.addActions(self.tray.card_actions())  # the pop-up shortcuts work in every window
         window.show()
         window.raise_()
         window.activateWindow()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
@@ -78,6 +79,7 @@ class CallerDetails(QWidget):
         self.buttons = QHBoxLayout()
         self.history = flat_tree(["When", "What", "Extension"], stretch=1)
         self.history.setUniformRowHeights(True)
+        self.history.setAccessibleName("Calls and texts with this number")
         self.history.itemActivated.connect(lambda item: self.play_selected())
         self.history.currentItemChanged.connect(lambda item: self._set_play_enabled())
         self._play_icon = play_icon(self.palette())
@@ -89,6 +91,7 @@ class CallerDetails(QWidget):
             layout.addWidget(widget)
         layout.addLayout(self.buttons)
         layout.addWidget(self.history, 1)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
 
     def show_number(self, number: str, name_hint: str = "") -> None:
         region = self._region()

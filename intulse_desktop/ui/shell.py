@@ -41,6 +41,7 @@ class Shell(Desktop):
                 open_url=self.open_url,
                 mark_seen=self.mark_seen,
                 text_sender=self.text_sender,
+                menu=self.tray.menu,
             ),
         )
         self.delivered.connect(window.on_delivery)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,19 +25,26 @@ from intulse_desktop.ui.widgets import plain_label
 TRAY_RETRY_MS = 5000  # only while there is no tray: desktops start their tray late after login
 TRAY_RETRIES = 24  # ... for two minutes; after that, no timer wakes an idle app
 MESSAGE_MS = 10000
+CARD_ENTRIES = (  # key, menu text, signal, shortcut (README: Keyboard)
+    ("call_back", "Call &back", "call_back_newest", "Ctrl+Shift+B"),
+    ("focus_card", "&Go to the newest pop-up", "focus_newest", "Ctrl+Shift+N"),
+    ("dismiss_all", "&Dismiss all pop-ups", "dismiss_all", "Ctrl+Shift+D"),
+)
 
 
 class FallbackWindow(QWidget):
-    """Stands in for the tray icon; closing it only minimises it (the app keeps receiving)."""
+    """Stands in for the tray icon; closing it only minimises it (the app keeps receiving), and
+    a second launch of the app brings it back, also on a desktop with no taskbar."""
 
     def __init__(self, menu: QMenu, actions: dict[str, QAction]) -> None:
         super().__init__(None)
+        self.addActions([actions[key] for key, *_ in CARD_ENTRIES])  # their shortcuts, here too
         self.setWindowTitle("Intulse Desktop")
         self.setMinimumWidth(460)
         self.icon = QLabel()
         self.status = plain_label("", "status")
         more = QToolButton()
-        more.setText("Menu")
+        more.setText("&Menu")
         more.setMenu(menu)
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         row = QHBoxLayout()
@@ -71,6 +78,9 @@ class Tray(QObject):
     dnd_toggled = Signal(bool)
     show_about = Signal()
     quit_requested = Signal()
+    call_back_newest = Signal()  # the newest pop-up's caller
+    focus_newest = Signal()  # the keyboard to the newest pop-up
+    dismiss_all = Signal()
 
     def __init__(
         self,
@@ -82,19 +92,23 @@ class Tray(QObject):
         self._recent_callers = recent_callers
         self._caller_label = caller_label
         self._tray_available = tray_available
-        self.menu = QMenu()
+        self.menu = QMenu("&Intulse Desktop")
         self.actions: dict[str, QAction] = {}
-        self._add("log", "Call log", self.open_log.emit)
-        self.recent = self.menu.addMenu("Recent callers")
+        for key, text, signal, keys in CARD_ENTRIES:
+            self._add(key, text, getattr(self, signal).emit).setShortcut(QKeySequence(keys))
+        self.menu.addSeparator()
+        self._add("log", "Call &log", self.open_log.emit)
+        self.recent = self.menu.addMenu("&Recent callers")
         self.recent.aboutToShow.connect(self._fill_recent)
-        self._add("dnd", "Do not disturb", None).setCheckable(True)
+        self._add("dnd", "Do &not disturb", None).setCheckable(True)
         self.actions["dnd"].toggled.connect(self._mark_dnd)
         self.actions["dnd"].toggled.connect(self.dnd_toggled.emit)
         self.menu.addSeparator()
-        self._add("settings", "Settings…", self.open_settings.emit)
-        self._add("about", "About Intulse Desktop", self.show_about.emit)
+        self._add("settings", "&Settings…", self.open_settings.emit)
+        self._add("about", "&About Intulse Desktop", self.show_about.emit)
         self.menu.addSeparator()
-        self._add("quit", "Quit", self.quit_requested.emit)
+        self._add("quit", "&Quit", self.quit_requested.emit)
+        self.set_newest(None)
 
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
@@ -121,6 +135,13 @@ class Tray(QObject):
             self.window.set_state(self.icon.icon(), self.icon.toolTip())
             self.window.show()
             self._retry.start()
+
+    def bring_back(self) -> None:
+        """A second launch: show the stand-in window again, wherever it went."""
+        if self.window is not None:
+            self.window.showNormal()
+            self.window.raise_()
+            self.window.activateWindow()
 
     @property
     def in_tray(self) -> bool:
@@ -156,6 +177,17 @@ class Tray(QObject):
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
+
+    def card_actions(self) -> list[QAction]:
+        """The entries that act on pop-ups: every app window adds them, so that their shortcuts
+        work wherever the keyboard is in the app."""
+        return [self.actions[key] for key, *_ in CARD_ENTRIES]
+
+    def set_newest(self, who: str | None) -> None:
+        """Name the newest pop-up's caller in "Call back" (None: no pop-up shows)."""
+        self.actions["call_back"].setText("Call &back" + (f" {who.replace('&', '&&')}" if who else ""))
+        for action in self.card_actions():
+            action.setEnabled(who is not None)
 
     def set_dnd(self, on: bool) -> None:
         action = self.actions["dnd"]

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QMenu,
+    QMenuBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -68,6 +69,7 @@ class CallLogActions:
     open_url: Callable[[str], object]
     mark_seen: Callable[[list[str]], None]  # call ids
     text_sender: Callable[[str], tuple[str, str]]  # number -> (name, as shown)
+    menu: QMenu  # the app's menu (the tray's): Settings…, Quit, … also without a tray
 
 
 class CallLogWindow(QWidget):
@@ -105,11 +107,16 @@ class CallLogWindow(QWidget):
         top = self._search_bar()
         self.calls_view = self._calls_view()
         self.texts_view = self._texts_view()
+        self.calls_view.setAccessibleName("Calls")
+        self.texts_view.setAccessibleName("Texts")
         self.tabs = QTabWidget()
         self.tabs.addTab(self.calls_view, "Calls")
         self.tabs.addTab(self._texts_page(), "Texts")
         self.status = plain_label("", "status")
         layout = QVBoxLayout(self)
+        bar = QMenuBar(self)
+        bar.addMenu(app.menu)
+        layout.setMenuBar(bar)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
@@ -124,6 +131,7 @@ class CallLogWindow(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name or number")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search name or number")
         self.search.setMinimumWidth(240)
         self.filter_group = QButtonGroup(self)
         filters = QHBoxLayout()
@@ -136,10 +144,13 @@ class CallLogWindow(QWidget):
             filters.addWidget(button)
         self.mine_only = QCheckBox("Only my calls")
         self.range = QComboBox()
+        self.range.setAccessibleName("Date range")
         self.range.addItems(RANGES)
         today = QDate.currentDate()
         self.first_day = QDateEdit(today.addDays(-6))
         self.last_day = QDateEdit(today)
+        self.first_day.setAccessibleName("From")
+        self.last_day.setAccessibleName("To")
         for edit in (self.first_day, self.last_day):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
@@ -206,6 +217,7 @@ class CallLogWindow(QWidget):
         self.first_day.dateChanged.connect(self.apply)
         self.last_day.dateChanged.connect(self.apply)
         QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         for model in (self.calls, self.texts):
             for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
                 signal.connect(self._show_status)

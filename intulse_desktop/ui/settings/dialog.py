@@ -26,6 +26,7 @@ from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store
 from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.a11y import label_fields
 from intulse_desktop.ui.screens import fit_on_screen, scrolled
 from intulse_desktop.ui.settings.connection import ConnectionPage
 from intulse_desktop.ui.settings.form import Page, Reason, note
@@ -102,6 +103,8 @@ class SettingsDialog(QDialog):
         self.ok.clicked.connect(lambda: self.run(self._ok(), "save settings and close"))
         self.apply.clicked.connect(lambda: self.run(self._apply_now(), "apply settings"))
         self.buttons.rejected.connect(self.reject)
+        for page in self.pages:
+            label_fields(page, taken="oac")  # OK, Apply, Cancel
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.unplaced)

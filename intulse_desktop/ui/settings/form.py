@@ -39,10 +39,13 @@ class Reason(QLabel):
         self.setWordWrap(True)
         self.setStyleSheet(f"color: {state_color('error')};")
         self.hide()
+        self.field: QWidget | None = None  # the field it speaks of: a screen reader reads it there
 
     def say(self, text: str) -> None:
         self.setText(text)
         self.setVisible(bool(text))
+        if self.field is not None:
+            self.field.setAccessibleDescription(text)
 
 
 def note(text: str = "", selectable: bool = False) -> QLabel:
@@ -123,7 +126,9 @@ class Form(QWidget):
         """``widget`` with the reason for ``key`` under it, and an optional hint."""
         self.watch(widget)
         reason = self._reasons.setdefault(key, Reason())
+        reason.field = widget
         box = QWidget()
+        box.setFocusProxy(widget)  # its label's mnemonic reaches the field
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

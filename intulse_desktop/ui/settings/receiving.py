@@ -150,7 +150,9 @@ class UrlsBox(Section):
             shown = QLineEdit()
             shown.setReadOnly(True)
             shown.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # not where focus lands when a button is busy
+            shown.setAccessibleName(f"{event_type} webhook URL")
             copy = QPushButton("Copy")
+            copy.setAccessibleName(f"Copy the {event_type} webhook URL")
             copy.clicked.connect(
                 lambda _=False, e=event_type: QGuiApplication.clipboard().setText(self.urls[e].text())
             )
