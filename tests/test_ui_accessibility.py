@@ -103,6 +103,7 @@ def test_a_ringing_card_is_named_for_its_caller_and_announced(desktop, monkeypat
     deliver(desktop, "CallStarted")
     [card] = [c for c in desktop.cards.cards if isinstance(c, CallCard)]
     assert spoken_name(card) == "Incoming call from ACME PLUMBING, (317) 555-0142"
+    assert QAccessible.queryAccessibleInterface(card).role() == QAccessible.Role.Notification
     assert (QAccessible.Event.Alert, "") in heard
     assert (QAccessible.Event.Announcement, "Incoming call from ACME PLUMBING, (317) 555-0142") in heard
 

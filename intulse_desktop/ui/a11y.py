@@ -3,9 +3,25 @@ words), as a ringing phone is heard; form labels name their real fields and carr
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent, QAccessibleInterface
+from PySide6.QtWidgets import QAccessibleWidget, QLabel, QWidget
+
+_notifications: list[type[QWidget]] = []  # the widget classes that are notifications to a reader
+
+
+def _notification_factory(key: str, widget: QObject) -> QAccessibleInterface | None:
+    if isinstance(widget, QWidget) and isinstance(widget, tuple(_notifications)):
+        return QAccessibleWidget(widget, QAccessible.Role.Notification)
+    return None
+
+
+def speak_as_notification(kind: type[QWidget]) -> None:
+    """Have screen readers present every ``kind`` as a notification (a pop-up card), not a panel."""
+    if not _notifications:
+        QAccessible.installFactory(_notification_factory)
+    if kind not in _notifications:
+        _notifications.append(kind)
 
 
 def announce(widget: QWidget, words: str) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
 from intulse_desktop.formatting import format_duration, without_bidi_controls
 from intulse_desktop.settings import Corner
-from intulse_desktop.ui.a11y import announce
+from intulse_desktop.ui.a11y import announce, speak_as_notification
 from intulse_desktop.ui.palette import state_color
 from intulse_desktop.ui.widgets import elided_label, plain_label
 
@@ -258,6 +258,7 @@ class CardStack:
         self.screen = screen  # a QScreen's name; one not connected now means the mouse's screen
         self.cards: list[Card] = []
         self.more = MoreCard(open_log)
+        speak_as_notification(Card)
         self.arranged: Callable[[], None] | None = None  # told after every change to the stack
 
     def place(self, corner: str, screen: str | None) -> None:
