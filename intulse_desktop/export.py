@@ -17,7 +17,7 @@ from typing import IO, Any
 from intulse_desktop.formatting import without_bidi_controls
 from intulse_desktop.store import CALL_FIELDS, CallRow, MessageRow, PresenceRow
 
-MESSAGE_FIELDS = ("id", "from", "to", "body", "created_utc", "attachments")
+MESSAGE_FIELDS = ("id", "from", "to", "body", "created_utc", "attachments", "contact_name")
 _PLAIN_NUMBER = re.compile(r"^[+-]?[\d\s().-]*$")
 
 
@@ -51,6 +51,7 @@ def message_record(row: MessageRow) -> dict[str, Any]:
         "body": row.body,
         "created_utc": iso_utc(row.created_utc),
         "attachments": [asdict(a) for a in row.attachments],
+        "contact_name": row.contact_name,
     }
 
 

@@ -6,7 +6,7 @@ The answer (and its reason) is also what "Recent deliveries" shows, because
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -15,12 +15,14 @@ from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, ExtensionUpdated, TextMessageReceived
 from intulse_desktop.matching import number_key
 from intulse_desktop.settings import DAYS, Settings
-from intulse_desktop.store import DeliveryRow
+from intulse_desktop.store import ContactRow, DeliveryRow
 
 # "completed" updates a call's card if one shows; "missed" does that, or pops a missed-call card.
 Card = Literal["call", "completed", "missed", "text"]
 POPPED = "popped"
 BROKE_THROUGH = "popped (a break-through number)"
+VIP = "popped (a VIP: {name})"
+ContactFor = Callable[[str], ContactRow | None]  # Store.contact_for
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,9 @@ class Decision:
         return self.card is not None
 
 
-def decide(delivery: Delivery, settings: Settings) -> Decision:
+def decide(delivery: Delivery, settings: Settings, contact_for: ContactFor | None = None) -> Decision:
+    """``contact_for`` (``Store.contact_for``) finds VIPs, which pop up in quiet hours and
+    do-not-disturb as the break-through numbers do; asked only when something is held back."""
     event = delivery.event
     if isinstance(event, ExtensionUpdated):
         return Decision(None, "presence (shown in the tray)" if delivery.is_mine else "not my extension")
@@ -68,6 +72,9 @@ def decide(delivery: Delivery, settings: Settings) -> Decision:
         return Decision(card, POPPED)
     if breaks_through(settings, number):
         return Decision(card, BROKE_THROUGH)
+    contact = contact_for(number) if contact_for is not None and number.strip() else None
+    if contact is not None and contact.vip:
+        return Decision(card, VIP.format(name=contact.name))
     return Decision("completed" if card == "missed" else None, held)
 
 
@@ -80,7 +87,8 @@ def _held_back(settings: Settings, now: datetime) -> str | None:
 
 
 def breaks_through(settings: Settings, number: str) -> bool:
-    """Whether ``number`` is one of the numbers that pop up even in quiet hours and do-not-disturb."""
+    """Whether ``number`` is one of the numbers that pop up even in quiet hours and do-not-disturb
+    (a VIP's numbers do too: see ``decide``)."""
     key = number_key(number, settings.default_region)
     return bool(key) and any(
         key == number_key(n, settings.default_region) for n in settings.breakthrough_numbers

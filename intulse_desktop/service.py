@@ -20,6 +20,7 @@ from aiohttp import web
 
 from intulse_desktop.bus import Bus, Subscriber, TestSubscriber
 from intulse_desktop.connections import GuardedSite
+from intulse_desktop.contacts.sync import ContactsSync
 from intulse_desktop.hub.client import HubClient, State
 from intulse_desktop.paths import Paths
 from intulse_desktop.receiver import Receiver, server_options
@@ -50,7 +51,10 @@ class Service:
         secret: str,
         *,
         journal: bool = False,
+        carddav_password: Callable[[], str | None] | None = None,
     ) -> None:
+        """``carddav_password``: where the CardDAV app password is read; with it, the contacts
+        are synced from ``carddav_url`` while the service runs (``contacts``)."""
         self.paths = paths
         self.settings = settings
         self.bus = Bus()
@@ -67,11 +71,17 @@ class Service:
         self._pruning: asyncio.Task[None] | None = None
         self._pruning_days: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.contacts: ContactsSync | None = None
+        if carddav_password is not None:
+            self.contacts = ContactsSync(lambda: self.settings, carddav_password, self.write)
+        self._syncing: asyncio.Task[None] | None = None
 
     async def start(self, extend: Callable[[web.Application], None] | None = None) -> None:
         """Open the log and prepare the web application (plus ``extend``'s routes); ``listen`` binds it."""
         self._loop = asyncio.get_running_loop()
         await self.writer.start()
+        if self.contacts is not None:
+            self._syncing = self._loop.create_task(self.contacts.keep_synced())
         self._runner = web.AppRunner(
             self.receiver.app(extend),
             **server_options(),
@@ -164,9 +174,13 @@ class Service:
 
     def apply(self, settings: Settings) -> None:
         """Take new settings that need no rebinding (who I am, my numbers, region)."""
+        carddav = ("carddav_url", "carddav_user", "carddav_sync_minutes")
+        changed = any(getattr(self.settings, key) != getattr(settings, key) for key in carddav)
         self.settings = settings
         self.receiver.matcher = settings.matcher()
         self.writer.region = settings.default_region
+        if changed and self.contacts is not None:
+            self.contacts.sync_soon()
 
     async def write(self, job: Callable[[Store], T]) -> T:
         """Run ``job`` on the log in its own turn among the writes (marking calls seen, say)."""
@@ -204,9 +218,12 @@ class Service:
         """Stop receiving, let deliveries under way finish, then close the log."""
         task = self._pruning
         self._stop_pruning()
-        if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        syncing, self._syncing = self._syncing, None
+        for running in (task, syncing):
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
         await self._hub.stop()
         if self._runner is not None:
             for site in list(self._runner.sites):

@@ -87,7 +87,7 @@ class Settings(BaseModel):
     do_not_disturb: bool = Field(
         False,
         description="Keep pop-ups and sounds away "
-        "(events are still logged; break-through numbers still pop).",
+        "(events are still logged; break-through numbers and VIP contacts still pop).",
     )
     popup_inbound: bool = Field(True, description="Pop up calls coming in to me.")
     popup_outbound: bool = Field(False, description="Pop up my outbound calls too, not only inbound ones.")
@@ -125,7 +125,8 @@ class Settings(BaseModel):
     )
     breakthrough_numbers: list[str] = Field(
         default_factory=list,
-        description="Numbers whose calls and texts pop up even in quiet hours and do-not-disturb (as E.164).",
+        description="Numbers whose calls and texts pop up even in quiet hours and do-not-disturb (as E.164; "
+        "contacts marked VIP do too).",
     )
     crm_url_template: str | None = Field(
         None,
@@ -145,6 +146,15 @@ class Settings(BaseModel):
     )
     hub_url: str | None = Field(
         None, description="The office hub to connect to when receive_from is hub (its token is a secret)."
+    )
+    carddav_url: str | None = Field(
+        None,
+        description="Contacts: a CardDAV address book to sync, read-only (Nextcloud, iCloud, Fastmail, "
+        "Radicale); its app password is a secret (contacts set-password).",
+    )
+    carddav_user: str = Field("", description="Contacts: the user name for carddav_url.")
+    carddav_sync_minutes: int = Field(
+        15, ge=1, le=1440, description="Contacts: sync carddav_url this often, in minutes."
     )
     retention_days: int | None = Field(
         None, ge=1, description="Keep the call log this many days (empty: keep everything)."
@@ -192,7 +202,7 @@ class Settings(BaseModel):
                 raise ValueError(f"{value!r} is not an IP address or host name") from None
         return host
 
-    @field_validator("public_url")
+    @field_validator("public_url", "carddav_url")
     @classmethod
     def _optional_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():

@@ -102,6 +102,9 @@ pass "POST ${URL%%/hooks/*}/hooks/<secret>/CallStarted -> 200; --headless printe
 [[ $("$APP" --data-dir "$DATA" calls --json) == *"\"$CALL_ID\""* ]] || fail "calls --json does not list $CALL_ID"
 [[ $("$APP" --data-dir "$DATA" calls) == *"(317) 555-0142"* ]] || fail "calls does not format the number (phonenumbers metadata)"
 pass "calls --json lists the call; calls formats its number as (317) 555-0142"
+"$APP" --data-dir "$DATA" contacts import "$ROOT/tests/contacts/outlook.vcf" >/dev/null || fail "contacts import failed (vobject)"
+[[ $("$APP" --data-dir "$DATA" contacts list) == *"Jürgen Müller"* ]] || fail "contacts list lacks the imported name"
+pass "contacts import reads an Outlook vCard 2.1 (vobject is in the bundle)"
 stop "${PIDS[-1]}" || fail "--headless exited with $? after SIGTERM"
 pass "--headless exits 0 within 10 s of SIGTERM"
 unset PYTHON_KEYRING_BACKEND

@@ -69,6 +69,18 @@ def store(tmp_path):
 
 
 @pytest.fixture
+async def hub(tmp_path):
+    """``intulse-desktop hub`` in this process, on a free port of 127.0.0.1, data in ``tmp_path / "hub"``."""
+    from .helpers.hub import HubRunner
+
+    runner = HubRunner(tmp_path / "hub")
+    await runner.start()
+    yield runner
+    await runner.stop()
+    runner.users.close()
+
+
+@pytest.fixture
 async def writer(tmp_path):
     """The log's one writer, on ``tmp_path / "log.sqlite3"``."""
     from intulse_desktop.store.writer import Writer
@@ -147,13 +159,13 @@ def desktop(qloop, qtbot, paths, me):
     """The GUI on a real service and store, with a tray, and every opened URL recorded."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from intulse_desktop.secrets import SecretStore
+    from intulse_desktop.secrets import CARDDAV_PASSWORD, SecretStore
     from intulse_desktop.service import Service
     from intulse_desktop.tasks import Tasks
     from intulse_desktop.ui.shell import Shell
 
     me.save(paths.settings_file)
-    service = Service(paths, me, SECRET)
+    service = Service(paths, me, SECRET, carddav_password=lambda: SecretStore(paths).get(CARDDAV_PASSWORD))
     qloop.run_until_complete(service.start())
     opened: list = []
     gui = Shell(
@@ -178,9 +190,13 @@ def desktop(qloop, qtbot, paths, me):
 
 
 @pytest.fixture
-def web_files(qloop):
+def web_files(qloop, monkeypatch):
     """Serve files on the app's own loop: call it with ``{path: (body, content_type)}``; it
-    returns the base URL, and the list of paths requested. Any other path is a 404."""
+    returns the base URL, and the list of paths requested. Any other path is a 404. The app
+    fetches from 127.0.0.1 while this serves (the real rule: public addresses only)."""
+    from intulse_desktop import fetch_rules
+
+    monkeypatch.setattr(fetch_rules, "is_public_address", lambda address: True)
     runners = []
 
     def serve(bodies: dict[str, tuple[bytes, str]]) -> tuple[str, list[str]]:
@@ -206,3 +222,23 @@ def web_files(qloop):
     yield serve
     for runner in runners:
         qloop.run_until_complete(runner.cleanup())
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def radicale_server(tmp_path_factory):
+    """A real CardDAV server (Radicale) on loopback, one for each test module that asks."""
+    from .helpers.radicale import Radicale
+
+    server = Radicale(tmp_path_factory.mktemp("radicale"))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def radicale(radicale_server):
+    """The server, with an empty address book of this test's own."""
+    radicale_server.book = radicale_server.make_book()
+    return radicale_server

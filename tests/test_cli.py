@@ -164,7 +164,7 @@ def test_empty_log_gives_an_empty_json_array(capsys):
 def test_messages_json_with_attachments(capsys, filled):
     _, out, _ = run(capsys, "messages", "--json")
     [message] = json.loads(out)
-    assert list(message) == ["id", "from", "to", "body", "created_utc", "attachments"]
+    assert list(message) == ["id", "from", "to", "body", "created_utc", "attachments", "contact_name"]
     assert message["id"] == 90211
     assert message["created_utc"] == "2026-11-26T04:12:40Z"
     assert message["attachments"] == [

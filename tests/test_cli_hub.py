@@ -59,9 +59,20 @@ def test_add_user_as_json_for_scripts(capsys, home):
         "numbers": [],
         "name": "",
         "presence": "all",
+        "presence_lines": True,
     }
     assert data["token"].startswith("ihub_")
     assert json.loads(run(capsys, "hub", "list-users", "--json")[1])[0]["extension"] == "205"
+
+
+def test_add_user_with_presence_as_state_only(capsys, home):
+    argv = ["hub", "add-user", "--extension", "204", "--presence", "all", "--presence-state-only"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert "presence: all (state only)" in out
+    known = users(home)
+    assert known.all()[0].presence_lines is False
+    known.close()
 
 
 @pytest.mark.parametrize(
@@ -121,9 +132,10 @@ def running_hub(tmp_path):
 def test_hub_connect_checks_the_token_then_saves_the_hub_and_who_i_am(capsys, home, running_hub, monkeypatch):
     _, token = running_hub.add("204", ["+13175550100"], user_id=77)
     monkeypatch.setattr("sys.stdin", io.StringIO(token + "\n"))
-    code, out, _ = run(capsys, "hub", "connect", running_hub.url())
+    code, out, err = run(capsys, "hub", "connect", running_hub.url())
     assert code == 0
     assert "as ext 204" in out
+    assert "warning" not in err  # http, but to this computer: nothing crosses a network
     paths = Paths.resolve()
     settings = Settings.load(paths.settings_file)
     assert (
@@ -169,3 +181,14 @@ def test_headless_in_hub_mode_without_a_token_says_how_to_connect(capsys, home):
     code, _, err = run(capsys, "--headless")
     assert code == 2
     assert "hub connect" in err
+
+
+@pytest.mark.parametrize("url", ["http://hub.example.invalid", "ws://192.0.2.7:8765"])
+def test_hub_connect_over_http_to_another_machine_warns_that_the_token_travels_in_clear(
+    capsys, home, monkeypatch, url
+):
+    monkeypatch.setattr("sys.stdin", io.StringIO("ihub_AAAAAAAAAAAA." + "A" * 43 + "\n"))
+    monkeypatch.setattr("intulse_desktop.hub.client.CONNECT_TIMEOUT", 0.5)
+    code, _, err = run(capsys, "hub", "connect", url)
+    assert code == 1  # nothing answers there
+    assert "is not encrypted: the token and every call and text travel in clear" in err

@@ -12,7 +12,7 @@ from intulse_desktop.secrets import SecretStore
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 
-from .helpers.net import closed_port
+from .helpers.net import closed_port, closed_ports
 
 
 @pytest.fixture(autouse=True)
@@ -56,9 +56,8 @@ async def test_the_running_app_receives_the_test(paths, capsys):
 
 
 async def test_an_unreachable_public_url_fails_with_1_and_says_what_to_do(paths, capsys):
-    Settings(listen_port=closed_port(), public_url=f"http://127.0.0.1:{closed_port()}").save(
-        paths.settings_file
-    )
+    listen, public = closed_ports(2)  # the receiver must not be listening at the public URL
+    Settings(listen_port=listen, public_url=f"http://127.0.0.1:{public}").save(paths.settings_file)
     assert await run("test-delivery") == 1
     out = capsys.readouterr().out
     assert "FAILED (refused)" in out

@@ -15,7 +15,7 @@ from intulse_desktop.hub.users import Users
 from intulse_desktop.store import Store
 from intulse_desktop.store import journal as store_module
 
-from .helpers.hub import Desk, HubRunner
+from .helpers.hub import Desk
 
 A_NUMBER = "+13175550100"
 B_NUMBER = "+13175550101"
@@ -25,15 +25,6 @@ B_NUMBER = "+13175550101"
 def quick_retries(monkeypatch):
     """Reconnect within milliseconds, so a test of reconnecting takes no real backoff."""
     monkeypatch.setattr(hub_client, "backoff", lambda attempt: 0.01)
-
-
-@pytest.fixture
-async def hub(tmp_path):
-    runner = HubRunner(tmp_path / "hub")
-    await runner.start()
-    yield runner
-    await runner.stop()
-    runner.users.close()
 
 
 @pytest.fixture
@@ -121,6 +112,26 @@ async def test_presence_of_other_extensions_only_as_allowed(hub, tmp_path, prese
         await hub.post("ExtensionUpdated", Extension=extension, Status="BUSY")
     await desk.until(lambda: "ExtensionUpdated:204=BUSY" in desk.ids())
     assert desk.ids() == [f"ExtensionUpdated:{e}" for e in sorted(expected, key=lambda e: e[:3] == "204")]
+    await desk.quit()
+
+
+async def test_presence_shared_as_state_only_leaves_out_who_others_talk_to(hub, tmp_path):
+    _, token = hub.add("204", presence="all", presence_lines=False)
+    desk = Desk(tmp_path / "c", "204")
+    await desk.connect(hub.url(), token)
+    await desk.until(lambda: desk.client.state == "connected")
+    line = {"ConnectedLineName": "Dana Whitfield", "ConnectedLineNumber": "+13175550142"}
+    await hub.post("ExtensionUpdated", Extension="206", Status="INUSE", **line)
+    await hub.post("ExtensionUpdated", Extension="204", Status="INUSE", **line)
+    await desk.until(lambda: len(desk.got) == 2)
+    other, own = (d.event for d in desk.got)
+    assert (other.extension, other.state, other.connected_line_name, other.connected_line_number) == (
+        "206",
+        "in_use",
+        "",
+        "",
+    )
+    assert (own.connected_line_name, own.connected_line_number) == ("Dana Whitfield", "+13175550142")
     await desk.quit()
 
 

@@ -98,3 +98,22 @@ def test_presence_is_all_a_list_or_only_ones_own():
     assert parse_presence("") == ()
     with pytest.raises(UsersError):
         parse_presence("20 5")
+
+
+def test_users_of_an_older_hub_keep_sharing_presence_with_the_line(tmp_path):
+    from intulse_desktop.hub.users import SCHEMA
+
+    path = tmp_path / "old-users.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(SCHEMA[0])
+    old.execute(
+        "INSERT INTO users (key_id, token_hash, extension, user_id, numbers, name, presence, created_utc) "
+        "VALUES ('k', x'00', '204', NULL, '', '', 'all', '2026-01-01T00:00:00Z')"
+    )
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
+    upgraded = Users(path)
+    [user] = upgraded.all()
+    assert (user.extension, user.presence, user.presence_lines) == ("204", ALL, True)
+    upgraded.close()

@@ -10,9 +10,10 @@ import pytest
 
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import parse
+from intulse_desktop.matching import number_key
 from intulse_desktop.popups import BROKE_THROUGH, POPPED, Decision, decide, explain, in_quiet_hours
 from intulse_desktop.settings import DAYS, Settings
-from intulse_desktop.store import DeliveryRow
+from intulse_desktop.store import ContactRow, DeliveryRow
 
 from .helpers.builders import payload
 
@@ -201,6 +202,48 @@ def test_a_break_through_number_does_not_override_a_switched_off_event():
 def test_a_call_without_a_number_never_breaks_through():
     settings = Settings(do_not_disturb=True, breakthrough_numbers=[CALLER])
     assert decide(delivery("CallStarted", RemotePartyNumber=""), settings).reason == "do-not-disturb"
+
+
+# --- VIPs (contacts marked VIP) -------------------------------------------------------------------
+
+
+def contacts(vip: bool):
+    """``Store.contact_for`` of an address book where CALLER belongs to Dana."""
+
+    def contact_for(number: str) -> ContactRow | None:
+        known = number_key(number) == CALLER
+        return ContactRow(1, "Dana Whitfield", "", vip, "local") if known else None
+
+    return contact_for
+
+
+def test_a_vip_pops_in_do_not_disturb_and_quiet_hours():
+    for settings in (Settings(do_not_disturb=True), quiet(quiet_start=time(0), quiet_end=time(0))):
+        decision = decide(delivery("CallStarted"), settings, contacts(vip=True))
+        assert decision == Decision("call", "popped (a VIP: Dana Whitfield)")
+        assert decide(delivery("TextMessageReceived"), settings, contacts(vip=True)).card == "text"
+
+
+def test_a_contact_that_is_no_vip_stays_held_back():
+    decision = decide(delivery("CallStarted"), Settings(do_not_disturb=True), contacts(vip=False))
+    assert decision.reason == "do-not-disturb"
+
+
+def test_a_missed_call_from_a_vip_pops_its_card():
+    settings = Settings(do_not_disturb=True)
+    missed = delivery("CallCompleted-missed", RemotePartyNumber=CALLER)
+    assert decide(missed, settings, contacts(vip=True)).card == "missed"
+
+
+def test_a_vip_does_not_override_a_switched_off_event():
+    decision = decide(delivery("CallStarted"), Settings(popup_inbound=False), contacts(vip=True))
+    assert decision.reason == "incoming calls do not pop up"
+
+
+def test_the_address_book_is_asked_only_when_something_is_held_back():
+    asked = []
+    decide(delivery("CallStarted"), Settings(), lambda number: asked.append(number))
+    assert asked == []
 
 
 # --- recent deliveries ----------------------------------------------------------------------

@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from intulse_desktop.recordings import Fetcher, FetchError, MediaCache, is_intulse_url
+from intulse_desktop import fetch_rules
+from intulse_desktop.recordings import Fetcher, FetchError, MediaCache, save_name
 
 from .helpers.builders import API_KEY, wav_bytes
 from .helpers.net import closed_port
@@ -77,8 +78,24 @@ def cache(tmp_path):
     return MediaCache(tmp_path / "recordings")
 
 
-def fetcher(cache, key=API_KEY, **options):
-    return Fetcher(cache, lambda: key, **options)
+@pytest.fixture(autouse=True)
+def loopback_plays_a_public_host(monkeypatch):
+    """The test server is on 127.0.0.1, which the real rule refuses (tests/test_fetch_rules.py)."""
+    monkeypatch.setattr(fetch_rules, "is_public_address", lambda address: True)
+
+
+@pytest.fixture
+async def fetcher():
+    """Makes fetchers, and closes their sessions afterwards."""
+    made = []
+
+    def make(cache, key=API_KEY, **options):
+        made.append(Fetcher(cache, lambda: key, **options))
+        return made[-1]
+
+    yield make
+    for each in made:
+        await each.close()
 
 
 def as_intulse(url: str) -> bool:
@@ -90,7 +107,9 @@ def cache_files(cache):
     return sorted(p.name for p in cache.folder.iterdir()) if cache.folder.exists() else []
 
 
-async def test_a_recording_is_fetched_whole_with_progress_and_then_served_from_the_cache(server, cache):
+async def test_a_recording_is_fetched_whole_with_progress_and_then_served_from_the_cache(
+    server, cache, fetcher
+):
     progress = []
     path = await fetcher(cache).fetch(
         server.at("rec.wav"), lambda done, total: progress.append((done, total))
@@ -106,13 +125,15 @@ async def test_a_recording_is_fetched_whole_with_progress_and_then_served_from_t
 
 
 @pytest.mark.parametrize("status", ["401", "403"])
-async def test_an_intulse_host_that_refuses_is_asked_once_more_with_the_api_key(server, cache, status):
+async def test_an_intulse_host_that_refuses_is_asked_once_more_with_the_api_key(
+    server, cache, status, fetcher
+):
     path = await fetcher(cache, sends_key_to=as_intulse).fetch(server.at(f"locked/{status}/rec.wav"))
     assert path.read_bytes() == WAV
     assert [key for _, key in server.seen] == [None, API_KEY]
 
 
-async def test_a_key_that_is_refused_too_is_said_so_without_showing_it(server, cache):
+async def test_a_key_that_is_refused_too_is_said_so_without_showing_it(server, cache, fetcher):
     with pytest.raises(
         FetchError, match=r"refused the recording even with your Intulse API key \(HTTP 401\)"
     ) as err:
@@ -123,20 +144,20 @@ async def test_a_key_that_is_refused_too_is_said_so_without_showing_it(server, c
     assert [key for _, key in server.seen] == [None, "wrong-key-123456"]  # once more, not again and again
 
 
-async def test_an_intulse_host_that_refuses_without_a_key_set_points_to_settings(server, cache):
+async def test_an_intulse_host_that_refuses_without_a_key_set_points_to_settings(server, cache, fetcher):
     with pytest.raises(FetchError, match=r"HTTP 401\). It may need your Intulse API key: set it in Settings"):
         await fetcher(cache, key=None, sends_key_to=as_intulse).fetch(server.at("locked/401/rec.wav"))
     assert len(server.seen) == 1
 
 
-async def test_another_host_that_refuses_never_sees_the_key(server, cache):
+async def test_another_host_that_refuses_never_sees_the_key(server, cache, fetcher):
     # the real rule: 127.0.0.1 is not an Intulse host
     with pytest.raises(FetchError, match=r"127\.0\.0\.1 refused access to the recording \(HTTP 403\)"):
         await fetcher(cache).fetch(server.at("locked/403/rec.wav"))
     assert server.seen == [("/locked/403/rec.wav", None)]
 
 
-async def test_the_key_does_not_follow_a_redirect_away_from_intulse(server, cache):
+async def test_the_key_does_not_follow_a_redirect_away_from_intulse(server, cache, fetcher):
     def only_locked(url):  # the "Intulse host" of this test
         return "/locked/" in url
 
@@ -149,57 +170,31 @@ async def test_the_key_does_not_follow_a_redirect_away_from_intulse(server, cach
     ]
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://recordings.intulse.com/4821/1.mp3",
-        "https://intulse.com/r/1.mp3",
-        "https://API.Intulse.com./r/1.mp3",
-    ],
-)
-def test_intulse_hosts_over_https_may_have_the_key(url):
-    assert is_intulse_url(url)
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://recordings.intulse.com/1.mp3",  # not over https
-        "https://evilintulse.com/1.mp3",
-        "https://intulse.com.evil.example/1.mp3",
-        "https://recordings.example.com/intulse.com/1.mp3",
-        "https://intulse.com@evil.example/1.mp3",
-    ],
-)
-def test_other_hosts_may_not(url):
-    assert not is_intulse_url(url)
-
-
-async def test_a_missing_recording_is_said_so(server, cache):
+async def test_a_missing_recording_is_said_so(server, cache, fetcher):
     with pytest.raises(FetchError, match=r"The recording is no longer at 127\.0\.0\.1 \(HTTP 404\)"):
         await fetcher(cache).fetch(server.at("missing.wav"))
     assert cache_files(cache) == []
 
 
-async def test_a_server_that_does_not_answer_times_out_with_a_clear_message(server, cache):
+async def test_a_server_that_does_not_answer_times_out_with_a_clear_message(server, cache, fetcher):
     quick = aiohttp.ClientTimeout(total=None, connect=2, sock_read=0.2)
     with pytest.raises(FetchError, match=r"127\.0\.0\.1 did not answer in time"):
         await fetcher(cache, timeout=quick).fetch(server.at("slow.wav"))
 
 
-async def test_no_network_is_said_so(cache):
+async def test_no_network_is_said_so(cache, fetcher):
     with pytest.raises(FetchError, match=r"Cannot reach 127\.0\.0\.1\. Check the network connection"):
         await fetcher(cache).fetch(f"http://127.0.0.1:{closed_port()}/rec.wav")
 
 
 @pytest.mark.parametrize("name", ["huge.wav", "streamed.wav"])  # told in advance, or found out while reading
-async def test_a_recording_over_the_size_cap_is_refused_and_leaves_nothing(server, cache, name):
+async def test_a_recording_over_the_size_cap_is_refused_and_leaves_nothing(server, cache, name, fetcher):
     with pytest.raises(FetchError, match="larger than 0 MB. Open it in the browser"):
         await fetcher(cache, max_bytes=len(WAV) + 100).fetch(server.at(name))
     assert cache_files(cache) == []
 
 
-async def test_a_download_that_breaks_off_leaves_no_half_file(server, cache):
+async def test_a_download_that_breaks_off_leaves_no_half_file(server, cache, fetcher):
     with pytest.raises(FetchError, match="broke off"):
         await fetcher(cache).fetch(server.at("broken.wav"))
     assert cache_files(cache) == []
@@ -208,12 +203,12 @@ async def test_a_download_that_breaks_off_leaves_no_half_file(server, cache):
 @pytest.mark.parametrize(
     "url", ["file:///etc/passwd", "ftp://example.com/a.wav", "javascript:alert(1)", "http://[::1/a"]
 )
-async def test_only_web_links_are_fetched(cache, url):
+async def test_only_web_links_are_fetched(cache, url, fetcher):
     with pytest.raises(FetchError, match="not a web link"):
         await fetcher(cache).fetch(url)
 
 
-async def test_the_cache_evicts_the_least_recently_used_first(server, cache):
+async def test_the_cache_evicts_the_least_recently_used_first(server, cache, fetcher):
     cache.max_bytes = 2 * len(WAV) + 10
     get = fetcher(cache).fetch
     first = await get(server.at("rec.wav?1"))
@@ -238,3 +233,26 @@ def test_stale_half_files_are_cleared(cache):
     cache.evict()
     assert not stale.exists()
     assert fresh.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("https://r.example.com/4821/call.wav", "call.wav"),
+        ("https://r.example.com/rec.MP3?token=1", "rec.mp3"),
+        ("https://r.example.com/a/..%2F..%2F.bashrc", "bashrc.mp3"),  # no way up, no hidden file
+        ("https://r.example.com/x%5C..%5C..%5Cevil.exe", "evil.mp3"),  # a backslash separates too
+        ("https://r.example.com/CON.wav", "recording-CON.wav"),  # a device on Windows
+        ("https://r.example.com/a%00b%3C%3E:%22%7C%3F*.wav", "a_b.wav"),
+        ("https://r.example.com/Anruf%20%E2%80%AEvaw.exe", "Anruf _vaw.mp3"),  # no right-to-left trick
+        ("https://r.example.com/", "recording.mp3"),
+    ],
+)
+def test_the_name_offered_for_saving_is_safe_and_ends_in_an_audio_extension(url, name):
+    assert save_name(url) == name
+
+
+def test_the_name_offered_takes_the_files_own_kind_when_the_link_has_none(tmp_path):
+    file = tmp_path / "cached"
+    file.write_bytes(WAV)
+    assert save_name("https://r.example.com/download?id=7", file) == "download.wav"

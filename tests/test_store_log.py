@@ -234,10 +234,10 @@ def test_a_log_reopened_with_calls_waiting_knows_it(tmp_path):
 def test_a_short_search_beginning_too_many_trigrams_reads_the_table_once(rare_names, monkeypatch):
     monkeypatch.setattr("intulse_desktop.store.search.MAX_PREFIX_TERMS", 0)
     candidates, params = rare_names._few_matches("zo")
-    assert candidates == r"SELECT id FROM calls WHERE remote_party_name LIKE ? ESCAPE '\'"
+    assert candidates.startswith(r"SELECT id FROM calls WHERE (remote_party_name LIKE ? ESCAPE '\'")
     plan = str(rare_names._db.execute(f"EXPLAIN QUERY PLAN {candidates}", params).fetchall())
     assert "SCAN calls" in plan
-    assert "INDEX" not in plan
+    assert "INDEX calls" not in plan
     assert ids(rare_names.calls(CallQuery(search="zo"))) == ["call-5000", "call-5001"]
 
 

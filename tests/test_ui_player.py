@@ -112,3 +112,10 @@ def test_a_new_recording_replaces_the_one_being_fetched(desktop, media, qloop):
         "",
         "No speakers or headset were found: the recording plays, but you will not hear it.",
     )
+
+
+def test_save_as_offers_a_safe_audio_name_whatever_the_link_says(desktop, media, qloop):
+    url, _ = media
+    player = desktop.show_recording(url("sub%5C..%5C..%2Fstartup.exe"), "ACME PLUMBING")
+    run_until(qloop, lambda: bool(player.message.text()))  # nothing there: the name comes from the link
+    assert player.suggested_name() == "startup.mp3"

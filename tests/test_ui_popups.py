@@ -109,6 +109,16 @@ def test_do_not_disturb_pops_nothing_but_stores_and_counts(desktop):
     assert "1 missed call" in desktop.tray.icon.toolTip()
 
 
+def test_a_vips_call_pops_through_do_not_disturb(desktop, qloop):
+    qloop.run_until_complete(
+        desktop.service.write(lambda store: store.add_contact("Dana Whitfield", ["317-555-0142"], vip=True))
+    )
+    desktop.tray.actions["dnd"].trigger()
+    deliver(desktop, "CallStarted")
+    assert len(cards(desktop, CallCard)) == 1
+    assert desktop.decisions[-1][1].reason == "popped (a VIP: Dana Whitfield)"
+
+
 def test_do_not_disturb_is_remembered(desktop):
     desktop.tray.actions["dnd"].trigger()
     from intulse_desktop.settings import Settings

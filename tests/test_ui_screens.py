@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QPushButton, QScrollArea
 
-from intulse_desktop.ui.calllog.window import NAME_MINIMUM
+from intulse_desktop.ui.calllog.calls_model import NAME_MINIMUM
 from intulse_desktop.ui.cards import CallCard
 from intulse_desktop.ui.screens import SCREEN_SHARE
 

@@ -646,6 +646,24 @@ def test_the_hub_and_its_token_are_stored_the_token_as_a_secret(desktop, dialog,
     assert desktop.secrets.redactor("hub-token-0123456789") == "<secret>"
 
 
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://hub.office.example:8766", True),
+        ("ws://192.0.2.7:8766", True),
+        ("https://hub.office.example:8766", False),
+        ("http://127.0.0.1:8766", False),  # this computer: an SSH tunnel, say
+    ],
+)
+def test_a_hub_address_that_is_not_encrypted_is_warned_about(dialog, url, warned):
+    page = dialog.connection
+    page.from_hub.setChecked(True)
+    page.hub_url.setText(url)
+    warning = page.source.in_clear
+    assert warning.isVisibleTo(page) is warned
+    assert "the token and every call and text would travel in clear" in warning.text()
+
+
 # --- notifications, integrations, general ----------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import argparse
 from intulse_desktop.events import INT64_MAX
 from intulse_desktop.formatting import is_utf8
 
-PATH_ARGUMENTS = {"data_dir", "certfile", "keyfile"}  # a file name may be any bytes
+PATH_ARGUMENTS = {"data_dir", "certfile", "keyfile", "contacts_file"}  # a file name may be any bytes
 
 
 def port_number(text: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from typing import TYPE_CHECKING
 
 from intulse_desktop import APP_NAME
@@ -68,6 +69,7 @@ def cmd_hub_add_user(ctx: Context) -> int:
             user_id=args.user_id,
             name=args.name or "",
             presence=parse_presence(args.presence or ""),
+            presence_lines=not args.presence_state_only,
             region=ctx.settings.default_region,
         )
     except UsersError as exc:
@@ -90,7 +92,9 @@ def _user_line(user: User) -> str:
     parts = [f"ext {user.extension}", numbers]
     if user.user_id is not None:
         parts.append(f"user id {user.user_id}")
-    parts.append(f"presence: {presence}")
+    parts.append(
+        f"presence: {presence}" + ("" if user.presence_lines or not user.presence else " (state only)")
+    )
     if user.name:
         parts.append(printable(user.name))
     return "; ".join(parts)
@@ -133,11 +137,17 @@ def cmd_hub_remove_user(ctx: Context) -> int:
 def cmd_hub_connect(ctx: Context) -> int:
     import aiohttp
 
-    from intulse_desktop.hub.client import Rejected, check
+    from intulse_desktop.hub.client import Rejected, check, in_clear
 
     url = ctx.settings.with_values({"hub_url": ctx.args.url}).hub_url
     if not url:
         raise UsageError("give the hub's address, e.g. https://hub.example.com")
+    if in_clear(url):
+        print(
+            f"warning: {url} is not encrypted: the token and every call and text travel in clear; "
+            "use https:// (a hub behind a proxy, or with --certfile) unless this network is private",
+            file=sys.stderr,
+        )
     text = read_secret("Hub token")
     token = text.strip()
     if not looks_like_token(token):

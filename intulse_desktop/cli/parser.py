@@ -8,6 +8,15 @@ from collections.abc import Callable
 from intulse_desktop import APP_NAME, __version__
 from intulse_desktop.cli.arguments import int64, not_text, port_number, positive
 from intulse_desktop.cli.calllog import cmd_calls, cmd_messages, cmd_presence
+from intulse_desktop.cli.contacts import (
+    cmd_contacts_add,
+    cmd_contacts_import,
+    cmd_contacts_list,
+    cmd_contacts_remove,
+    cmd_contacts_set_password,
+    cmd_contacts_sync,
+    cmd_contacts_vip,
+)
 from intulse_desktop.cli.hub import (
     cmd_hub,
     cmd_hub_add_user,
@@ -105,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("test-delivery", cmd_test_delivery, "post a test to the public webhook URL; see it arrive here")
 
+    p = sub.add_parser("contacts", parents=[common], help="the address book: names for numbers")
+    _contacts_actions(p, common)
+
     p = command("hub", cmd_hub, "run an office hub (the receiver for every desktop), or manage its users")
     _hub_actions(p, common)
     return parser
@@ -139,6 +151,11 @@ def _hub_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) ->
         metavar="all|X[,X…]",
         help="whose presence they see besides their own: all, or extensions",
     )
+    a.add_argument(
+        "--presence-state-only",
+        action="store_true",
+        help="others' presence without who they are talking to (ConnectedLineName/Number)",
+    )
     a.add_argument("--json", action="store_true", help="print the user and the token as JSON")
     a = action("list-users", cmd_hub_list_users, "list the hub's users (tokens are not kept)")
     a.add_argument("--json", action="store_true", help="print JSON")
@@ -152,6 +169,38 @@ def _hub_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) ->
         "on a desktop: receive from this hub (asks for the token; checks it first)",
     )
     a.add_argument("url", metavar="URL", help="the hub's address, e.g. https://hub.example.com")
+
+
+def _contacts_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    actions = p.add_subparsers(dest="contacts_action", metavar="ACTION", required=True)
+
+    def action(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, parents=[common], help=help, description=help)
+        a.set_defaults(handler=handler)
+        return a
+
+    a = action(
+        "import",
+        cmd_contacts_import,
+        "import a vCard (.vcf) or Google/Outlook CSV file; importing again updates, never duplicates",
+    )
+    a.add_argument("contacts_file", metavar="FILE")
+    a = action("list", cmd_contacts_list, "list the contacts by name")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a.add_argument("--search", metavar="TEXT", help="only contacts whose name or organisation holds TEXT")
+    a = action("add", cmd_contacts_add, "add a contact with one or more numbers; prints its id")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("numbers", metavar="NUMBER", nargs="+")
+    a.add_argument("--organisation", metavar="TEXT", help="the company")
+    a.add_argument("--vip", action="store_true", help="pops up even in quiet hours and do-not-disturb")
+    a = action("remove", cmd_contacts_remove, "remove a contact (its id from `contacts list`)")
+    a.add_argument("id", type=int64, metavar="ID")
+    a = action("vip", cmd_contacts_vip, "mark a contact VIP: it pops up in quiet hours and do-not-disturb")
+    a.add_argument("id", type=int64, metavar="ID")
+    a.add_argument("--off", action="store_true", help="no longer a VIP")
+    action("sync", cmd_contacts_sync, "sync the CardDAV address book (carddav_url) now")
+    a = action("set-password", cmd_contacts_set_password, "store the CardDAV app password (asked for)")
+    a.add_argument("--clear", action="store_true", help="remove the stored password instead")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from intulse_desktop.context import Context, Failed
+from intulse_desktop.secrets import CARDDAV_PASSWORD
 
 
 def cmd_headless(ctx: Context) -> int:
@@ -13,7 +14,12 @@ def cmd_headless(ctx: Context) -> int:
 
     host, port = ctx.listen_address(ctx.args.host, ctx.args.port)
     hub = ctx.hub_connection() if ctx.settings.receive_from == "hub" else None
-    service = Service(ctx.paths.ensure(), ctx.settings, ctx.webhook_secret())
+    service = Service(
+        ctx.paths.ensure(),
+        ctx.settings,
+        ctx.webhook_secret(),
+        carddav_password=lambda: ctx.secrets.get(CARDDAV_PASSWORD),
+    )
     try:
         return asyncio.run(headless.run(service, host, port, verbose=ctx.args.verbose, hub=hub))
     except ReceiverError as exc:

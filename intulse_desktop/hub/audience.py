@@ -22,7 +22,7 @@ from intulse_desktop.matching import Matcher, number_key
 class Desktop:
     """One connected desktop: who it is, and how far it has been served."""
 
-    __slots__ = ("user", "matcher", "ws", "sent", "queue", "wake", "behind", "groups")
+    __slots__ = ("user", "matcher", "ws", "sent", "queue", "queued_bytes", "wake", "behind", "groups")
 
     def __init__(self, user: User, matcher: Matcher, ws: web.WebSocketResponse, sent: int) -> None:
         self.user = user
@@ -30,6 +30,7 @@ class Desktop:
         self.ws = ws
         self.sent = sent  # every entry up to here was sent, or is not this desktop's
         self.queue: deque[Entry | int] = deque()  # live entries, and positions (int) to report
+        self.queued_bytes = 0  # the queued entries' messages
         self.wake = asyncio.Event()
         self.behind = True  # serve from the journal first
         self.groups: list[set[Desktop]] = []
@@ -38,6 +39,18 @@ class Desktop:
         if isinstance(event, ExtensionUpdated):
             return self.user.sees_presence_of(event.extension)
         return self.matcher.is_mine(event)
+
+    def message(self, entry: Entry) -> str:
+        """What this desktop is sent of ``entry``: another extension's presence as its state alone,
+        if the user's presence is state only."""
+        event = entry.event
+        if (
+            isinstance(event, ExtensionUpdated)
+            and not self.user.presence_lines
+            and event.extension.strip() != self.user.extension
+        ):
+            return entry.state_only()
+        return entry.message
 
 
 class Audience:

@@ -17,6 +17,7 @@ refuses (401, or a connection closed as revoked) stops the retrying until
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import random
@@ -67,6 +68,19 @@ def stream_url(hub_url: str) -> str:
     parts = urlsplit(hub_url.rstrip("/"))
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
     return urlunsplit((scheme, parts.netloc, parts.path + STREAM_PATH, "", ""))
+
+
+def in_clear(hub_url: str) -> bool:
+    """Whether the token and every event would cross a network unencrypted: http(s) or ws to a host
+    other than this computer."""
+    parts = urlsplit(hub_url)
+    if parts.scheme not in ("http", "ws"):
+        return False
+    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host != "localhost" and not host.endswith(".localhost")
 
 
 def backoff(attempt: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
@@ -153,9 +167,7 @@ class HubClient:
                         self._set("rejected", str(exc))
                         return
                     except aiohttp.WSServerHandshakeError as exc:
-                        problem = f"the hub answered HTTP {exc.status}" + (
-                            " (is this the hub's address?)" if exc.status in (404, 405) else ""
-                        )
+                        problem = _refusal(exc.status)
                     except (aiohttp.ClientError, OSError, TimeoutError, StoreError) as exc:
                         problem = _describe(exc)
                     delay = backoff(attempt)
@@ -215,7 +227,7 @@ class HubClient:
 
     async def _handle(self, text: str) -> None:
         try:
-            message = json.loads(text)
+            message = json_value(text)
             kind = message["type"]
             seq = int(message["seq"])
         except (ValueError, KeyError, TypeError):
@@ -284,12 +296,28 @@ async def _open(
 async def _hello(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     frame = await ws.receive(timeout=CONNECT_TIMEOUT)
     try:
-        hello = json.loads(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else None
+        hello = json_value(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else None
     except ValueError:
         hello = None
     if not isinstance(hello, dict) or hello.get("type") != HELLO:
         raise aiohttp.ClientPayloadError("the hub did not say hello (is this the hub's address?)")
     return hello
+
+
+def json_value(text: str) -> Any:
+    """``json.loads``, with nesting too deep to parse (a RecursionError) a ValueError like any bad JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _refusal(status: int) -> str:
+    if status == 429:
+        return "the hub has too many connections with this desktop's token (is it running elsewhere too?)"
+    return f"the hub answered HTTP {status}" + (
+        " (is this the hub's address?)" if status in (404, 405) else ""
+    )
 
 
 def _describe(exc: BaseException) -> str:

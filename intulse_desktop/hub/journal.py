@@ -98,6 +98,15 @@ class Entry:
     seq: int
     event: Event
     message: str
+    _state_only: str | None = None
+
+    def state_only(self) -> str:
+        """The message of a presence entry without the line it is connected to (made once, when asked)."""
+        if self._state_only is None:
+            message = json.loads(self.message)
+            message["event"].update(ConnectedLineName="", ConnectedLineNumber="")
+            self._state_only = json.dumps(message)
+        return self._state_only
 
 
 def to_entry(row: JournalRow) -> Entry | None:

@@ -8,16 +8,19 @@ and receive only their own events (their extension, user id and numbers, as
 
 One path serves both catching up and live: a desktop says how far it got
 (``since`` in ``journal``); the hub sends what it missed from the journal (the
-newest ``RING`` entries are kept parsed in memory, older ones are read a page at
-a time), then ``caught_up``, then each new entry as it is committed. Live
-entries reach a desktop through an index of who owns what, so a burst costs
-per recipient, not per connection. Every send is guarded by the sequence
-number the desktop was sent last, so the boundary between catching up and live
-never repeats an entry. A desktop that reads too slowly is not queued for
-without end: past ``MAX_QUEUE`` entries it is served from the journal again.
-Now and then the hub tells each desktop how far it has been served
-(``position``), so a desktop that receives little still resumes from near the
-end of the journal.
+newest entries, at most ``RING`` of them and ``RING_BYTES`` of their messages,
+are kept parsed in memory; older ones are read a page at a time), then
+``caught_up``, then each new entry as it is committed. Live entries reach a
+desktop through an index of who owns what, so a burst costs per recipient, not
+per connection. Every send is guarded by the sequence number the desktop was
+sent last, so the boundary between catching up and live never repeats an entry.
+A desktop that reads too slowly is not queued for without end: past
+``MAX_QUEUE`` entries or ``RING_BYTES`` of them it is served from the journal
+again. A user may hold ``MAX_CONNECTIONS_PER_USER`` streams at once; a desktop
+whose heartbeat failed has its transport aborted, not closed, so what was
+queued for a peer that stopped reading does not keep the socket open. Now and
+then the hub tells each desktop how far it has been served (``position``), so a
+desktop that receives little still resumes from near the end of the journal.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import contextlib
 import logging
 import ssl
 import sys
+from collections import Counter
 from collections.abc import Callable
 from typing import TextIO
 
@@ -53,12 +57,14 @@ from intulse_desktop.tasks import Tasks
 log = logging.getLogger(__name__)
 
 RING = 2048  # newest journal entries kept parsed in memory
+RING_BYTES = 16 * 2**20  # and at most this much of their messages (the parsed events are as large again)
 PAGE = 256  # older ones are read this many at a time
 MAX_QUEUE = 1024  # live entries waiting for one slow desktop before it is served from the journal
 POSITION_SECONDS = 30.0
 USERS_POLL_SECONDS = 0.5  # a removed user's connections close within this
 CLOSE_TIMEOUT = 1.0
 MAX_DESKTOP_MESSAGE = 4096  # desktops send nothing but control frames
+MAX_CONNECTIONS_PER_USER = 4  # a person's desktop and laptop, with room for one not yet known to be gone
 
 
 class Hub:
@@ -69,6 +75,8 @@ class Hub:
         self.journal = journal or SqliteJournal(service.paths.database, self.region, service.subscribe)
         self.audience = Audience(self.region)
         self._ring: list[Entry] = []
+        self.ring_bytes = 0  # the messages' length in the ring
+        self._connections: Counter[int] = Counter()  # streams per user id, counted from before the upgrade
         self.head = 0
         self.origin = ""
         self._tail_due = False
@@ -88,6 +96,8 @@ class Hub:
         _, self.head = self.journal.bounds()
         rows = self.journal.since(max(self.head - RING, 0), RING)
         self._ring = [entry for row in rows if (entry := to_entry(row))]
+        self.ring_bytes = sum(len(entry.message) for entry in self._ring)
+        self._trim_ring()
         self._unsubscribe = self.journal.on_append(self._on_append)
         tasks = Tasks(asyncio.get_running_loop())
         self._loops = [
@@ -128,6 +138,29 @@ class Hub:
             since, journal = parse_resume(request.query)
         except ValueError as exc:
             return web.json_response({"error": str(exc)}, status=400)
+        if self._connections[user.id] >= MAX_CONNECTIONS_PER_USER:
+            log.warning(
+                "user %d (ext %s) refused: already %d connections",
+                user.id,
+                user.extension,
+                self._connections[user.id],
+            )
+            return web.json_response(
+                {"error": f"this token already has {MAX_CONNECTIONS_PER_USER} connections"},
+                status=429,
+                headers={"Retry-After": str(int(HEARTBEAT_SECONDS))},
+            )
+        self._connections[user.id] += 1
+        try:
+            return await self._stream(request, user, since, journal)
+        finally:
+            self._connections[user.id] -= 1
+            if not self._connections[user.id]:
+                del self._connections[user.id]
+
+    async def _stream(
+        self, request: web.Request, user: User, since: int | None, journal: str | None
+    ) -> web.StreamResponse:
         ws = web.WebSocketResponse(
             heartbeat=HEARTBEAT_SECONDS,
             compress=False,
@@ -164,6 +197,7 @@ class Hub:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sender
+            _abort_if_stuck(request, ws)
             log.info("desktop disconnected: user %d (ext %s)", user.id, user.extension)
         return ws
 
@@ -179,13 +213,14 @@ class Hub:
                     await self._catch_up(desktop)
                 elif desktop.queue:
                     item = desktop.queue.popleft()
+                    desktop.queued_bytes -= 0 if isinstance(item, int) else len(item.message)
                     if isinstance(item, int):
                         if item > desktop.sent:
                             desktop.sent = item
                             await ws.send_str(position_message(item))
                     elif item.seq > desktop.sent:
                         desktop.sent = item.seq
-                        await ws.send_str(item.message)
+                        await ws.send_str(desktop.message(item))
                 else:
                     desktop.wake.clear()
                     await desktop.wake.wait()
@@ -205,7 +240,7 @@ class Hub:
             for entry in entries:
                 if desktop.sees(entry.event):
                     desktop.sent = entry.seq
-                    await desktop.ws.send_str(entry.message)
+                    await desktop.ws.send_str(desktop.message(entry))
             desktop.sent = max(desktop.sent, last)
         desktop.sent = max(desktop.sent, upto)
         await desktop.ws.send_str(caught_up_message(desktop.sent))
@@ -236,18 +271,33 @@ class Hub:
                 if entry is None:
                     continue
                 self._ring.append(entry)
+                self.ring_bytes += len(entry.message)
                 for desktop in self.audience.of(entry.event):
                     self._push(desktop, entry)
-        if len(self._ring) > 2 * RING:
-            del self._ring[:-RING]
+        self._trim_ring()
+
+    def _trim_ring(self) -> None:
+        """Once past ``RING_BYTES``, or twice ``RING`` entries: down to both."""
+        ring = self._ring
+        if len(ring) <= 2 * RING and self.ring_bytes <= RING_BYTES:
+            return
+        drop = max(len(ring) - RING, 0)
+        kept = self.ring_bytes - sum(len(entry.message) for entry in ring[:drop])
+        while kept > RING_BYTES and drop < len(ring):
+            kept -= len(ring[drop].message)
+            drop += 1
+        del ring[:drop]
+        self.ring_bytes = kept
 
     @staticmethod
     def _push(desktop: Desktop, item: Entry | int) -> None:
         if desktop.behind:
             return  # catching up from the journal, which has it
         desktop.queue.append(item)
-        if len(desktop.queue) > MAX_QUEUE:
+        desktop.queued_bytes += 0 if isinstance(item, int) else len(item.message)
+        if len(desktop.queue) > MAX_QUEUE or desktop.queued_bytes > RING_BYTES:
             desktop.queue.clear()
+            desktop.queued_bytes = 0
             desktop.behind = True
         desktop.wake.set()
 
@@ -280,6 +330,14 @@ class Hub:
                 *(d.ws.close(code=CLOSE_REVOKED, message=b"token revoked") for d in revoked),
                 return_exceptions=True,
             )
+
+
+def _abort_if_stuck(request: web.Request, ws: web.WebSocketResponse) -> None:
+    """Abort a stream whose heartbeat failed or whose peer left data unread: closing would wait for
+    the peer to read it, and keep the socket open for as long as the peer does not."""
+    transport = request.transport
+    if transport is not None and (ws.exception() is not None or transport.get_write_buffer_size()):
+        transport.abort()
 
 
 async def run(

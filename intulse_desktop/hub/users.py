@@ -46,8 +46,10 @@ SCHEMA = [
         created_utc TEXT NOT NULL
     )
     """,
+    # 2: whether others' presence is sent with the line they are connected to, or as state alone
+    "ALTER TABLE users ADD COLUMN presence_lines INTEGER NOT NULL DEFAULT 1",
 ]
-_COLUMNS = "id, extension, user_id, numbers, name, presence, created_utc"
+_COLUMNS = "id, extension, user_id, numbers, name, presence, created_utc, presence_lines"
 
 
 class UsersError(ValueError):
@@ -63,6 +65,7 @@ class User:
     name: str
     presence: tuple[str, ...] | str  # extensions whose presence this user sees besides their own, or ALL
     created_utc: str
+    presence_lines: bool = True  # others' presence with ConnectedLineName/Number, or their state alone
 
     def matcher(self, region: str) -> Matcher:
         return Matcher.create(self.extension, self.user_id, self.numbers, region)
@@ -79,6 +82,7 @@ class User:
             "numbers": list(self.numbers),
             "name": self.name,
             "presence": self.presence if self.presence == ALL else list(self.presence),
+            "presence_lines": self.presence_lines,
         }
 
 
@@ -150,6 +154,7 @@ class Users:
         user_id: int | None = None,
         name: str = "",
         presence: tuple[str, ...] | str = (),
+        presence_lines: bool = True,
         region: str = "US",
     ) -> tuple[User, str]:
         """Add a user; returns it and its token (shown once: only its hash is kept)."""
@@ -162,7 +167,7 @@ class Users:
         with self._transaction():
             cursor = self._db.execute(
                 "INSERT INTO users (key_id, token_hash, extension, user_id, numbers, name, presence, "
-                "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_utc, presence_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key_id,
                     token_hash(token),
@@ -172,6 +177,7 @@ class Users:
                     name.strip(),
                     presence if presence == ALL else ",".join(presence),
                     to_db_time(now_utc()),
+                    presence_lines,
                 ),
             )
         assert cursor.lastrowid is not None
@@ -225,7 +231,7 @@ class Users:
 
 
 def _user(row: Sequence[object]) -> User:
-    id_, extension, user_id, numbers, name, presence, created = row
+    id_, extension, user_id, numbers, name, presence, created, presence_lines = row
     return User(
         id_,  # type: ignore[arg-type]
         extension,  # type: ignore[arg-type]
@@ -234,4 +240,5 @@ def _user(row: Sequence[object]) -> User:
         name,  # type: ignore[arg-type]
         ALL if presence == ALL else tuple(p for p in str(presence).split(",") if p),
         created,  # type: ignore[arg-type]
+        bool(presence_lines),
     )

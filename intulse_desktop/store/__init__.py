@@ -9,6 +9,7 @@ Where each part lives:
 - ``queries``: reading calls, texts, presence, deliveries
 - ``search``: the trigram search engine and its index's upkeep
 - ``journal``: the office hub's journal and a desktop's place in it
+- ``contacts``: the address book, its lookup by number, imports and syncs
 - ``facade``: ``Store``, all of the above on one connection
 - ``checkpoint``: copying the WAL into the file beside the writer
 - ``writer``: the one writer, with group commit
@@ -18,6 +19,7 @@ Modules in this package import each other from their modules, never from here.
 """
 
 from intulse_desktop.store.checkpoint import Checkpointer
+from intulse_desktop.store.contacts import ContactError
 from intulse_desktop.store.errors import StoreError, as_store_error
 from intulse_desktop.store.facade import Store
 from intulse_desktop.store.rows import (
@@ -26,9 +28,13 @@ from intulse_desktop.store.rows import (
     AttachmentRow,
     CallQuery,
     CallRow,
+    ContactChanges,
+    ContactNumber,
+    ContactRow,
     DeliveryRow,
     JournalRow,
     MessageRow,
+    NewContact,
     PresenceRow,
     call_sort_key,
     message_sort_key,
@@ -48,9 +54,14 @@ __all__ = [
     "CallQuery",
     "CallRow",
     "Checkpointer",
+    "ContactChanges",
+    "ContactError",
+    "ContactNumber",
+    "ContactRow",
     "DeliveryRow",
     "JournalRow",
     "MessageRow",
+    "NewContact",
     "PresenceRow",
     "Store",
     "StoreError",

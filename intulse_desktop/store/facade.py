@@ -2,7 +2,8 @@
 
 Each part is a class over the same connection, in a module of its own:
 ``connection.Database`` (opening, migrating, transactions), ``writes.LogWrites``,
-``queries.LogQueries`` with ``search.CallSearch`` under it, and ``journal.Journal``.
+``queries.LogQueries`` with ``search.CallSearch`` under it, ``journal.Journal`` and
+``contacts.AddressBook``.
 Only the writer (``writer.py``) calls the write methods; readers (the GUI, the
 command line) open their own ``Store``.
 """
@@ -13,13 +14,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from intulse_desktop.store.contacts import AddressBook
 from intulse_desktop.store.errors import as_store_error
 from intulse_desktop.store.journal import Journal
 from intulse_desktop.store.queries import LogQueries
 from intulse_desktop.store.writes import LogWrites
 
 
-class Store(LogWrites, LogQueries, Journal):
+class Store(LogWrites, LogQueries, Journal, AddressBook):
     def __init__(self, path: Path | str, region: str = "US", *, journal: bool = False) -> None:
         self.journal = journal
         self._deliveries = []

@@ -21,12 +21,15 @@ from intulse_desktop.store.rows import (
     MessageRow,
     PresenceRow,
     call_row,
+    contact_name_of,
     from_db_time,
     to_db_time,
 )
-from intulse_desktop.store.search import CallSearch, like_pattern, search_clause
+from intulse_desktop.store.search import CallSearch, contact_holds, like_pattern, search_clause
 
-_MESSAGE_COLUMNS = "key, id, from_number, to_number, body, created_utc"
+_MESSAGE_COLUMNS = "key, id, from_number, to_number, body, created_utc, " + contact_name_of(
+    "messages.from_key"
+)
 _ALL_CALLS = CallQuery()  # the newest 50
 
 
@@ -198,7 +201,7 @@ class LogQueries(CallSearch):
         after: tuple[str, str] | None = None,
         key: str | None = None,
     ) -> list[MessageRow]:
-        """Texts by time; ``search`` looks in the body and the sender's number (digits only),
+        """Texts by time; ``search`` looks in the body, the sender's contact name and number (digits),
         ``after`` continues after a ``message_sort_key`` (keyset paging), ``key`` asks about one."""
         direction = "DESC" if order == "desc" else "ASC"
         clauses: list[str] = []
@@ -206,8 +209,13 @@ class LogQueries(CallSearch):
         text = search.strip()
         if text:
             wanted = digits(text)
-            clauses.append(r"(body LIKE ? ESCAPE '\'" + (" OR from_key LIKE ?)" if wanted else ")"))
-            params += [like_pattern(text), f"%{wanted}%"] if wanted else [like_pattern(text)]
+            pattern = like_pattern(text)
+            clauses.append(
+                r"(body LIKE ? ESCAPE '\'"
+                + (" OR from_key LIKE ?" if wanted else "")
+                + f" OR {contact_holds('messages.from_key')})"
+            )
+            params += [pattern, *([f"%{wanted}%"] if wanted else []), pattern, pattern]
         if since:
             clauses.append("created_utc >= ?")
             params.append(to_db_time(since))
@@ -245,8 +253,8 @@ class LogQueries(CallSearch):
                     AttachmentRow(row[1], bool(row[2]), bool(row[3]), row[4], row[5], row[6], row[7])
                 )
         return [
-            MessageRow(key, id_, frm, to, body, from_db_time(created), tuple(by_key[key]))
-            for key, id_, frm, to, body, created in rows
+            MessageRow(key, id_, frm, to, body, from_db_time(created), tuple(by_key[key]), contact)
+            for key, id_, frm, to, body, created, contact in rows
         ]
 
     def presence(self, extension: str | None = None) -> list[PresenceRow]:

@@ -29,10 +29,22 @@ class CallRow:
     recording: str | None
     outcome: str | None
     seen: bool = field(default=False, compare=False)
+    contact_name: str = field(default="", compare=False)  # the address book's name for the number
 
 
-CALL_FIELDS = tuple(f.name for f in fields(CallRow) if f.name != "seen")
-CALL_COLUMNS = ", ".join(f.name for f in fields(CallRow))  # a SELECT that ``call_row`` reads
+def contact_name_of(key: str) -> str:
+    """SQL for the name of the contact with the number key ``key`` (a column), "" if none; where
+    contacts share a number, a VIP first, then the oldest (as ``Store.contact_for``)."""
+    return (
+        "coalesce((SELECT c.name FROM contact_numbers AS k JOIN contacts AS c ON c.id = k.contact_id "
+        f"WHERE k.number_key = {key} ORDER BY c.vip DESC, c.id LIMIT 1), '')"
+    )
+
+
+CALL_FIELDS = tuple(f.name for f in fields(CallRow) if f.name != "seen")  # contact_name comes last
+CALL_COLUMNS = ", ".join(  # a SELECT that ``call_row`` reads
+    contact_name_of("calls.remote_key") if f.name == "contact_name" else f.name for f in fields(CallRow)
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,7 @@ class MessageRow:
     body: str
     created_utc: datetime
     attachments: tuple[AttachmentRow, ...] = ()
+    contact_name: str = ""  # the address book's name for the sender
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,48 @@ class PresenceRow:
     connected_line_name: str
     connected_line_number: str
     updated_utc: datetime
+
+
+@dataclass(frozen=True)
+class ContactNumber:
+    number: str  # as written (E.164 where phonenumbers can read it)
+    label: str = ""  # mobile, work, home, main, fax, pager, other, or the source's own word
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """A contact in the address book (``store/contacts.py``)."""
+
+    id: int
+    name: str
+    organisation: str
+    vip: bool
+    source: str  # "local" (added here), "import" (a file), "carddav" (synced, read-only here)
+    numbers: tuple[ContactNumber, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewContact:
+    """A contact as a file or an address-book server has it, before it is stored.
+
+    ``uid`` finds it again at the next import or sync (a vCard's UID, a CardDAV href);
+    ``line`` is where it starts in its file, for error messages.
+    """
+
+    name: str
+    numbers: tuple[ContactNumber, ...]
+    organisation: str = ""
+    uid: str = ""
+    etag: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ContactChanges:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
 
 
 @dataclass(frozen=True)

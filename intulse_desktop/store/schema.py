@@ -184,6 +184,55 @@ MIGRATIONS: list[str] = [
         DELETE FROM call_numbers WHERE id = old.id;
     END;
     """,
+    # 5: the address book (store/contacts.py): contacts and their numbers, each number also by the
+    # key the call log compares (calls.remote_key), so a call finds its contact through an index.
+    # A contact comes from a source: "local" (added here), "import" (a file) or "carddav"; an
+    # imported or synced one is found again by its uid there (a vCard's UID, a CardDAV href).
+    # carddav_books keeps each address book's sync-token (RFC 6578). contacts_search is a trigram
+    # index of names and organisations (as calls_search is of calls): a search lists the few
+    # contacts it names without reading all of them.
+    """
+    CREATE TABLE contacts (
+        id           INTEGER PRIMARY KEY,
+        name         TEXT NOT NULL,
+        organisation TEXT NOT NULL DEFAULT '',
+        vip          INTEGER NOT NULL DEFAULT 0,
+        source       TEXT NOT NULL CHECK (source IN ('local', 'import', 'carddav')),
+        source_uid   TEXT NOT NULL DEFAULT '',
+        etag         TEXT NOT NULL DEFAULT '',
+        updated_utc  TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX contacts_by_source ON contacts (source, source_uid) WHERE source_uid != '';
+    CREATE INDEX contacts_by_name ON contacts (name COLLATE NOCASE);
+    CREATE TABLE contact_numbers (
+        contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        number     TEXT NOT NULL,
+        number_key TEXT NOT NULL CHECK (number_key != ''),
+        label      TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (contact_id, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX contact_numbers_by_key ON contact_numbers (number_key, contact_id);
+    CREATE TABLE carddav_books (
+        url        TEXT PRIMARY KEY,
+        sync_token TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE contacts_search USING fts5 (
+        name, organisation, content='', detail='none', columnsize=0, tokenize='trigram'
+    );
+    CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN
+        INSERT INTO contacts_search (rowid, name, organisation) VALUES (new.id, new.name, new.organisation);
+    END;
+    CREATE TRIGGER contacts_search_update AFTER UPDATE OF name, organisation ON contacts BEGIN
+        INSERT INTO contacts_search (contacts_search, rowid, name, organisation)
+            VALUES ('delete', old.id, old.name, old.organisation);
+        INSERT INTO contacts_search (rowid, name, organisation) VALUES (new.id, new.name, new.organisation);
+    END;
+    CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN
+        INSERT INTO contacts_search (contacts_search, rowid, name, organisation)
+            VALUES ('delete', old.id, old.name, old.organisation);
+    END;
+    """,
 ]
 
 

@@ -24,18 +24,52 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+# The contacts whose name or organisation holds the search (store/contacts.py): their calls
+# match whatever name the carrier sent. Where few calls are wanted, the contacts' number keys are
+# listed once (contact_keys, then calls_by_remote finds the calls); where calls are scanned in
+# order, each call's number is looked up instead (contact_holds): listing the keys of every
+# contact with an "m" in their name would cost more than the scan itself.
+def contact_keys(text: str) -> tuple[str, list[Any]]:
+    """SQL for the number keys of the contacts whose name or organisation holds ``text``:
+    through their trigram index (migration 5) for 3 or more characters, else by reading them all
+    (contacts first: SQLite, without statistics, would rather walk every number)."""
+    pattern = like_pattern(text)
+    matches = r"(ct.name LIKE ? ESCAPE '\' OR ct.organisation LIKE ? ESCAPE '\')"
+    numbers = "CROSS JOIN contact_numbers AS cn ON cn.contact_id = ct.id"
+    if len(text) < 3:
+        return f"SELECT cn.number_key FROM contacts AS ct {numbers} WHERE {matches}", [pattern, pattern]
+    return (
+        "SELECT cn.number_key FROM contacts_search "
+        f"CROSS JOIN contacts AS ct ON ct.id = contacts_search.rowid {numbers} "
+        f"WHERE contacts_search MATCH ? AND {matches}",
+        [_all_trigrams(text), pattern, pattern],
+    )
+
+
+def contact_holds(key_column: str) -> str:
+    """SQL: the contact with the number in ``key_column`` has the search (two LIKE patterns)."""
+    return (
+        "EXISTS (SELECT 1 FROM contact_numbers AS cn JOIN contacts AS ct ON ct.id = cn.contact_id "
+        f"WHERE cn.number_key = {key_column} AND "
+        r"(ct.name LIKE ? ESCAPE '\' OR ct.organisation LIKE ? ESCAPE '\'))"
+    )
+
+
 def search_clause(search: str) -> tuple[str, list[Any]]:
-    """Name, or the digits of the number as written or as E.164; ("", []) for no search."""
+    """Name (the caller's, or a contact's), or the digits of the number as written or as E.164;
+    ("", []) for no search."""
     text = search.strip()
     if not text:
         return "", []
+    pattern = like_pattern(text)
+    clause = r"remote_party_name LIKE ? ESCAPE '\'"
+    params = [pattern]
     wanted = digits(text)
     if wanted:
-        return (
-            r"(remote_party_name LIKE ? ESCAPE '\' OR remote_digits LIKE ? OR remote_key LIKE ?)",
-            [like_pattern(text), f"%{wanted}%", f"%{wanted}%"],
-        )
-    return r"remote_party_name LIKE ? ESCAPE '\'", [like_pattern(text)]
+        clause += " OR remote_digits LIKE ? OR remote_key LIKE ?"
+        params += [f"%{wanted}%", f"%{wanted}%"]
+    clause += " OR " + contact_holds("calls.remote_key")
+    return f"({clause})", [*params, pattern, pattern]
 
 
 def _fts_string(value: str) -> str:
@@ -130,12 +164,15 @@ class CallSearch(Database):
             "SELECT k.id FROM call_numbers AS k JOIN calls USING (id) "
             f"WHERE k.n > (SELECT upto FROM search_indexed) AND {clause}"
         )
+        # And the calls of the contacts it names, through calls_by_remote (UNION: no call twice).
+        keys, key_params = contact_keys(search.strip())
+        by_contact = f"SELECT id FROM calls WHERE remote_key IN ({keys})"
         if not match:
-            return waiting, params
+            return f"{waiting} UNION {by_contact}", [*params, *key_params]
         return (
             "SELECT k.id FROM calls_search JOIN call_numbers AS k ON k.n = calls_search.rowid "
-            f"WHERE calls_search MATCH ? UNION ALL {waiting}",
-            [match, *params],
+            f"WHERE calls_search MATCH ? UNION ALL {waiting} UNION {by_contact}",
+            [match, *params, *key_params],
         )
 
     def _within_budget(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]] | None:

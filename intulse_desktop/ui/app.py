@@ -17,7 +17,7 @@ from intulse_desktop import APP_NAME, __version__
 from intulse_desktop.headless import stop_on_signals
 from intulse_desktop.logs import setup_logging
 from intulse_desktop.paths import Paths
-from intulse_desktop.secrets import SecretStore
+from intulse_desktop.secrets import CARDDAV_PASSWORD, SecretStore
 from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import StoreError
@@ -59,7 +59,9 @@ async def main(
     instance = SingleInstance(name)
     setup_logging(secrets.redactor, "DEBUG" if verbose else settings.log_level, paths.log_file)
 
-    service = Service(paths, settings, secrets.webhook_secret())
+    service = Service(
+        paths, settings, secrets.webhook_secret(), carddav_password=lambda: secrets.get(CARDDAV_PASSWORD)
+    )
     try:
         await service.start()
     except StoreError as exc:

@@ -14,7 +14,7 @@ from typing import get_args
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QMouseEvent, QScreen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout
 
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
 from intulse_desktop.formatting import format_duration, without_bidi_controls
@@ -46,6 +46,8 @@ class CardActions:
     copy: Callable[[], None]
     call_back: Callable[[], None]
     crm: Callable[[], None] | None  # None: no CRM template set, no button
+    # the address book's entries for the number ("Add to contacts", "Mark VIP"), asked when shown
+    contact: Callable[[], list[tuple[str, Callable[[], object]]]] | None = None
 
 
 def no_markup(text: str) -> str:
@@ -94,6 +96,8 @@ class Card(QFrame):
         if actions.crm is not None:
             self.buttons.addWidget(self._button("Open in CRM", actions.crm))
         self.buttons.addStretch(1)
+        if actions.contact is not None:
+            self.contact_menu = self._contact_button(actions.contact)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 10, 10)
@@ -112,6 +116,27 @@ class Card(QFrame):
             button.setFlat(True)
             button.setFixedWidth(28)
         return button
+
+    def _contact_button(self, entries: Callable[[], list[tuple[str, Callable[[], object]]]]) -> QMenu:
+        """A "⋯" button whose menu holds the address book's entries, read when it opens."""
+        menu = QMenu(self)
+
+        def fill() -> None:
+            menu.clear()
+            for text, action in entries():
+                menu.addAction(text).triggered.connect(action)
+
+        menu.aboutToShow.connect(fill)
+        button = QToolButton()
+        button.setObjectName("contact")
+        button.setText("⋯")
+        button.setToolTip("Add to contacts, edit the name, mark VIP")
+        button.setAccessibleName("Contact")
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # only once the user has come to the card
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setMenu(menu)
+        self.buttons.addWidget(button)
+        return menu
 
     def set_accent(self, key: str) -> None:
         accent = state_color(key, self.palette())
@@ -171,16 +196,25 @@ class Card(QFrame):
 
 class CallCard(Card):
     def __init__(
-        self, call: CallStarted | CallCompleted, name: str, number: str, line: str, actions: CardActions
+        self,
+        call: CallStarted | CallCompleted,
+        name: str,
+        number: str,
+        line: str,
+        actions: CardActions,
+        carrier: str = "",
     ) -> None:
+        """``name`` leads (a contact's, else caller ID); ``carrier``: caller ID beside a contact's name."""
         heading = "Incoming call" if call.direction == "inbound" else "Outgoing call"
         super().__init__(heading, call.start_utc, actions)
         self.call_id = call.id
         self.name = elided_label(name, "name", NAME_LINES, TEXT_WIDTH)
+        self.carrier = elided_label(f"Caller ID: {carrier}", "carrier", 1, TEXT_WIDTH)
+        self.carrier.setVisible(bool(carrier))
         self.number = elided_label(number, "number", 1, TEXT_WIDTH)
         self.line = elided_label(line, "line", NAME_LINES, TEXT_WIDTH)
         self.status = plain_label("Ringing…", "status")
-        for label in (self.name, self.number, self.line, self.status):
+        for label in (self.name, self.carrier, self.number, self.line, self.status):
             self.lines.addWidget(label)
         self.missed = False
         self.who = self.name.whole

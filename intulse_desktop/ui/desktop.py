@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
+from intulse_desktop.caller_names import call_name, caller_name
 from intulse_desktop.events import CallCompleted, CallStarted, PhoneState, TextMessageReceived
 from intulse_desktop.formatting import format_duration, human_time, local_time_short, without_bidi_controls
 from intulse_desktop.links import fill, is_safe_url
@@ -32,8 +33,9 @@ from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.cards import CallCard, Card, CardActions, CardStack, TextCard, no_markup
+from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard, no_markup
 from intulse_desktop.ui.click_to_call import click_to_call
+from intulse_desktop.ui.contacts import Contacts
 from intulse_desktop.ui.details import CallerDetails
 from intulse_desktop.ui.icons import tray_icon
 from intulse_desktop.ui.player import PlayerWindow, caller_title, recording_fetcher
@@ -59,6 +61,7 @@ class Change(Enum):
     RECEIVER = "receiver"  # this computer's receiver listens, or cannot
     HUB = "hub"  # the office hub connection's state
     PRUNED = "pruned"  # old calls and texts deleted
+    CONTACTS = "contacts"  # the address book changed: names, VIPs
 
 
 class Desktop(QObject):
@@ -94,6 +97,10 @@ class Desktop(QObject):
         self.sounds = Sounds()
         self.details: CallerDetails | None = None
         self.windows: dict[str, QWidget] = {}
+        self.contacts = Contacts(
+            service, self.store, tasks, lambda: self.settings, self.save_settings, self.contacts_changed
+        )
+        self.fetcher = recording_fetcher(secrets, paths.recordings_cache)  # one session for every window
         extra = {} if tray_available is None else {"tray_available": tray_available}
         self.tray = Tray(
             lambda: self.store.recent_callers(self.settings.matcher()), self._caller_label, **extra
@@ -101,13 +108,10 @@ class Desktop(QObject):
         self.tray.open_caller.connect(self.show_caller)
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
         self.tray.show_about.connect(self.show_about)
-        self.tray.call_back_newest.connect(
-            lambda: self._on_newest(lambda card: card.card_actions.call_back())
-        )
-        self.tray.focus_newest.connect(lambda: self._on_newest(Card.take_focus))
-        self.tray.dismiss_all.connect(self.cards.close_all)  # the user's own: missed calls are seen
-        self.cards.arranged = lambda: self.tray.set_newest(getattr(self.cards.newest(), "who", None))
+        self.tray.connect_cards(self.cards)
         self._unsubscribe = service.subscribe(self.on_delivery)
+        if service.contacts is not None:  # a CardDAV sync that changed names
+            service.contacts.on_synced = lambda result: self.contacts_changed()
         self._unwatch_hub = service.watch_hub(lambda state, detail: self.changed.emit(Change.HUB))
         self.changed.connect(self._on_changed)
         self.tray.set_dnd(self.settings.do_not_disturb)
@@ -125,17 +129,19 @@ class Desktop(QObject):
         self._unsubscribe()
         self.changed.disconnect(self._on_changed)  # a write under way may still finish: the store closes
         self.cards.close_all()
+        self.contacts.close()
         self.tray.hide()
         for window in [self.details, *self.windows.values()]:
             if window is not None:
                 window.close()
+        self.tasks.spawn(self.fetcher.close(), "close the fetcher's session")  # awaited by tasks.wait()
         self.store.close()
 
     # --- events ------------------------------------------------------------------------
 
     def on_delivery(self, delivery: Delivery) -> None:
         self.last_event = delivery.received
-        decision = decide(delivery, self.settings)
+        decision = decide(delivery, self.settings, self.store.contact_for)
         self.decisions.append((delivery, decision))
         event = delivery.event
         if decision.card == "call":
@@ -155,12 +161,14 @@ class Desktop(QObject):
     def _show_call(self, call: CallStarted | CallCompleted) -> CallCard:
         region = self.settings.default_region
         line = f"Ext {call.extension}" + (f" · {call.user_display_name}" if call.user_display_name else "")
+        who = caller_name(self.store, call.remote_party_number, call.remote_party_name)
         card = CallCard(
             call,
-            call.remote_party_name.strip() or "Unknown caller",
+            who.name or "Unknown caller",
             format_number(call.remote_party_number, region) or "No number",
             line,
             self.actions(call.remote_party_number, call.remote_party_name, call.extension, call.id),
+            carrier=who.beside,
         )
         card.clicked.connect(
             lambda: self._card_clicked(card, call.remote_party_number, call.remote_party_name)
@@ -188,10 +196,11 @@ class Desktop(QObject):
         self.cards.show(card)
 
     def text_sender(self, number: str) -> tuple[str, str]:
-        """Who sent a text from ``number``: the name of the last call with it (texts carry no
-        name; "" if none), and the sender as shown, "name · number" or just the number."""
+        """Who sent a text from ``number`` (texts carry no name): the contact's name, else the
+        caller-ID name of the last call with it ("" if none), and the sender as shown, "name ·
+        number" or just the number."""
         known = self.store.calls_with(number, 1)
-        name = known[0].remote_party_name.strip() if known else ""
+        name = caller_name(self.store, number, known[0].remote_party_name if known else "").name
         return name, " · ".join(filter(None, [name, format_number(number, self.settings.default_region)]))
 
     def _card_ms(self) -> int | None:
@@ -232,17 +241,8 @@ class Desktop(QObject):
             copy=lambda: QGuiApplication.clipboard().setText(dialable),
             call_back=call_back,
             crm=(lambda: open_template(crm)) if crm else None,
+            contact=lambda: self.contacts.entries(number, name),
         )
-
-    def _on_newest(self, act: Callable[[Card], object]) -> None:
-        newest = self.cards.newest()
-        if newest is not None:
-            act(newest)
-
-    def woken(self) -> None:
-        """A second launch: the call log, and the tray's stand-in window where there is no tray."""
-        self.tray.bring_back()
-        self.tray.open_log.emit()
 
     def open_url(self, url: str) -> bool:
         """Open a link built from call data, but only with a scheme on the safe list."""
@@ -255,6 +255,11 @@ class Desktop(QObject):
     def open_folder(self, folder: Path) -> None:
         """Show one of our own folders in the file manager (not call data, so not ``open_url``)."""
         self._open_url(QUrl.fromLocalFile(str(folder)))
+
+    def contacts_changed(self) -> None:
+        if self.details is not None and self.details.isVisible():
+            self.details.refresh()
+        self.changed.emit(Change.CONTACTS)
 
     def mark_seen(self, call_ids: list[str]) -> None:
         async def mark() -> None:
@@ -288,8 +293,7 @@ class Desktop(QObject):
         """Play ``url`` in the one player window (made on first use)."""
         player = self.windows.get("player")
         if not isinstance(player, PlayerWindow):
-            fetcher = recording_fetcher(self.secrets, self.paths.recordings_cache)
-            player = self.windows["player"] = PlayerWindow(fetcher, self.tasks, self.open_url)
+            player = self.windows["player"] = PlayerWindow(self.fetcher, self.tasks, self.open_url)
             player.addActions(self.tray.card_actions())
         player.play(url, title, subtitle)
         return player
@@ -370,7 +374,7 @@ class Desktop(QObject):
 
     def _caller_label(self, call: CallRow) -> str:
         number = format_number(call.remote_party_number, self.settings.default_region)
-        name = call.remote_party_name.strip()
+        name = call_name(call).line()
         text = without_bidi_controls(f"{name} — {number}" if name else number)
         return text.replace("&", "&&")  # a caller's "&" is not a menu accelerator
 
@@ -410,5 +414,6 @@ class Desktop(QObject):
             else f"Unknown ({no_markup(presence.status)})"
         )
         number = format_number(presence.connected_line_number, self.settings.default_region)
-        other = no_markup(" ".join(filter(None, [presence.connected_line_name.strip(), number])))
+        name = caller_name(self.store, presence.connected_line_number, presence.connected_line_name).line()
+        other = no_markup(" ".join(filter(None, [name, number])))
         return f"{words} with {other}" if other and presence.state.connected else words

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from intulse_desktop.caller_names import caller_name
 from intulse_desktop.formatting import format_duration, local_time, without_bidi_controls
 from intulse_desktop.matching import format_number
 from intulse_desktop.store import CallRow, MessageRow, Store
@@ -46,10 +47,7 @@ def message_summary(message: MessageRow) -> str:
 
 def history_name(calls: list[CallRow], fallback: str) -> str:
     """The caller-ID name the number last had (an empty name leaves the earlier one)."""
-    return (
-        next((c.remote_party_name for c in calls if c.remote_party_name.strip()), fallback)
-        or "Unknown caller"
-    )
+    return next((c.remote_party_name for c in calls if c.remote_party_name.strip()), fallback)
 
 
 class CallerDetails(QWidget):
@@ -72,8 +70,10 @@ class CallerDetails(QWidget):
         self._actions = actions
         self._play = play
         self.number = ""
+        self._name_hint = ""
         self.name = plain_label("", "name")
         self.name.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.carrier = plain_label("", "carrier")
         self.formatted = plain_label("", "number")
         self.summary = plain_label("", "summary")
         self.buttons = QHBoxLayout()
@@ -87,19 +87,31 @@ class CallerDetails(QWidget):
         self.play_button.clicked.connect(self.play_selected)
         self.play_button.setVisible(play is not None)
         layout = QVBoxLayout(self)
-        for widget in (self.name, self.formatted, self.summary):
+        for widget in (self.name, self.carrier, self.formatted, self.summary):
             layout.addWidget(widget)
         layout.addLayout(self.buttons)
         layout.addWidget(self.history, 1)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
 
     def show_number(self, number: str, name_hint: str = "") -> None:
+        self.number, self._name_hint = number, name_hint
+        self.refresh()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def refresh(self) -> None:
+        """Read the number's name and history again (a contact was added or renamed, say)."""
         region = self._region()
+        number = self.number
         calls = self._store.calls_with(number, HISTORY_LIMIT)
         messages = self._store.messages_with(number, HISTORY_LIMIT)
-        self.number = number
-        name = history_name(calls, name_hint)
+        carrier = history_name(calls, self._name_hint)
+        who = caller_name(self._store, number, carrier)
+        name = who.name or "Unknown caller"
         self.name.setText(name)
+        self.carrier.setText(f"Caller ID: {who.beside}" if who.beside else "")
+        self.carrier.setVisible(bool(who.beside))
         self.formatted.setText(format_number(number, region))
         self.setWindowTitle(f"{without_bidi_controls(name)} — caller details")
         times = [c.start_utc for c in calls] + [m.created_utc for m in messages]
@@ -110,11 +122,8 @@ class CallerDetails(QWidget):
             )
         else:
             self.summary.setText("No calls or texts with this number yet")
-        self._set_buttons(self._actions(number, name))
+        self._set_buttons(self._actions(number, carrier))
         self._fill(calls, messages)
-        self.show()
-        self.raise_()
-        self.activateWindow()
 
     def _set_buttons(self, actions: CardActions) -> None:
         clear_layout(self.buttons, keep=self.play_button)
@@ -122,6 +131,7 @@ class CallerDetails(QWidget):
             ("Copy number", actions.copy),
             ("Call back", actions.call_back),
             ("Open in CRM", actions.crm),
+            *(actions.contact() if actions.contact is not None else []),
         ):
             if action is not None:
                 button = QPushButton(text)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -29,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from intulse_desktop.caller_names import call_name
 from intulse_desktop.formatting import format_duration, without_bidi_controls
 from intulse_desktop.matching import format_number
-from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache
+from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache, save_name
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.store import CallRow
 from intulse_desktop.tasks import Tasks
@@ -41,17 +41,15 @@ from intulse_desktop.ui.widgets import plain_label
 WAY_OUT = "Use Open in browser or Save as… to play it elsewhere."
 
 
-def recording_fetcher(secrets: SecretStore, cache: Path, max_bytes: int = MAX_FILE_BYTES) -> Fetcher:
+def recording_fetcher(secrets: SecretStore, cache: Path) -> Fetcher:
     """A fetcher into the app's media ``cache`` (recordings and texts' attachments) that may use
     the API key (which the ``SecretStore`` keeps out of the logs)."""
-    return Fetcher(MediaCache(cache), secrets.api_key, max_bytes=max_bytes)
+    return Fetcher(MediaCache(cache), secrets.api_key, max_bytes=MAX_FILE_BYTES)
 
 
 def caller_title(call: CallRow, region: str) -> str:
-    """Who a recording is with, for the player's title."""
-    return (
-        call.remote_party_name.strip() or format_number(call.remote_party_number, region) or "Unknown caller"
-    )
+    """Who a recording is with, for the player's title: the contact's name, caller ID or number."""
+    return call_name(call).name or format_number(call.remote_party_number, region) or "Unknown caller"
 
 
 def _settle_disconnect_notify(*signals: Any) -> None:
@@ -266,8 +264,7 @@ class PlayerWindow(QWidget):
     # --- saving --------------------------------------------------------------------------
 
     def suggested_name(self) -> str:
-        name = PurePosixPath(unquote(urlsplit(self.url).path)).name
-        return name or f"recording{self.file.suffix if self.file else ''}"
+        return save_name(self.url, self.file)
 
     def ask_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

@@ -7,9 +7,7 @@ These windows are given what they use of the ``Desktop`` and hear its ``changed`
 from __future__ import annotations
 
 from intulse_desktop.ui.calllog import CallLogActions, CallLogWindow
-from intulse_desktop.ui.calllog.message_pane import MAX_IMAGE_BYTES
 from intulse_desktop.ui.desktop import Desktop
-from intulse_desktop.ui.player import recording_fetcher
 from intulse_desktop.ui.settings import SettingsDialog
 
 
@@ -18,6 +16,11 @@ class Shell(Desktop):
         self.tray.open_log.connect(self.show_call_log)
         self.tray.open_settings.connect(self.show_settings)
         super().start()
+
+    def woken(self) -> None:
+        """A second launch: the call log, and the tray's stand-in window where there is no tray."""
+        self.tray.bring_back()
+        self.show_call_log()
 
     def show_call_log(self) -> None:
         self.show_window("log", self.new_call_log)
@@ -32,7 +35,7 @@ class Shell(Desktop):
             lambda: self.settings,
             self.tasks,
             self.paths.database,
-            recording_fetcher(self.secrets, self.paths.recordings_cache, max_bytes=MAX_IMAGE_BYTES),
+            self.fetcher,
             CallLogActions(
                 actions=self.actions,
                 show_caller=self.show_caller,
@@ -42,6 +45,7 @@ class Shell(Desktop):
                 mark_seen=self.mark_seen,
                 text_sender=self.text_sender,
                 menu=self.tray.menu,
+                import_contacts=self.contacts.ask_import,
             ),
         )
         self.delivered.connect(window.on_delivery)
@@ -61,6 +65,7 @@ class Shell(Desktop):
             self.decisions,
             lambda kind, volume: self.sounds.play(kind, volume),
             self.open_folder,
+            self.contacts.ask_import,
         )
         self.changed.connect(dialog.on_changed)
         self.delivered.connect(dialog.on_delivered)

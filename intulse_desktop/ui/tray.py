@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from intulse_desktop.store import CallRow
+from intulse_desktop.ui.cards import Card, CardStack
 from intulse_desktop.ui.palette import check_icon
 from intulse_desktop.ui.widgets import plain_label
 
@@ -182,6 +183,19 @@ class Tray(QObject):
         """The entries that act on pop-ups: every app window adds them, so that their shortcuts
         work wherever the keyboard is in the app."""
         return [self.actions[key] for key, *_ in CARD_ENTRIES]
+
+    def connect_cards(self, cards: CardStack) -> None:
+        """The pop-up entries act on the newest of ``cards`` and name its caller."""
+
+        def on_newest(act: Callable[[Card], object]) -> None:
+            newest = cards.newest()
+            if newest is not None:
+                act(newest)
+
+        self.call_back_newest.connect(lambda: on_newest(lambda card: card.card_actions.call_back()))
+        self.focus_newest.connect(lambda: on_newest(Card.take_focus))
+        self.dismiss_all.connect(cards.close_all)  # the user's own: missed calls count as seen
+        cards.arranged = lambda: self.set_newest(getattr(cards.newest(), "who", None))
 
     def set_newest(self, who: str | None) -> None:
         """Name the newest pop-up's caller in "Call back" (None: no pop-up shows)."""

@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLayout,
@@ -142,6 +143,19 @@ def stretch_with_floor(view: QTableView, column: int, minimum: int) -> None:
     """``column`` takes the room the other columns leave, but never less than ``minimum`` pixels:
     on a narrow window the table scrolls sideways instead."""
     _Floor(view, column, minimum)
+
+
+def row(*items: QWidget | QLayout | int) -> QHBoxLayout:
+    """Widgets and layouts side by side; a number is that much space between them."""
+    layout = QHBoxLayout()
+    for item in items:
+        if isinstance(item, int):
+            layout.addSpacing(item)
+        elif isinstance(item, QLayout):
+            layout.addLayout(item)
+        else:
+            layout.addWidget(item)
+    return layout
 
 
 def flat_tree(headers: list[str], stretch: int | None = None, fit: range = range(0)) -> QTreeWidget:

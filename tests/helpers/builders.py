@@ -33,3 +33,21 @@ def wav_bytes(seconds: float = 0.5, rate: int = 8000) -> bytes:
         w.setframerate(rate)
         w.writeframes(b"\x00\x10" * int(seconds * rate))
     return out.getvalue()
+
+
+def png_bytes(width: int = 40, height: int = 30) -> bytes:
+    """A small blue PNG image, made without Qt."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x1a\x73\xe8" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from typing import Any
 
@@ -16,10 +17,19 @@ from .builders import event_type_of, payload
 
 def closed_port() -> int:
     """A port nothing listens on (it was free a moment ago)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return closed_ports(1)[0]
+
+
+def closed_ports(count: int) -> list[int]:
+    """``count`` different ports nothing listens on: held open together while they are chosen, so
+    the kernel cannot hand out one port twice (two calls of ``closed_port`` may)."""
+    with contextlib.ExitStack() as held:
+        ports = []
+        for _ in range(count):
+            sock = held.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
 
 
 async def post_webhook(service: Service, event_type: str, body: dict[str, Any]) -> Delivery:

@@ -9,11 +9,13 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
+from intulse_desktop.caller_names import call_name
 from intulse_desktop.formatting import format_duration, human_time
 from intulse_desktop.matching import Matcher, format_number
 from intulse_desktop.store import CallQuery, CallRow, Store, call_sort_key
 from intulse_desktop.ui.calllog.paging import PAGE, PagedModel
 from intulse_desktop.ui.palette import play_icon, state_color
+from intulse_desktop.ui.widgets import plain_tooltip
 
 CALL_COLUMNS = (
     ("When", "start_utc"),
@@ -25,9 +27,11 @@ CALL_COLUMNS = (
     ("Duration", "duration_seconds"),
     ("Recording", "recording"),
 )
+NAME_MINIMUM = 180  # px: a name, not "W…", however narrow the window (the table scrolls instead)
 RECORDING_COLUMN = 7
 DURATION_COLUMN = 6
 OUTCOME_COLUMN = 2
+NAME_COLUMN = 3
 OUTCOMES = {"answered": "Answered", "missed": "Missed", "unanswered": "Not answered", None: "In progress"}
 
 
@@ -66,6 +70,9 @@ class CallsModel(PagedModel):
 
     def _read(self, after: Any) -> list[CallRow]:
         return self._store.calls(replace(self.query, after=after))
+
+    def _number(self, row: CallRow) -> str:
+        return row.remote_party_number
 
     def _after(self, row: CallRow) -> Any:
         return call_sort_key(row, self.query.sort)
@@ -175,6 +182,8 @@ class CallsModel(PagedModel):
                 return "New missed call"
             if column == RECORDING_COLUMN and call.recording:
                 return "Double-click to play the recording"
+            if column == NAME_COLUMN and call_name(call).beside:
+                return plain_tooltip(f"Contact: {call.contact_name}\nCaller ID: {call.remote_party_name}")
         if role == Qt.ItemDataRole.TextAlignmentRole and column == DURATION_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -187,7 +196,7 @@ class CallsModel(PagedModel):
         if column == 2:
             return OUTCOMES.get(call.outcome, call.outcome or "")
         if column == 3:
-            return call.remote_party_name.strip() or "Unknown"
+            return call_name(call).line() or "Unknown"
         if column == 4:
             return format_number(call.remote_party_number, self._region())
         if column == 5:

@@ -1,10 +1,18 @@
-"""One text in full, under the Texts tab: the body, image thumbnails, audio to play, links to open."""
+"""One text in full, under the Texts tab: the body, image thumbnails, audio to play, links to open.
+
+An attachment's link is anyone's to write, so previews load by themselves only
+from Intulse's own hosts (``fetch_rules.is_intulse_media``), at most
+``AUTO_PREVIEWS`` for one text; any other waits for **Show preview**. Every
+fetch goes through the app's one ``Fetcher``: a few at a time, public addresses
+only.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPixmap
@@ -19,15 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from intulse_desktop.fetch_rules import is_intulse_media
 from intulse_desktop.formatting import human_time, without_bidi_controls
 from intulse_desktop.matching import format_number
 from intulse_desktop.recordings import Fetcher, FetchError
 from intulse_desktop.store import MessageRow
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.widgets import clear_layout, plain_label
+from intulse_desktop.ui.widgets import clear_layout, plain_label, plain_tooltip
 
 THUMBNAIL = 120
 MAX_IMAGE_BYTES = 20 * 2**20
+AUTO_PREVIEWS = 4  # previews one text loads without being asked (from Intulse's hosts only)
 PlayAudio = Callable[[str, str, str], object]  # url, title, subtitle
 
 
@@ -43,7 +53,7 @@ class MessagePane(QWidget):
         play_audio: PlayAudio,
         open_url: Callable[[str], object],
     ) -> None:
-        """``images`` fetches attachments (at most ``MAX_IMAGE_BYTES``); ``text_sender`` says
+        """``images`` fetches attachments (at most ``MAX_IMAGE_BYTES`` each); ``text_sender`` says
         who a number is (``Desktop.text_sender``)."""
         super().__init__()
         self._images = images
@@ -89,11 +99,14 @@ class MessagePane(QWidget):
             f"From {sender} to {format_number(message.to, region)} · {human_time(message.created_utc)}"
         )
         self.body.setPlainText(without_bidi_controls(message.body))
+        automatic = AUTO_PREVIEWS
         for attachment in message.attachments:
-            self.attachments.addWidget(self._attachment_row(attachment, sender))
+            by_itself = attachment.is_image and automatic > 0 and is_intulse_media(attachment.url)
+            automatic -= by_itself
+            self.attachments.addWidget(self._attachment_row(attachment, sender, by_itself))
         self.attachments.addStretch(1)
 
-    def _attachment_row(self, attachment: Any, sender: str) -> QWidget:
+    def _attachment_row(self, attachment: Any, sender: str, preview: bool) -> QWidget:
         row = QWidget()
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 6)
@@ -102,15 +115,19 @@ class MessagePane(QWidget):
             f"{attachment.name or 'Attachment'}\n{attachment.mime_type or 'unknown type'}{size}"
         )
         if attachment.is_image:
-            thumbnail = QLabel("Loading preview…")
+            thumbnail = QLabel("Loading preview…" if preview else "")
             thumbnail.setObjectName("thumbnail")
             thumbnail.setFixedSize(THUMBNAIL, THUMBNAIL)
             thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
             thumbnail.setFrameShape(QFrame.Shape.StyledPanel)
             layout.addWidget(thumbnail)
-            self._loading.append(
-                self._tasks.spawn(self._thumbnail(thumbnail, attachment.url), "fetch a thumbnail")
-            )
+            if preview:
+                self._preview(thumbnail, attachment.url)
+            else:
+                ask = QPushButton("Show preview", thumbnail)
+                ask.setToolTip(plain_tooltip(f"Fetch the image from {_host(attachment.url)}"))
+                ask.move(10, THUMBNAIL // 2 - 15)
+                ask.clicked.connect(lambda: self._preview(thumbnail, attachment.url, ask))
         buttons = QHBoxLayout()
         if attachment.is_audio:
             play = QPushButton("Play")
@@ -129,12 +146,18 @@ class MessagePane(QWidget):
         layout.addLayout(side, 1)
         return row
 
+    def _preview(self, label: QLabel, url: str, asked: QPushButton | None = None) -> None:
+        if asked is not None:
+            asked.hide()
+        label.setText("Loading preview…")
+        self._loading.append(self._tasks.spawn(self._thumbnail(label, url), "fetch a thumbnail"))
+
     async def _thumbnail(self, label: QLabel, url: str) -> None:
         try:
-            path = await self._images.fetch(url)
+            path = await self._images.fetch(url, max_bytes=MAX_IMAGE_BYTES)
         except FetchError as exc:
             label.setText("No preview")
-            label.setToolTip(str(exc))  # our own words, plain: no caller text in it
+            label.setToolTip(plain_tooltip(str(exc)))  # it names the link's host, which anyone writes
             return
         image = QImage(str(path))
         if image.isNull():
@@ -149,3 +172,10 @@ class MessagePane(QWidget):
                 )
             )
         )
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or "the link"
+    except ValueError:  # e.g. a malformed IPv6 address
+        return "the link"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -28,6 +30,22 @@ class PagedModel(QAbstractTableModel):
     def _after(self, row: Any) -> Any:
         """What continues the order after ``row``."""
         raise NotImplementedError
+
+    def _number(self, row: Any) -> str:
+        """The number of the caller or sender ``row`` is named after."""
+        raise NotImplementedError
+
+    def rename(self, name_for: Callable[[str], str]) -> None:
+        """The address book changed: each row read so far takes its number's contact name now
+        (``name_for``), in place, so the selection and the scroll position stay."""
+        names: dict[str, str] = {}
+        for i, row in enumerate(self.rows):
+            number = self._number(row)
+            if number not in names:
+                names[number] = name_for(number)
+            if names[number] != row.contact_name:
+                self.rows[i] = replace(row, contact_name=names[number])
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self._headers) - 1))
 
     def _data(self, row: Any, column: int, role: int) -> Any:
         """What the view shows of ``row`` in ``column`` for ``role`` (``UserRole``: the row itself)."""

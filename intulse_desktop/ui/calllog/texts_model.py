@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 
+from intulse_desktop.caller_names import SEPARATOR
 from intulse_desktop.formatting import human_time
 from intulse_desktop.matching import format_number
 from intulse_desktop.store import MessageRow, Store, message_sort_key
@@ -30,6 +31,9 @@ class TextsModel(PagedModel):
 
     def _read(self, after: Any) -> list[MessageRow]:
         return self._store.messages(limit=PAGE, after=after, **self.filters)
+
+    def _number(self, row: MessageRow) -> str:
+        return row.from_
 
     def _after(self, row: MessageRow) -> Any:
         return message_sort_key(row)
@@ -56,7 +60,7 @@ class TextsModel(PagedModel):
         if column == 0:
             return human_time(message.created_utc)
         if column == 1:
-            return format_number(message.from_, region)
+            return SEPARATOR.join(filter(None, [message.contact_name, format_number(message.from_, region)]))
         if column == 2:
             return format_number(message.to, region)
         if column == 3:

@@ -43,7 +43,7 @@ from intulse_desktop.recordings import Fetcher
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallQuery, CallRow, Store
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.calllog.calls_model import RECORDING_COLUMN, CallsModel
+from intulse_desktop.ui.calllog.calls_model import NAME_MINIMUM, RECORDING_COLUMN, CallsModel
 from intulse_desktop.ui.calllog.export import Work, export_job
 from intulse_desktop.ui.calllog.message_pane import MessagePane, PlayAudio
 from intulse_desktop.ui.calllog.paging import PAGE
@@ -51,10 +51,9 @@ from intulse_desktop.ui.calllog.query import FILTERS, NUMBER_FORMATTING, RANGES,
 from intulse_desktop.ui.calllog.scroll import ScrollKeeper
 from intulse_desktop.ui.calllog.texts_model import TextsModel
 from intulse_desktop.ui.cards import CardActions
+from intulse_desktop.ui.desktop import Change
 from intulse_desktop.ui.screens import fit_on_screen
-from intulse_desktop.ui.widgets import plain_label, stretch_with_floor, table_view
-
-NAME_MINIMUM = 180  # px: a name, not "W…", however narrow the window (the table scrolls instead)
+from intulse_desktop.ui.widgets import plain_label, row, stretch_with_floor, table_view
 from intulse_desktop.view_export import export_calls, export_messages
 
 
@@ -69,6 +68,7 @@ class CallLogActions:
     open_url: Callable[[str], object]
     mark_seen: Callable[[list[str]], None]  # call ids
     text_sender: Callable[[str], tuple[str, str]]  # number -> (name, as shown)
+    import_contacts: Callable[[QWidget], None]  # asks for a vCard or CSV file
     menu: QMenu  # the app's menu (the tray's): Settings…, Quit, … also without a tray
 
 
@@ -157,19 +157,13 @@ class CallLogWindow(QWidget):
             edit.setVisible(False)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self.ask_export)
+        self.import_button = QPushButton("Import contacts…")
+        self.import_button.clicked.connect(lambda: self._app.import_contacts(self))
 
-        first = QHBoxLayout()
-        first.addWidget(self.search, 1)
-        first.addSpacing(8)
-        first.addWidget(self.range)
-        first.addWidget(self.first_day)
-        first.addWidget(self.last_day)
-        first.addSpacing(8)
-        first.addWidget(self.export_button)
-        second = QHBoxLayout()
-        second.addLayout(filters)
-        second.addSpacing(8)
-        second.addWidget(self.mine_only)
+        first = row(self.search, 8, self.range, self.first_day, self.last_day, 8, self.export_button)
+        first.addWidget(self.import_button)
+        first.setStretch(0, 1)  # the search takes the room left
+        second = row(filters, 8, self.mine_only)
         second.addStretch(1)
         top = QVBoxLayout()
         top.addLayout(first)
@@ -331,11 +325,14 @@ class CallLogWindow(QWidget):
         elif isinstance(event, TextMessageReceived):
             self.texts.live(event.key)
 
-    def on_changed(self) -> None:
+    def on_changed(self, change: Change | None = None) -> None:
         if not self.isVisible():
             self._stale = True
             return
         self.calls.refresh(self._settings().matcher())
+        if change is Change.CONTACTS:
+            self.calls.rename(self._store.contact_name_for)
+            self.texts.rename(self._store.contact_name_for)
         self._show_status()
 
     # --- acting on calls -------------------------------------------------------------------
@@ -374,12 +371,13 @@ class CallLogWindow(QWidget):
         actions = self._app.actions(call.remote_party_number, call.remote_party_name, call.extension, call.id)
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        entries: list[tuple[str, Callable[[], None] | None]] = [
+        entries: list[tuple[str, Callable[[], object] | None]] = [
             ("Play recording", (lambda: self.play(call)) if call.recording else None),
             ("Caller details", lambda: self.open_caller(call)),
             ("Copy number", actions.copy),
             ("Call back", actions.call_back),
             ("Open in CRM", actions.crm),
+            *(actions.contact() if actions.contact is not None else []),
         ]
         for text, action in entries:
             if action is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QShowEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QStyle, QTabWidget, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QStyle, QTabWidget, QVBoxLayout, QWidget
 
 from intulse_desktop.bus import Delivery
 from intulse_desktop.paths import Paths
@@ -29,6 +29,7 @@ from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.a11y import label_fields
 from intulse_desktop.ui.screens import fit_on_screen, scrolled
 from intulse_desktop.ui.settings.connection import ConnectionPage
+from intulse_desktop.ui.settings.contacts import ContactsBox, ContactsPage
 from intulse_desktop.ui.settings.form import Page, Reason, note
 from intulse_desktop.ui.settings.general import GeneralPage
 from intulse_desktop.ui.settings.integrations import IntegrationsPage
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 
 class SettingsDialog(QDialog):
-    """The five tabs, OK, Apply and Cancel; ``on_changed`` and ``on_delivered`` keep it current."""
+    """The six tabs, OK, Apply and Cancel; ``on_changed`` and ``on_delivered`` keep it current."""
 
     def __init__(
         self,
@@ -53,10 +54,12 @@ class SettingsDialog(QDialog):
         decisions: Iterable[tuple[Delivery, Decision]],
         play_sound: PlaySound,
         open_folder: Callable[[Path], None],
+        import_contacts: Callable[[QWidget], None],
     ) -> None:
         """``saved``: the settings in force; ``apply_settings`` rebinds, saves and applies them
         (``Desktop.apply_settings``; raises ``ReceiverError`` or ``OSError``); ``store`` and
-        ``decisions`` (this run's pop-up decisions, live) explain recent deliveries."""
+        ``decisions`` (this run's pop-up decisions, live) explain recent deliveries;
+        ``import_contacts`` asks for a contacts file and imports it."""
         super().__init__(None)
         self._saved = saved
         self._apply_settings = apply_settings
@@ -79,11 +82,22 @@ class SettingsDialog(QDialog):
         self.notifications = NotificationsPage(play_sound, region)
         self.integrations = IntegrationsPage(self.me.extension.text, self.connection.has_api_key)
         self.general = GeneralPage(paths, secrets.location, open_folder)
+        self.contacts = ContactsPage(
+            ContactsBox(
+                store,
+                secrets,
+                service.contacts,
+                import_contacts,
+                self.apply_pending,
+                self.run,
+            )
+        )
         self.pages: list[Page] = [
             self.me,
             self.connection,
             self.notifications,
             self.integrations,
+            self.contacts,
             self.general,
         ]
         self.tabs = QTabWidget()
@@ -165,6 +179,7 @@ class SettingsDialog(QDialog):
         self.ok.setEnabled(idle and self.candidate is not None)
         self.apply.setEnabled(idle and self.dirty())
         self.connection.set_busy(not idle, valid=self.candidate is not None)
+        self.contacts.box.set_busy(not idle, valid=self.candidate is not None)
 
     # --- applying ------------------------------------------------------------------------
 
@@ -224,6 +239,7 @@ class SettingsDialog(QDialog):
         # e.g. do-not-disturb from the tray: keep it, not ours; shown again, load() checks
         if self.isVisible():
             self.validate()
+            self.contacts.box.refresh()
 
     def on_delivered(self, delivery: Delivery) -> None:
         if self.isVisible():

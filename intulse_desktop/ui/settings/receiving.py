@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
 )
 
+from intulse_desktop.hub.client import in_clear
 from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import HUB_TOKEN, SecretsError, SecretStore
 from intulse_desktop.service import ReceiverError, Service
@@ -41,12 +42,20 @@ class SourceBox(Section):
         self.hub_url = QLineEdit()
         self.hub_url.setPlaceholderText("e.g. https://hub.office.example:8766")
         self.hub_token = SecretField(secrets, HUB_TOKEN, "the token the hub's administrator gave you")
+        self.in_clear = note(
+            "Not encrypted: the token and every call and text would travel in clear. "
+            "Use https:// unless this network is private."
+        )
+        self.in_clear.setObjectName("in_clear")
+        self.in_clear.setStyleSheet("color: #b3261e;")
+        self.hub_url.textChanged.connect(self._warn_if_in_clear)
         self.from_hub.toggled.connect(self._source_chosen)
         self.content.addWidget(self.field("receive_from", self.on_computer))
         self.content.addWidget(self.from_hub)
         self.watch(self.from_hub)
         hub_form = QFormLayout()
         hub_form.addRow("Hub address", self.field("hub_url", self.hub_url))
+        hub_form.addRow("", self.in_clear)
         hub_form.addRow("Hub token", self.field("hub_token", self.hub_token))
         self.content.addLayout(hub_form)
 
@@ -66,10 +75,14 @@ class SourceBox(Section):
             return {"hub_url": "enter the hub's address"}
         return {}
 
+    def _warn_if_in_clear(self) -> None:
+        self.in_clear.setHidden(not (self.from_hub.isChecked() and in_clear(self.hub_url.text().strip())))
+
     def _source_chosen(self) -> None:
         hub = self.from_hub.isChecked()
         self.hub_url.setEnabled(hub)
         self.hub_token.setEnabled(hub)
+        self._warn_if_in_clear()
 
 
 class ReceiverBox(Section):
