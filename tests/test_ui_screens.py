@@ -134,3 +134,15 @@ def test_every_screen_test_holds_on_real_screen_sizes(screen, tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_a_ringing_call_shows_even_when_missed_calls_fill_the_screen(desktop):
+    for n in range(9):
+        deliver(desktop, "CallCompleted-missed", Id=f"missed-{n}", LinkedId=f"missed-{n}")
+    deliver(desktop, "CallStarted")
+    ringing = desktop.cards.newest()
+    assert isinstance(ringing, CallCard)
+    assert not ringing.missed
+    assert ringing.isVisible()
+    assert area().contains(ringing.geometry())
+    assert len([c for c in desktop.cards.cards if c.missed]) == 9  # none dropped: "+N more" holds them

@@ -302,8 +302,8 @@ class CardStack:
     def show(self, card: Card) -> None:
         self.cards.append(card)
         card.closed.connect(lambda: self._forget(card))
-        while len(self.cards) > MAX_CARDS:  # the oldest goes, but never a missed call
-            oldest = next((c for c in self.cards if not getattr(c, "missed", False)), None)
+        while len(self.cards) > MAX_CARDS:  # the oldest goes, but never a missed call nor this one
+            oldest = next((c for c in self.cards[:-1] if not getattr(c, "missed", False)), None)
             if oldest is None:
                 break
             oldest.dismiss()
@@ -354,10 +354,10 @@ class CardStack:
         return self.cards[-1] if self.cards else None
 
     def _room_for(self, height: int) -> list[Card]:
-        """The cards that fit in ``height`` with room left for "+N more" if needed: missed calls
-        first, then the newest."""
+        """The cards that fit in ``height`` with room left for "+N more" if needed: the newest
+        (what rings now), the missed calls, then the newer of the others."""
         newest_first = list(reversed(self.cards))
-        wanted = [c for c in newest_first if getattr(c, "missed", False)]
+        wanted = newest_first[:1] + [c for c in newest_first[1:] if getattr(c, "missed", False)]
         wanted += [c for c in newest_first if c not in wanted]
         more = self.more.sizeHint().height() + MARGIN
         shown: list[Card] = []
