@@ -6,7 +6,8 @@ The answer (and its reason) is also what "Recent deliveries" shows, because
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -14,7 +15,7 @@ from typing import Literal
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, ExtensionUpdated, TextMessageReceived
 from intulse_desktop.matching import number_key
-from intulse_desktop.settings import DAYS, Settings
+from intulse_desktop.settings import DAYS, PopupStyle, Settings
 from intulse_desktop.store import ContactRow, DeliveryRow
 
 # "completed" updates a call's card if one shows; "missed" does that, or pops a missed-call card.
@@ -139,3 +140,25 @@ def _from_row(row: DeliveryRow) -> str:
     if not row.is_new:
         return "repeated delivery"
     return "stored; arrived while the pop-ups were not running"
+
+
+def popup_style(
+    setting: PopupStyle, qt_platform: str, environ: Mapping[str, str], system: str = sys.platform
+) -> tuple[Literal["cards", "notifications"], str]:
+    """Cards or the desktop's notifications, and why, in words for the log.
+
+    A Wayland client cannot place its window, keep it on top or refuse the keyboard, so there
+    a card opens in the middle and takes the typing; XWayland (Qt's xcb in a Wayland session)
+    is no better. Notifications need a freedesktop desktop: Windows and macOS keep the cards.
+    ``offscreen`` and ``minimal`` draw nowhere, so they keep the cards too.
+    """
+    if not system.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return "cards", "Windows and macOS show cards"
+    if setting != "auto":
+        return setting, "chosen in Settings (popup_style)"
+    wayland_session = environ.get("XDG_SESSION_TYPE") == "wayland" or bool(environ.get("WAYLAND_DISPLAY"))
+    if qt_platform.startswith("wayland"):
+        return "notifications", "a Wayland session, where a card cannot stay out of the keyboard's way"
+    if qt_platform == "xcb" and wayland_session:
+        return "notifications", "XWayland in a Wayland session, where a card cannot stay out of the way"
+    return "cards", f"the {qt_platform or 'unknown'} platform places cards itself"

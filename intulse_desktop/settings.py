@@ -37,6 +37,7 @@ DEFAULT_DASHBOARD_API_URL = "https://dashboard.intulse.com/api"
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[str, ...] = get_args(Day)  # in datetime.weekday() order
 Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
+PopupStyle = Literal["auto", "cards", "notifications"]
 CARD_SECONDS_MAX = 3600
 Clock = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)]
 _EXTENSION = re.compile(r"^[0-9A-Za-z*#_.-]{0,32}$")
@@ -105,6 +106,12 @@ class Settings(BaseModel):
         le=CARD_SECONDS_MAX,
         description="How long a text's or an ended call's card stays, in seconds (empty: until dismissed); "
         "a ringing call's card stays while it rings, a missed call's until dismissed.",
+    )
+    popup_style: PopupStyle = Field(
+        "auto",
+        description="How calls and texts pop up: cards, the desktop's notifications (Linux), or auto "
+        "(notifications in a Wayland session, where cards cannot stay out of the keyboard's way; "
+        "cards elsewhere).",
     )
     card_corner: Corner = Field("bottom-right", description="The corner of the screen where cards appear.")
     card_screen: str | None = Field(

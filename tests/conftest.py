@@ -190,6 +190,18 @@ def desktop(qloop, qtbot, paths, me):
 
 
 @pytest.fixture
+def dunst(tmp_path, request):
+    """A real notification server (dunst) on its own X display and private session bus; its markup
+    setting by indirect parametrisation ("no" unless asked)."""
+    from .helpers.notification_desktop import NotificationDesktop
+
+    server = NotificationDesktop(tmp_path / "notifications", getattr(request, "param", "no"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def web_files(qloop, monkeypatch):
     """Serve files on the app's own loop: call it with ``{path: (body, content_type)}``; it
     returns the base URL, and the list of paths requested. Any other path is a 404. The app

@@ -17,6 +17,7 @@ from intulse_desktop.store import (
     ContactNumber,
     NewContact,
     Store,
+    call_sort_key,
 )
 
 from .helpers.builders import payload
@@ -256,6 +257,32 @@ def test_a_search_follows_a_contact_renamed_and_removed(store, monkeypatch, budg
         assert [c.id for c in store.calls(CallQuery(search=text))] == ["call-1"], text
     write(store, lambda s: s.remove_contact(contact_id))
     assert store.calls(CallQuery(search="okafor")) == []
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+def test_pages_of_a_contacts_calls_follow_each_other_without_gaps(store, monkeypatch, order):
+    monkeypatch.setattr(Store, "SCAN_BUDGET", 0)  # the index's way, where a contact's calls are limited
+    record(store, *[call(n, "+13175550142", minutes=n) for n in range(7)], call(9, "+13175550199", minutes=3))
+    write(store, lambda s: s.add_contact("Dana Whitfield", ["317-555-0142"]))
+    seen, after = [], None
+    while True:
+        page = store.calls(CallQuery(search="whitfield", limit=3, order=order, after=after))
+        seen += [c.id for c in page]
+        if len(page) < 3:
+            break
+        after = call_sort_key(page[-1])
+    expected = [f"call-{n}" for n in range(7)]
+    assert seen == (expected[::-1] if order == "desc" else expected)
+
+
+def test_a_filtered_search_finds_a_contacts_older_calls_too(store, monkeypatch):
+    monkeypatch.setattr(Store, "SCAN_BUDGET", 0)
+    missed = payload("CallCompleted-missed") | {"Id": "old-missed", "StartUtc": T0.isoformat()}
+    missed["RemotePartyNumber"] = "+13175550142"
+    record(store, missed, *[call(n, "+13175550142", minutes=n + 1) for n in range(5)])
+    write(store, lambda s: s.add_contact("Dana Whitfield", ["317-555-0142"]))
+    found = store.calls(CallQuery(search="whitfield", outcome="missed", limit=2))
+    assert [c.id for c in found] == ["old-missed"]
 
 
 def test_searching_a_contacts_name_finds_their_texts(store):

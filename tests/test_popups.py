@@ -3,6 +3,7 @@ and what "Recent deliveries" says about each delivery line."""
 
 from __future__ import annotations
 
+import asyncio
 import time as clock
 from datetime import UTC, datetime, time
 
@@ -10,8 +11,17 @@ import pytest
 
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import parse
+from intulse_desktop.freedesktop import NotificationServer, NotificationsUnavailable
 from intulse_desktop.matching import number_key
-from intulse_desktop.popups import BROKE_THROUGH, POPPED, Decision, decide, explain, in_quiet_hours
+from intulse_desktop.popups import (
+    BROKE_THROUGH,
+    POPPED,
+    Decision,
+    decide,
+    explain,
+    in_quiet_hours,
+    popup_style,
+)
 from intulse_desktop.settings import DAYS, Settings
 from intulse_desktop.store import ContactRow, DeliveryRow
 
@@ -287,3 +297,47 @@ def test_a_decision_for_another_type_at_the_same_moment_is_not_mixed_up():
         explain([row("CallStarted", at("wed", 12), is_mine=False)], [(text, Decision("text", POPPED))])[0][1]
         == "not my extension"
     )
+
+
+# --- cards or the desktop's notifications ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("platform", "environ", "style"),
+    [
+        ("wayland", {"XDG_SESSION_TYPE": "wayland"}, "notifications"),
+        ("wayland-egl", {}, "notifications"),
+        ("xcb", {"XDG_SESSION_TYPE": "wayland"}, "notifications"),  # XWayland: no better
+        ("xcb", {"WAYLAND_DISPLAY": "wayland-0"}, "notifications"),
+        ("xcb", {"XDG_SESSION_TYPE": "x11"}, "cards"),
+        ("offscreen", {"XDG_SESSION_TYPE": "wayland"}, "cards"),  # draws nowhere
+    ],
+)
+def test_automatic_pop_ups_are_notifications_in_a_wayland_session_and_cards_on_x11(platform, environ, style):
+    chosen, reason = popup_style("auto", platform, environ, "linux")
+    assert chosen == style
+    assert reason
+
+
+@pytest.mark.parametrize("system", ["win32", "darwin"])
+def test_windows_and_macos_keep_the_cards_whatever_the_setting(system):
+    assert popup_style("notifications", "windows", {}, system) == ("cards", "Windows and macOS show cards")
+
+
+@pytest.mark.parametrize("setting", ["cards", "notifications"])
+def test_the_setting_chooses_on_linux_whatever_the_session(setting):
+    chosen, reason = popup_style(setting, "wayland", {"XDG_SESSION_TYPE": "wayland"}, "linux")
+    assert (chosen, reason) == (setting, "chosen in Settings (popup_style)")
+
+
+def test_pop_ups_are_automatic_unless_chosen():
+    assert Settings().popup_style == "auto"
+    with pytest.raises(ValueError, match="popup_style"):
+        Settings(popup_style="balloons")
+
+
+async def test_without_a_session_bus_notifications_are_unavailable_and_say_so(monkeypatch):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    server = NotificationServer(asyncio.get_running_loop(), lambda *_: None, lambda *_: None)
+    with pytest.raises(NotificationsUnavailable, match="no desktop notification server"):
+        await server.connect()

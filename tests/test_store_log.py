@@ -136,7 +136,9 @@ def test_a_search_that_scans_too_long_turns_to_the_index(store, monkeypatch):
     add(store, call(5000, -1, RemotePartyName="Needle Haystack"))  # the oldest: a scan reads everything first
     used = []
     original = store._few_matches
-    monkeypatch.setattr(store, "_few_matches", lambda search: used.append(search) or original(search))
+    monkeypatch.setattr(
+        store, "_few_matches", lambda search, *newest: used.append(search) or original(search, *newest)
+    )
     monkeypatch.setattr(Store, "SCAN_BUDGET", 5_000)
     assert ids(store.calls(CallQuery(search="Needle"))) == ["call-5000"]
     assert used == ["Needle"]  # scanned, gave up, looked for the few matches

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QPushButton
 
+from intulse_desktop.secrets import SecretStore
+from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.cards import CallCard, TextCard
+from intulse_desktop.ui.desktop import Desktop
 
 from .helpers.finders import button, button_texts
 from .helpers.net import deliver
+from .helpers.waiting import run_until
 
 
 def cards(gui, kind=None):
@@ -274,3 +281,51 @@ def test_an_answered_call_card_closes_after_the_card_time(desktop, me, qtbot):
     deliver(desktop, "CallStarted")
     deliver(desktop, "CallCompleted")
     qtbot.waitUntil(lambda: cards(desktop) == [], timeout=2000)
+
+
+# --- only the user marks a missed call seen ------------------------------------------------
+
+
+def test_quitting_marks_no_missed_call_seen_and_a_restart_still_counts_it(desktop, qloop, paths, caplog):
+    deliver(desktop, "CallCompleted-missed")
+    assert len(cards(desktop, CallCard)) == 1
+    desktop.close()  # what quitting or logging out does: every card closes
+    qloop.run_until_complete(desktop.tasks.wait())
+    restarted = Desktop(desktop.service, paths, Tasks(qloop), SecretStore(paths), tray_available=lambda: True)
+    try:
+        assert restarted.store.unseen_missed_count(restarted.settings.matcher()) == 1
+        assert "1 missed call" in restarted.tray.icon.toolTip()
+    finally:
+        restarted.close()
+    assert "mark calls seen failed" not in caplog.text
+
+
+def test_a_card_pushed_out_of_the_stack_or_expired_marks_nothing_seen(desktop, qloop):
+    deliver(desktop, "CallCompleted-missed")
+    [card] = cards(desktop, CallCard)
+    card.discard()  # not the user: expired, pushed out, or closed at quit
+    qloop.run_until_complete(desktop.tasks.wait())
+    assert desktop.store.unseen_missed_count(desktop.settings.matcher()) == 1
+
+
+def test_without_a_notification_server_notifications_fall_back_to_cards(desktop, qloop, monkeypatch, caplog):
+    from intulse_desktop.ui.notifications import NotificationPopups
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    desktop.popups = NotificationPopups(desktop.cards, desktop.tasks)
+    deliver(desktop, "CallStarted")
+    run_until(qloop, lambda: cards(desktop, CallCard))
+    assert "pop-ups: cards, until a notification server runs: no desktop notification server" in caplog.text
+
+
+def test_which_pop_ups_are_in_use_is_logged_with_why(desktop, caplog):
+    from intulse_desktop.ui.notifications import choose_popups
+
+    with caplog.at_level(logging.INFO, logger="intulse_desktop.ui.notifications"):
+        assert choose_popups("auto", desktop.cards, desktop.tasks) is desktop.cards
+    [said] = caplog.messages
+    assert said == (
+        "pop-ups: cards (the offscreen platform places cards itself)"
+        if sys.platform.startswith("linux")
+        else "pop-ups: cards (Windows and macOS show cards)"
+    )

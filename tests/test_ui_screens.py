@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QPushButton, QScrollArea
 
 from intulse_desktop.ui.calllog.calls_model import NAME_MINIMUM
 from intulse_desktop.ui.cards import CallCard
+from intulse_desktop.ui.overflow import fitting
 from intulse_desktop.ui.screens import SCREEN_SHARE
 
 from .helpers.net import deliver
@@ -140,9 +141,16 @@ def test_a_ringing_call_shows_even_when_missed_calls_fill_the_screen(desktop):
     for n in range(9):
         deliver(desktop, "CallCompleted-missed", Id=f"missed-{n}", LinkedId=f"missed-{n}")
     deliver(desktop, "CallStarted")
-    ringing = desktop.cards.newest()
+    ringing = desktop.cards.cards[-1]
     assert isinstance(ringing, CallCard)
     assert not ringing.missed
     assert ringing.isVisible()
     assert area().contains(ringing.geometry())
     assert len([c for c in desktop.cards.cards if c.missed]) == 9  # none dropped: "+N more" holds them
+
+
+def test_fitting_keeps_the_newest_then_the_missed_calls_and_room_for_more():
+    newest_first = [(100, False), (100, False), (100, True)]  # height, missed?
+    assert fitting(newest_first, 250, 20, 10) == [0, 2]  # the older unmissed one goes to "+1 more"
+    assert fitting(newest_first, 1000, 20, 10) == [0, 2, 1]  # all fit: no room kept for "+N more"
+    assert fitting([], 250, 20, 10) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 from datetime import time
 
 import aiohttp
@@ -692,6 +693,21 @@ def test_notification_settings_are_applied(desktop, dialog, qtbot, qloop):
     assert (s.quiet_start, s.quiet_end) == (time(22, 30), time(7, 0))
     assert s.breakthrough_numbers == ["+13175550142"]
     assert desktop.cards.corner == "top-left"
+
+
+def test_choosing_system_notifications_takes_effect_at_once(dialog, desktop, qtbot, qloop, monkeypatch):
+    from intulse_desktop.ui.notifications import NotificationPopups
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")  # no server: cards after all
+    page = dialog.notifications
+    assert page.popup_style.currentData() == "auto"
+    page.popup_style.setCurrentIndex(page.popup_style.findText("System notifications"))
+    apply(dialog, qtbot, qloop)
+    assert saved(desktop).popup_style == "notifications"
+    if sys.platform.startswith("linux"):
+        assert isinstance(desktop.popups, NotificationPopups)
+    else:  # Windows and macOS keep the cards
+        assert desktop.popups is desktop.cards
 
 
 def test_quiet_hours_without_a_day_are_refused(dialog):

@@ -12,7 +12,7 @@ import sys
 
 from intulse_desktop import APP_NAME
 from intulse_desktop.cli.parser import parse
-from intulse_desktop.cli.running import cmd_gui, cmd_headless
+from intulse_desktop.cli.running import cmd_gui, cmd_headless, show_gui_problem
 from intulse_desktop.context import Context, Failed, UsageError
 from intulse_desktop.logs import Redactor, setup_logging
 from intulse_desktop.process import prepare_process
@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_headless(ctx) if args.headless else cmd_gui(ctx)
     except (UsageError, SettingsError, SecretsError) as exc:
         print(f"{APP_NAME}: error: {exc}", file=sys.stderr)
+        if not args.command and not args.headless and not isinstance(exc, UsageError):
+            show_gui_problem(exc, getattr(args, "data_dir", None))
         return 2
     except (Failed, StoreError) as exc:
         print(f"{APP_NAME}: {exc}", file=sys.stderr)

@@ -29,5 +29,14 @@ def cmd_headless(ctx: Context) -> int:
 def cmd_gui(ctx: Context) -> int:
     from intulse_desktop.ui.app import run_gui  # Qt: only for the tray app
 
+    ctx.webhook_secret()  # a broken secrets file is said before the app starts (show_gui_problem)
     listen = ctx.listen_address(ctx.args.host, ctx.args.port)
     return run_gui(ctx.paths, ctx.settings, ctx.secrets, listen, ctx.args.verbose)
+
+
+def show_gui_problem(problem: Exception, data_dir: str | None) -> None:
+    """The tray app could not start: say why in a window too, with the config folder to open."""
+    from intulse_desktop.paths import Paths
+    from intulse_desktop.ui.app import show_start_problem  # Qt: only for the tray app
+
+    show_start_problem(str(problem), Paths.resolve(data_dir).config_dir)

@@ -47,6 +47,13 @@ from intulse_desktop.store.search import like_pattern
 
 SOURCES = ("local", "import", "carddav")
 _CONTACT_COLUMNS = "id, name, organisation, vip, source"
+_CONTACT_FOR = (  # one statement: it runs on every delivery
+    "SELECT c.id, c.name, c.organisation, c.vip, c.source, n.number, n.label FROM "
+    "(SELECT contact_id FROM contact_numbers AS k JOIN contacts AS c ON c.id = k.contact_id "
+    "WHERE k.number_key = ? ORDER BY c.vip DESC, c.id LIMIT 1) AS found "
+    "JOIN contacts AS c ON c.id = found.contact_id "
+    "JOIN contact_numbers AS n ON n.contact_id = c.id ORDER BY n.position"
+)
 
 
 class ContactError(ValueError):
@@ -62,13 +69,12 @@ class AddressBook(Database):
         key = number_key(number, self.region)
         if not key:
             return None
-        row = self._db.execute(
-            f"SELECT {', '.join('c.' + c for c in _CONTACT_COLUMNS.split(', '))} "
-            "FROM contact_numbers AS k JOIN contacts AS c ON c.id = k.contact_id "
-            "WHERE k.number_key = ? ORDER BY c.vip DESC, c.id LIMIT 1",
-            (key,),
-        ).fetchone()
-        return None if row is None else self._with_numbers([row])[0]
+        rows = self._db.execute(_CONTACT_FOR, (key,)).fetchall()  # the contact, a row per number
+        if not rows:
+            return None
+        numbers = tuple(ContactNumber(number, label) for *_, number, label in rows)
+        id_, name, organisation, vip, source = rows[0][:5]
+        return ContactRow(id_, name, organisation, bool(vip), source, numbers)
 
     def contact_name_for(self, number: str) -> str:
         """The contact's name for ``number``, "" if none (what exports print)."""

@@ -14,6 +14,8 @@ from intulse_desktop.matching import Matcher, digits, number_key
 from intulse_desktop.store.rows import (
     CALL_COLUMNS,
     CALL_SORTS,
+    PAGE_COLUMNS,
+    PAGE_SOURCE_COLUMNS,
     AttachmentRow,
     CallQuery,
     CallRow,
@@ -31,6 +33,21 @@ _MESSAGE_COLUMNS = "key, id, from_number, to_number, body, created_utc, " + cont
     "messages.from_key"
 )
 _ALL_CALLS = CallQuery()  # the newest 50
+
+
+def _newest(query: CallQuery) -> tuple[str, list[Any]]:
+    """For a page of a search in time order with no other filter: the newest (or oldest) calls
+    of the contacts it names, as many as the page, past its position (through calls_by_remote);
+    a filter would drop some of them, so with one every call of theirs is a candidate."""
+    filtered = query.outcome or query.direction or query.with_recording or query.since or query.until
+    if query.sort != "start_utc" or query.limit is None or filtered or query.mine or query.id is not None:
+        return "", []
+    descending = query.order == "desc"
+    sql, params = "", []
+    if query.after is not None:
+        sql, params = f" AND (start_utc, id) {'<' if descending else '>'} (?, ?)", list(query.after)
+    order = "DESC" if descending else "ASC"
+    return f"{sql} ORDER BY start_utc {order}, id {order} LIMIT ?", [*params, query.limit + query.offset]
 
 
 class LogQueries(CallSearch):
@@ -81,7 +98,7 @@ class LogQueries(CallSearch):
         (CROSS JOIN keeps that order; SQLite would rather walk the log in order probing them)."""
         if not few:
             return "calls", []
-        candidates, params = self._few_matches(query.search)
+        candidates, params = self._few_matches(query.search, _newest(query))
         return f"({candidates}) AS found CROSS JOIN calls USING (id)", params
 
     def _calls_sql(self, query: CallQuery, few: bool = False) -> tuple[str, list[Any]]:
@@ -105,11 +122,14 @@ class LogQueries(CallSearch):
             )
             params += list(query.after)
         order = ", ".join(f"{key} {'DESC' if descending else 'ASC'}" for key in keys)
-        sql = f"SELECT {CALL_COLUMNS} FROM {source}{where} ORDER BY {order}"
-        if query.limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [query.limit, query.offset]
-        return sql, params
+        if query.limit is None:
+            return f"SELECT {CALL_COLUMNS} FROM {source}{where} ORDER BY {order}", params
+        page = f"SELECT {PAGE_SOURCE_COLUMNS} FROM {source}{where} ORDER BY {order} LIMIT ? OFFSET ?"
+        return f"SELECT {PAGE_COLUMNS} FROM ({page}) AS page ORDER BY {order}", [
+            *params,
+            query.limit,
+            query.offset,
+        ]
 
     def calls(self, query: CallQuery = _ALL_CALLS) -> list[CallRow]:
         return list(self.iter_calls(query))

@@ -42,9 +42,12 @@ def contact_name_of(key: str) -> str:
 
 
 CALL_FIELDS = tuple(f.name for f in fields(CallRow) if f.name != "seen")  # contact_name comes last
-CALL_COLUMNS = ", ".join(  # a SELECT that ``call_row`` reads
-    contact_name_of("calls.remote_key") if f.name == "contact_name" else f.name for f in fields(CallRow)
-)
+_STORED = ", ".join(f.name for f in fields(CallRow) if f.name != "contact_name")
+CALL_COLUMNS = f"{_STORED}, {contact_name_of('calls.remote_key')}"  # a SELECT that ``call_row`` reads
+# The same, over a page of calls already chosen and sorted (``page``, with its remote_key): a
+# contact's name is then looked up for the page's rows alone, not for every call sorted.
+PAGE_COLUMNS = f"{_STORED}, {contact_name_of('page.remote_key')}"
+PAGE_SOURCE_COLUMNS = f"{_STORED}, remote_key, remote_digits"  # with what CALL_SORTS sorts by
 
 
 @dataclass(frozen=True)

@@ -152,9 +152,12 @@ class CallSearch(Database):
                 parts.append("(" + " OR ".join(_fts_string(term) for term in terms) + ")")
         return " OR ".join(parts)
 
-    def _few_matches(self, search: str) -> tuple[str, list[Any]]:
+    def _few_matches(self, search: str, newest: tuple[str, list[Any]] = ("", [])) -> tuple[str, list[Any]]:
         """The calls a search may match, found without walking the log in order: through the
-        trigram index, or where it cannot help, in one pass over the table."""
+        trigram index, or where it cannot help, in one pass over the table.
+
+        ``newest``: SQL to end the contacts' calls with (a position, an order and a limit), where
+        the query wants no more than the page it reads of them: a contact may have thousands."""
         match = self._index_query(search)
         clause, params = search_clause(search)
         if match is None:
@@ -166,7 +169,9 @@ class CallSearch(Database):
         )
         # And the calls of the contacts it names, through calls_by_remote (UNION: no call twice).
         keys, key_params = contact_keys(search.strip())
-        by_contact = f"SELECT id FROM calls WHERE remote_key IN ({keys})"
+        window, window_params = newest
+        by_contact = f"SELECT id FROM (SELECT id FROM calls WHERE remote_key IN ({keys}){window})"
+        key_params = [*key_params, *window_params]
         if not match:
             return f"{waiting} UNION {by_contact}", [*params, *key_params]
         return (

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import qasync
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from intulse_desktop import APP_NAME, __version__
@@ -90,3 +93,18 @@ async def main(
         await tasks.wait()
         await service.close()
     return 0
+
+
+def show_start_problem(problem: str, folder: Path) -> None:
+    """Say why the tray app cannot start, in a window (started at login, its stderr is seen by
+    nobody), and offer to open the folder that holds the broken file."""
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Intulse Desktop cannot start", problem)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setInformativeText(f"Fix or remove the file in {folder}, then start Intulse Desktop again.")
+    open_folder = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()  # nothing else runs yet: no event loop of ours to block
+    if box.clickedButton() is open_folder:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import get_args
+from typing import Protocol, get_args
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QMouseEvent, QScreen
@@ -20,6 +20,7 @@ from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceiv
 from intulse_desktop.formatting import format_duration, without_bidi_controls
 from intulse_desktop.settings import Corner
 from intulse_desktop.ui.a11y import announce, speak_as_notification
+from intulse_desktop.ui.overflow import CARD_WINDOW, MoreCard, fitting
 from intulse_desktop.ui.palette import state_color
 from intulse_desktop.ui.widgets import elided_label, plain_label
 
@@ -31,12 +32,6 @@ BODY_LINES = 4
 NAME_LINES = 2
 TEXT_WIDTH = CARD_WIDTH - 34  # inside the margins and the accent border
 CORNERS: tuple[Corner, ...] = get_args(Corner)
-CARD_WINDOW = (
-    Qt.WindowType.Tool
-    | Qt.WindowType.FramelessWindowHint
-    | Qt.WindowType.WindowStaysOnTopHint
-    | Qt.WindowType.WindowDoesNotAcceptFocus
-)
 
 
 @dataclass(frozen=True)
@@ -48,6 +43,37 @@ class CardActions:
     crm: Callable[[], None] | None  # None: no CRM template set, no button
     # the address book's entries for the number ("Add to contacts", "Mark VIP"), asked when shown
     contact: Callable[[], list[tuple[str, Callable[[], object]]]] | None = None
+
+
+@dataclass(frozen=True)
+class Pop:
+    """What a pop-up shows and does, whoever draws it (a card, or a desktop notification)."""
+
+    name: str  # the caller, or a text's sender
+    number: str  # as shown
+    line: str  # "Ext 204 · Alice", or "To (317) 555-0100"
+    actions: CardActions
+    open_details: Callable[[], None]  # a click on the pop-up
+    seen: Callable[[], None]  # the user dismissed a missed call: only this marks it seen
+    carrier: str = ""  # caller ID beside a contact's name
+
+
+class Popups(Protocol):
+    """How the Desktop shows calls and texts: ``CardStack`` here, or ``ui.notifications``."""
+
+    def show_call(self, call: CallStarted | CallCompleted, pop: Pop, linger_ms: int | None) -> None: ...
+
+    def complete(self, call: CallCompleted, linger_ms: int | None) -> bool:
+        """Update the call's pop-up in place; False if none shows."""
+        ...
+
+    def show_text(self, text: TextMessageReceived, pop: Pop, linger_ms: int | None) -> None: ...
+
+    def place(self, corner: str, screen: str | None) -> None: ...
+
+    def close_all(self) -> None:
+        """Quitting or logging out: close without marking anything seen."""
+        ...
 
 
 def no_markup(text: str) -> str:
@@ -62,7 +88,8 @@ def local_clock(value: datetime) -> str:
 
 class Card(QFrame):
     clicked = Signal()
-    closed = Signal()
+    dismissed = Signal()  # by the user (✕, or a click that opened the details): seen
+    closed = Signal()  # any way: dismissed, expired, pushed out, or the app quitting
 
     def __init__(self, heading: str, when: datetime, actions: CardActions) -> None:
         super().__init__(None)
@@ -74,7 +101,7 @@ class Card(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._expiry = QTimer(self)
         self._expiry.setSingleShot(True)
-        self._expiry.timeout.connect(self.dismiss)
+        self._expiry.timeout.connect(self.discard)
         self._paused: int | None = None  # time left when the pointer came to rest on the card
         self.card_actions = actions
         self.who = ""  # whom the card is about, as "Call back" names them
@@ -173,6 +200,12 @@ class Card(QFrame):
             self._expiry.start(ms)
 
     def dismiss(self) -> None:
+        """The user's own dismiss."""
+        self.dismissed.emit()
+        self.discard()
+
+    def discard(self) -> None:
+        """Close without the user: expired, pushed out of the stack, or the app quitting."""
         self._expiry.stop()
         self.hide()
         self.closed.emit()
@@ -259,26 +292,11 @@ class TextCard(Card):
         self.setAccessibleName(f"Text message from {self.sender_label.whole}")
 
 
-class MoreCard(QFrame):
-    """ "+3 more": the cards the screen has no room for, collapsed; a click opens the call log."""
-
-    def __init__(self, open_log: Callable[[], None]) -> None:
-        super().__init__(None)
-        self.setWindowFlags(CARD_WINDOW)
-        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-        self.setFixedWidth(CARD_WIDTH)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.button = QPushButton()
-        self.button.setFlat(True)
-        self.button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.button.clicked.connect(open_log)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.addWidget(self.button)
-
-    def set_count(self, hidden: int) -> None:
-        self.button.setText(f"+{hidden} more — open the call log")
-        self.adjustSize()
+def first_lines(body: str) -> str:
+    """A text's first ``BODY_LINES`` lines, each cut at 120 characters, "…" where more was left."""
+    lines = body.strip().splitlines()[:BODY_LINES]
+    text = "\n".join(line[:120] for line in lines)
+    return text + ("…" if len(lines) == BODY_LINES or len(body) > len(text) + BODY_LINES else "")
 
 
 class CardStack:
@@ -291,7 +309,7 @@ class CardStack:
         self.corner = corner
         self.screen = screen  # a QScreen's name; one not connected now means the mouse's screen
         self.cards: list[Card] = []
-        self.more = MoreCard(open_log)
+        self.more = MoreCard(open_log, CARD_WIDTH)
         speak_as_notification(Card)
         self.arranged: Callable[[], None] | None = None  # told after every change to the stack
 
@@ -306,11 +324,44 @@ class CardStack:
             oldest = next((c for c in self.cards[:-1] if not getattr(c, "missed", False)), None)
             if oldest is None:
                 break
-            oldest.dismiss()
+            oldest.discard()  # pushed out, not seen
         card.adjustSize()
         card.show()
         self.arrange()
         announce(card, card.accessibleName())
+
+    def show_call(self, call: CallStarted | CallCompleted, pop: Pop, linger_ms: int | None) -> None:
+        card = CallCard(call, pop.name, pop.number, pop.line, pop.actions, carrier=pop.carrier)
+        card.clicked.connect(lambda: self._clicked(card, pop))
+        card.dismissed.connect(lambda: self._dismissed(card, pop))
+        if isinstance(call, CallCompleted):
+            card.complete(call, linger_ms)
+        self.show(card)
+
+    def complete(self, call: CallCompleted, linger_ms: int | None) -> bool:
+        card = self.call_card(call.id)
+        if card is None:
+            return False
+        card.complete(call, linger_ms)
+        self.arrange()
+        return True
+
+    def show_text(self, text: TextMessageReceived, pop: Pop, linger_ms: int | None) -> None:
+        card = TextCard(text, pop.name, pop.line, pop.actions)
+        card.clicked.connect(lambda: self._clicked(card, pop))
+        card.expire_in(linger_ms)
+        self.show(card)
+
+    @staticmethod
+    def _dismissed(card: CallCard, pop: Pop) -> None:
+        if card.missed:
+            pop.seen()
+
+    @staticmethod
+    def _clicked(card: Card, pop: Pop) -> None:
+        pop.open_details()
+        if isinstance(card, CallCard) and card.missed:
+            card.dismiss()  # seen: shown in full in the details window
 
     def call_card(self, call_id: str) -> CallCard | None:
         return next((c for c in self.cards if isinstance(c, CallCard) and c.call_id == call_id), None)
@@ -350,27 +401,19 @@ class CardStack:
         if self.arranged is not None:
             self.arranged()
 
-    def newest(self) -> Card | None:
-        return self.cards[-1] if self.cards else None
-
     def _room_for(self, height: int) -> list[Card]:
-        """The cards that fit in ``height`` with room left for "+N more" if needed: the newest
-        (what rings now), the missed calls, then the newer of the others."""
+        """The cards that fit in ``height`` (see ``overflow.fitting``)."""
         newest_first = list(reversed(self.cards))
-        wanted = newest_first[:1] + [c for c in newest_first[1:] if getattr(c, "missed", False)]
-        wanted += [c for c in newest_first if c not in wanted]
-        more = self.more.sizeHint().height() + MARGIN
-        shown: list[Card] = []
-        used = 0
-        for i, card in enumerate(wanted):
-            need = card.sizeHint().height() + MARGIN + (more if i < len(wanted) - 1 else 0)
-            if used + need > height:
-                break
-            shown.append(card)
-            used += card.sizeHint().height() + MARGIN
-        return shown
+        heights = [(card.sizeHint().height(), getattr(card, "missed", False)) for card in newest_first]
+        more = self.more.sizeHint().height()
+        return [newest_first[i] for i in fitting(heights, height, more, MARGIN)]
 
     def close_all(self) -> None:
         for card in list(self.cards):
-            card.dismiss()
+            card.discard()
         self.more.hide()
+
+    def dismiss_all(self) -> None:
+        """The user's "Dismiss all": as if each ✕ was pressed (missed calls count as seen)."""
+        for card in list(self.cards):
+            card.dismiss()

@@ -33,11 +33,12 @@ from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.cards import CallCard, CardActions, CardStack, TextCard, no_markup
+from intulse_desktop.ui.cards import CardActions, CardStack, Pop, Popups, no_markup
 from intulse_desktop.ui.click_to_call import click_to_call
 from intulse_desktop.ui.contacts import Contacts
 from intulse_desktop.ui.details import CallerDetails
 from intulse_desktop.ui.icons import tray_icon
+from intulse_desktop.ui.notifications import choose_popups
 from intulse_desktop.ui.player import PlayerWindow, caller_title, recording_fetcher
 from intulse_desktop.ui.sounds import Sounds
 from intulse_desktop.ui.tray import Tray
@@ -94,6 +95,7 @@ class Desktop(QObject):
         self.cards = CardStack(
             self.settings.card_corner, self.settings.card_screen, open_log=lambda: self.tray.open_log.emit()
         )
+        self._choose_popups()
         self.sounds = Sounds()
         self.details: CallerDetails | None = None
         self.windows: dict[str, QWidget] = {}
@@ -116,6 +118,11 @@ class Desktop(QObject):
         self.changed.connect(self._on_changed)
         self.tray.set_dnd(self.settings.do_not_disturb)
         self.refresh_tray()
+        self._closed = False
+
+    def _choose_popups(self) -> None:
+        self._popup_style = self.settings.popup_style
+        self.popups: Popups = choose_popups(self._popup_style, self.cards, self.tasks)
 
     def start(self) -> None:
         self.tray.start()
@@ -124,11 +131,15 @@ class Desktop(QObject):
         )
 
     def close(self) -> None:
+        """Quitting: the pop-ups close (nothing is marked seen by that), the windows close."""
+        if self._closed:
+            return
+        self._closed = True
         self.service.keep_pruned(None)
         self._unwatch_hub()
         self._unsubscribe()
         self.changed.disconnect(self._on_changed)  # a write under way may still finish: the store closes
-        self.cards.close_all()
+        self.popups.close_all()
         self.contacts.close()
         self.tray.hide()
         for window in [self.details, *self.windows.values()]:
@@ -158,42 +169,38 @@ class Desktop(QObject):
         self.refresh_tray()
         self.delivered.emit(delivery)
 
-    def _show_call(self, call: CallStarted | CallCompleted) -> CallCard:
+    def _show_call(self, call: CallStarted | CallCompleted) -> None:
         region = self.settings.default_region
-        line = f"Ext {call.extension}" + (f" · {call.user_display_name}" if call.user_display_name else "")
-        who = caller_name(self.store, call.remote_party_number, call.remote_party_name)
-        card = CallCard(
-            call,
+        number, name = call.remote_party_number, call.remote_party_name
+        who = caller_name(self.store, number, name)
+        pop = Pop(
             who.name or "Unknown caller",
-            format_number(call.remote_party_number, region) or "No number",
-            line,
-            self.actions(call.remote_party_number, call.remote_party_name, call.extension, call.id),
+            format_number(number, region) or "No number",
+            f"Ext {call.extension}" + (f" · {call.user_display_name}" if call.user_display_name else ""),
+            self.actions(number, name, call.extension, call.id),
+            open_details=lambda: self.show_caller(number, name),
+            seen=lambda: self.mark_seen([call.id]),
             carrier=who.beside,
         )
-        card.clicked.connect(
-            lambda: self._card_clicked(card, call.remote_party_number, call.remote_party_name)
-        )
-        card.closed.connect(lambda: self._card_closed(card))
-        self.cards.show(card)
-        return card
+        self.popups.show_call(call, pop, self._card_ms())
 
     def _complete(self, call: CallCompleted, pop: bool) -> None:
-        card = self.cards.call_card(call.id)
-        if card is None:
-            if not pop:
-                return
-            card = self._show_call(call)
+        if not self.popups.complete(call, self._card_ms()) and pop:
+            self._show_call(call)
             self._play("missed")
-        card.complete(call, self._card_ms())
-        self.cards.arrange()
 
     def _show_text(self, text: TextMessageReceived) -> None:
         region = self.settings.default_region
         name, sender = self.text_sender(text.from_)
-        card = TextCard(text, sender, f"To {format_number(text.to, region)}", self.actions(text.from_, name))
-        card.clicked.connect(lambda: self._card_clicked(card, text.from_, name))
-        card.expire_in(self._card_ms())
-        self.cards.show(card)
+        pop = Pop(
+            sender,
+            format_number(text.from_, region),
+            f"To {format_number(text.to, region)}",
+            self.actions(text.from_, name),
+            open_details=lambda: self.show_caller(text.from_, name),
+            seen=lambda: None,  # a text is not counted unseen
+        )
+        self.popups.show_text(text, pop, self._card_ms())
 
     def text_sender(self, number: str) -> tuple[str, str]:
         """Who sent a text from ``number`` (texts carry no name): the contact's name, else the
@@ -206,15 +213,6 @@ class Desktop(QObject):
     def _card_ms(self) -> int | None:
         seconds = self.settings.card_seconds
         return None if seconds is None else seconds * 1000
-
-    def _card_clicked(self, card: QWidget, number: str, name: str) -> None:
-        self.show_caller(number, name)
-        if isinstance(card, CallCard) and card.missed:
-            card.dismiss()  # seen: shown in full in the details window
-
-    def _card_closed(self, card: CallCard) -> None:
-        if card.missed:
-            self.mark_seen([card.call_id])
 
     def _play(self, kind: str) -> None:
         settings = self.settings
@@ -340,7 +338,10 @@ class Desktop(QObject):
     def _on_changed(self, change: Change) -> None:
         if change is Change.SETTINGS:
             self.tray.set_dnd(self.settings.do_not_disturb)
-            self.cards.place(self.settings.card_corner, self.settings.card_screen)
+            if self.settings.popup_style != self._popup_style:  # those showing close, none counts as seen
+                self.popups.close_all()
+                self._choose_popups()
+            self.popups.place(self.settings.card_corner, self.settings.card_screen)
         self.refresh_tray()
 
     async def apply_settings(self, settings: Settings) -> None:

@@ -188,14 +188,13 @@ class Tray(QObject):
         """The pop-up entries act on the newest of ``cards`` and name its caller."""
 
         def on_newest(act: Callable[[Card], object]) -> None:
-            newest = cards.newest()
-            if newest is not None:
-                act(newest)
+            if cards.cards:
+                act(cards.cards[-1])
 
         self.call_back_newest.connect(lambda: on_newest(lambda card: card.card_actions.call_back()))
         self.focus_newest.connect(lambda: on_newest(Card.take_focus))
-        self.dismiss_all.connect(cards.close_all)  # the user's own: missed calls count as seen
-        cards.arranged = lambda: self.set_newest(getattr(cards.newest(), "who", None))
+        self.dismiss_all.connect(cards.dismiss_all)
+        cards.arranged = lambda: self.set_newest(cards.cards[-1].who if cards.cards else None)
 
     def set_newest(self, who: str | None) -> None:
         """Name the newest pop-up's caller in "Call back" (None: no pop-up shows)."""

@@ -27,7 +27,12 @@ from intulse_desktop.ui.settings.form import Page, Section, note, qtime, time_of
 from intulse_desktop.ui.settings.inputs import NumberList
 
 DAY_NAMES = dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
-PlaySound = Callable[[str, float], object]  # kind ("ring", "missed", "text"), volume 0..1
+PlaySound = Callable[[str, float], object]
+STYLES = (
+    ("Automatic", "auto"),
+    ("Cards", "cards"),
+    ("System notifications", "notifications"),
+)  # kind ("ring", "missed", "text"), volume 0..1
 
 
 class PopupsBox(Section):
@@ -99,6 +104,9 @@ class SoundsBox(Section):
 class CardsBox(Section):
     def __init__(self) -> None:
         super().__init__("Cards")
+        self.shown_as = QComboBox()
+        for text, style in STYLES:
+            self.shown_as.addItem(text, style)
         self.seconds = QSpinBox()
         self.seconds.setRange(0, CARD_SECONDS_MAX)  # 0: until dismissed
         self.seconds.setSpecialValueText("until dismissed")
@@ -108,6 +116,15 @@ class CardsBox(Section):
             self.corner.addItem(corner.replace("-", " ").capitalize(), corner)
         self.screens = QComboBox()
         form = self.form()
+        form.addRow(
+            "Show calls as",
+            self.field(
+                "popup_style",
+                self.shown_as,
+                "Automatic: the desktop's notifications in a Wayland session, where a card would take "
+                "the keyboard; cards elsewhere. Windows and macOS always show cards.",
+            ),
+        )
         form.addRow(
             "A card stays",
             self.field(
@@ -120,6 +137,7 @@ class CardsBox(Section):
         form.addRow("Screen", self.field("card_screen", self.screens))
 
     def load(self, settings: Settings) -> None:
+        self.shown_as.setCurrentIndex(self.shown_as.findData(settings.popup_style))
         self.seconds.setValue(settings.card_seconds or 0)
         self.corner.setCurrentIndex(self.corner.findData(settings.card_corner))
         self.screens.clear()
@@ -134,6 +152,7 @@ class CardsBox(Section):
 
     def values(self) -> dict[str, Any]:
         return {
+            "popup_style": self.shown_as.currentData(),
             "card_seconds": self.seconds.value() or None,
             "card_corner": self.corner.currentData(),
             "card_screen": self.screens.currentData(),
@@ -221,7 +240,7 @@ class NotificationsPage(Page):
         self.add_parts(pops, sounds, cards, quiet)
         # the fields by name, as the dialog's tests reach them
         self.popup, self.sound, self.volume = pops.popup, sounds.sound, sounds.volume
-        self.seconds, self.corner = cards.seconds, cards.corner
+        self.popup_style, self.seconds, self.corner = cards.shown_as, cards.seconds, cards.corner
         self.quiet, self.days, self.start, self.end = quiet.quiet, quiet.days, quiet.start, quiet.end
         self.quiet_summary, self.breakthrough = quiet.quiet_summary, quiet.breakthrough
 
