@@ -6,10 +6,18 @@ time out. So each connection passes a ``ConnectionGuard`` first:
 
 - at most ``limit`` connections in all, well below the descriptor limit;
 - at most ``PER_PEER_IDLE`` idle ones from one address;
-- past either bound, the oldest idle connection (no request under way: it sent
-  none yet, half of one, or waits to send its next) is closed to make room, so
-  a delivery's new connection gets in; only when every connection is busy is the
-  new one refused, with a 503.
+- past either bound, the idle connection quiet the longest (no request under
+  way: it sent none yet, half of one, or waits to send its next) is closed to
+  make room, so a delivery's new connection gets in; only when every connection
+  is busy is the new one refused, with a 503.
+
+An idle connection counts against its address's bound only once it has been
+quiet for ``GRACE`` seconds: one that was just opened has not had the time to
+send its request. Many connections opened at once from one address (desktops
+behind one office NAT reconnecting to a restarted hub, a burst of deliveries)
+are all served; a peer that opens connections and sends nothing still holds
+``PER_PEER_IDLE`` of them, plus what it opens within ``GRACE``, never more than
+``limit`` in all.
 
 A connection that sends no complete request line and headers within the
 receiver's header timeout is closed by aiohttp itself (``receiver.server_options``).
@@ -33,6 +41,7 @@ log = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 4096
 PER_PEER_IDLE = 64
+GRACE = 2.0  # seconds a connection may stay quiet before it counts as idle for its address
 BACKLOG = 64  # also how many connections asyncio accepts at once, before the guard sees any
 WARN_EVERY = 60.0  # seconds between two warnings that connections were closed or refused
 
@@ -67,12 +76,13 @@ def is_loopback(host: str | None) -> bool:
 class _Connection(asyncio.Protocol):
     """One connection: aiohttp's request handler, once the guard has let it in."""
 
-    __slots__ = ("_guard", "handler", "peer")
+    __slots__ = ("_guard", "handler", "heard", "peer")
 
     def __init__(self, guard: ConnectionGuard) -> None:
         self._guard = guard
         self.handler: RequestHandler | None = None
         self.peer = ""
+        self.heard = time.monotonic()  # when it was opened or last sent something
 
     @property
     def idle(self) -> bool:
@@ -91,6 +101,7 @@ class _Connection(asyncio.Protocol):
         self.handler.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
+        self.heard = time.monotonic()
         if self.handler is not None:
             self.handler.data_received(data)
 
@@ -112,13 +123,20 @@ class _Connection(asyncio.Protocol):
             self.handler.connection_lost(exc)
 
 
+def _heard(connection: _Connection) -> float:
+    return connection.heard
+
+
 class ConnectionGuard:
     """The protocol factory of a listening socket: aiohttp's ``Server``, within bounds."""
 
-    def __init__(self, server: web.Server, limit: int, per_peer_idle: int = PER_PEER_IDLE) -> None:
+    def __init__(
+        self, server: web.Server, limit: int, per_peer_idle: int = PER_PEER_IDLE, grace: float = GRACE
+    ) -> None:
         self.server = server
         self.limit = limit
         self.per_peer_idle = per_peer_idle
+        self.grace = grace
         self._open: dict[_Connection, None] = {}  # oldest first
         self._by_peer: dict[str, dict[_Connection, None]] = {}
         self._warned = -WARN_EVERY
@@ -133,15 +151,18 @@ class ConnectionGuard:
         """Make room for ``new`` by closing idle connections; False if every one is busy."""
         same_peer = self._by_peer.get(new.peer, {})
         if len(same_peer) >= self.per_peer_idle:
-            idle = [c for c in same_peer if c.idle]
+            quiet_since = new.heard - self.grace
+            idle = [c for c in same_peer if c.idle and c.heard <= quiet_since]
             if len(idle) >= self.per_peer_idle:
-                self._close(idle[0], f"more than {self.per_peer_idle} idle connections from {new.peer}")
+                self._close(
+                    min(idle, key=_heard), f"more than {self.per_peer_idle} idle connections from {new.peer}"
+                )
         if len(self._open) >= self.limit:
-            oldest = next((c for c in self._open if c.idle), None)
-            if oldest is None:
+            idle = [c for c in self._open if c.idle]
+            if not idle:
                 self._warn(f"refused a connection from {new.peer}: {self.limit} connections, all busy")
                 return False
-            self._close(oldest, f"more than {self.limit} connections")
+            self._close(min(idle, key=_heard), f"more than {self.limit} connections")
         self._open[new] = None
         self._by_peer.setdefault(new.peer, {})[new] = None
         return True

@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 import signal
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from intulse_desktop.bus import Delivery
 from intulse_desktop.events import CallCompleted, CallStarted, ExtensionUpdated, TextMessageReceived
 from intulse_desktop.export import iso_utc
 from intulse_desktop.formatting import printable
 from intulse_desktop.service import Service
+
+if TYPE_CHECKING:
+    from intulse_desktop.tunnel.manager import ManagedTunnel
 
 WHERE_URLS = "intulse-desktop webhook-url shows the URLs to register"
 
@@ -78,11 +81,13 @@ async def run(
     verbose: bool = False,
     out: TextIO = sys.stdout,
     hub: tuple[str, str] | None = None,
+    tunnel: ManagedTunnel | None = None,
 ) -> int:
     """Receive until SIGTERM or SIGINT, then finish what is in flight and return 0.
 
     With ``hub`` (its URL and this desktop's token) events come from an office
     hub instead of the local receiver; a refused token ends the run with 1.
+    With ``tunnel`` the receiver is reached through it: one line per change.
     """
     stop = stop_on_signals()
     service.subscribe(LinePrinter(out, verbose))
@@ -102,12 +107,20 @@ async def run(
         if hub is None:
             _, bound = await service.receive_locally(host, port)
             say(f"receiving webhooks on {host}:{bound} ({WHERE_URLS})")
+            if tunnel is not None:
+                tunnel.subscribe(lambda news: say(news.message))
+                tunnel.start((host, bound))
         else:
             await service.receive_from_hub(*hub)
             say(f"receiving events from the office hub at {hub[0]}")
+            if tunnel is not None:
+                say("no tunnel: this desktop receives from the office hub, which Intulse reaches")
+                tunnel = None
         service.keep_pruned(service.settings.retention_days)
         await stop.wait()
     finally:
+        if tunnel is not None:
+            await tunnel.stop()
         await service.close()
     if refused:
         say(refused[0])

@@ -56,6 +56,16 @@ class Paths:
         return self.data_dir / "calllog.sqlite3"
 
     @property
+    def tunnel_file(self) -> Path:
+        """The running app's tunnel and its address, for ``webhook-url`` (``tunnel/published.py``)."""
+        return self.data_dir / "tunnel.json"
+
+    @property
+    def tunnel_registrations(self) -> Path:
+        """Where this app registered its webhooks through a tunnel (``tunnel/registration.py``)."""
+        return self.data_dir / "tunnel-registrations.json"
+
+    @property
     def hub_users(self) -> Path:
         """An office hub's users and their token hashes (``hub/users.py``)."""
         return self.data_dir / "hub-users.sqlite3"

@@ -36,6 +36,8 @@ DEFAULT_DASHBOARD_API_URL = "https://dashboard.intulse.com/api"
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[str, ...] = get_args(Day)  # in datetime.weekday() order
+TunnelChoice = Literal["none", "cloudflared", "ngrok", "tailscale"]
+TUNNEL_CHOICES: tuple[str, ...] = get_args(TunnelChoice)
 Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
 PopupStyle = Literal["auto", "cards", "notifications"]
 CARD_SECONDS_MAX = 3600
@@ -44,6 +46,15 @@ _EXTENSION = re.compile(r"^[0-9A-Za-z*#_.-]{0,32}$")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
+
+
+def local_url(host: str, port: int) -> str:
+    """A listening address as a URL this computer can use."""
+    if host in ("0.0.0.0", "::"):  # listening everywhere: this machine is reachable at least here
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 class SettingsError(ValueError):
@@ -77,6 +88,14 @@ class Settings(BaseModel):
     listen_port: int = Field(8765, ge=1, le=65535, description="Port the webhook receiver listens on.")
     public_url: str | None = Field(
         None, description="The address Intulse reaches this receiver at (a tunnel or port forward)."
+    )
+    tunnel: TunnelChoice = Field(
+        "none",
+        description="A tunnel the app runs so Intulse reaches it (none, cloudflared, ngrok, tailscale); "
+        "it registers the webhooks again whenever the tunnel's address changes.",
+    )
+    tunnel_path: str | None = Field(
+        None, description="Where the tunnel program is (the program or its folder; empty: on PATH)."
     )
     api_url: str = Field(
         DEFAULT_API_URL,
@@ -266,12 +285,7 @@ class Settings(BaseModel):
 
     def local_url(self) -> str:
         """The listening address as a URL this computer can use."""
-        host = self.listen_host
-        if host in ("0.0.0.0", "::"):  # listening everywhere: this machine is reachable at least here
-            host = "127.0.0.1" if host == "0.0.0.0" else "::1"
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.listen_port}"
+        return local_url(self.listen_host, self.listen_port)
 
     def matcher(self) -> Matcher:
         return Matcher.create(self.extension, self.user_id, self.my_numbers, self.default_region)

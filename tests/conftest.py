@@ -20,6 +20,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 from .helpers.builders import SECRET  # after the environment above
 from .helpers.fakes import FakeIntulse
+from .helpers.tunnels import FakeTunnels
 
 
 @pytest.fixture(autouse=True)
@@ -114,6 +115,27 @@ async def fake_intulse(aiohttp_server) -> AsyncIterator[FakeIntulse]:
     fake.url = str(server.make_url("")).rstrip("/")
     yield fake
     fake.release.set()
+
+
+@pytest.fixture
+def intulse_registry(fake_intulse, monkeypatch) -> FakeIntulse:
+    """The fake Intulse keeping what is registered (``keeps``), reached through INTULSE_API_URL,
+    with the key in INTULSE_API_KEY: what the app running a tunnel registers with."""
+    from .helpers.builders import API_KEY
+
+    monkeypatch.setenv("INTULSE_API_URL", fake_intulse.url)
+    monkeypatch.setenv("INTULSE_API_KEY", API_KEY)
+    fake_intulse.keeps = True
+    return fake_intulse
+
+
+@pytest.fixture
+def fake_tunnels(tmp_path, monkeypatch) -> FakeTunnels:
+    """The fake cloudflared, ngrok and tailscale first on PATH, for this process and its children."""
+    fakes = FakeTunnels(tmp_path / "tunnels")
+    for name, value in fakes.env().items():
+        monkeypatch.setenv(name, value)
+    return fakes
 
 
 # --- the GUI -------------------------------------------------------------------------------

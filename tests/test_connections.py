@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import resource
 import socket
@@ -60,7 +61,24 @@ async def closed(reader: Reader) -> bool:
     return await asyncio.wait_for(reader.read(), 5) == b""
 
 
+async def post_on(reader: Reader, writer: asyncio.StreamWriter) -> bytes:
+    """Send one delivery on an open connection; its status line."""
+    body = json.dumps(payload("CallStarted")).encode()
+    head = f"POST {URL_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    return await asyncio.wait_for(reader.readline(), 5)
+
+
+async def test_connections_opened_at_once_from_one_address_are_all_served(site):
+    opened = await idle_connections(site, PER_PEER_IDLE + 36)  # each sends its request once all are open
+    answers = await asyncio.gather(*(post_on(reader, writer) for reader, writer in opened))
+    assert answers == [b"HTTP/1.1 200 OK\r\n"] * len(opened)
+    for _, writer in opened:
+        writer.close()
+
+
 async def test_a_peer_keeps_only_its_newest_idle_connections_and_a_delivery_gets_in(site):
+    site.guard.grace = 0  # every connection has been quiet long enough to count as idle
     opened = await idle_connections(site, PER_PEER_IDLE + 36)
     assert await deliver(hook(site)) == 200
     assert all([await closed(reader) for reader, _ in opened[:37]])  # the oldest, for the delivery too

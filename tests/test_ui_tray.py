@@ -130,8 +130,8 @@ def test_without_a_tray_a_small_window_stands_in_and_gives_way_when_one_appears(
     assert not tray._retry.isActive()
 
 
-def test_quit_from_the_menu_asks_to_quit(desktop, qtbot):
-    with qtbot.waitSignal(desktop.tray.quit_requested, timeout=1000):
+def test_quit_from_the_tray_menu_asks_the_desktop_to_quit(desktop, qtbot):
+    with qtbot.waitSignal(desktop.quit_requested, timeout=1000):
         desktop.tray.actions["quit"].trigger()
 
 

@@ -22,13 +22,17 @@ if TYPE_CHECKING:
 def cmd_hub(ctx: Context) -> int:
     from intulse_desktop.hub import server as hub
     from intulse_desktop.service import ReceiverError, Service
+    from intulse_desktop.tunnel.manager import ManagedTunnel
 
     host, port = ctx.listen_address(ctx.args.hub_host, ctx.args.hub_port)
     ssl_context = _server_tls(ctx.args.certfile, ctx.args.keyfile)
     users = _hub_users(ctx)
     service = Service(ctx.paths, ctx.settings, ctx.webhook_secret(), journal=True)
+    tunnel = ManagedTunnel.for_service(service, ctx.settings, ctx.secrets, ctx.args.hub_tunnel)
     try:
-        running = hub.run(service, users, host, port, ssl_context=ssl_context, verbose=ctx.args.verbose)
+        running = hub.run(
+            service, users, host, port, ssl_context=ssl_context, verbose=ctx.args.verbose, tunnel=tunnel
+        )
         return asyncio.run(running)
     except ReceiverError as exc:
         raise Failed(str(exc)) from None

@@ -34,6 +34,7 @@ from intulse_desktop.cli.setup import (
 )
 from intulse_desktop.context import Context
 from intulse_desktop.events import EVENT_TYPES
+from intulse_desktop.settings import TUNNEL_CHOICES
 
 Handler = Callable[[Context], int]
 
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", type=port_number, help="listen on this port (default: the listen_port setting)"
     )
+    tunnel_flag(parser, "--tunnel")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
@@ -122,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def tunnel_flag(parser: argparse.ArgumentParser, flag: str, dest: str = "tunnel") -> None:
+    parser.add_argument(
+        flag,
+        dest=dest,
+        choices=TUNNEL_CHOICES,
+        metavar="NAME",
+        help=f"run this tunnel to the receiver and register its address ({' | '.join(TUNNEL_CHOICES)}; "
+        "default: the tunnel setting)",
+    )
+
+
 def _hub_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     """``hub``'s own flags, and its actions, each with its handler (which replaces ``cmd_hub``)."""
     p.add_argument(
@@ -132,6 +145,7 @@ def _hub_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) ->
     )
     p.add_argument("--certfile", metavar="PEM", help="serve HTTPS/WSS with this certificate (chain)")
     p.add_argument("--keyfile", metavar="PEM", help="the certificate's private key, if not in --certfile")
+    tunnel_flag(p, "--tunnel", "hub_tunnel")
     actions = p.add_subparsers(dest="hub_action", metavar="ACTION")
 
     def action(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
@@ -211,9 +225,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     name = not_text(args)
     if name:
         parser.error(f"the {name.replace('_', '-')} given is not UTF-8 text")
-    if args.command and (args.headless or args.host or args.port is not None):
-        parser.error("--headless, --host and --port go without a command")
+    if args.command and (args.headless or args.host or args.port is not None or args.tunnel):
+        parser.error("--headless, --host, --port and --tunnel go without a command")
+    if args.tunnel and not args.headless:
+        parser.error("--tunnel goes with --headless (the tray app runs the tunnel setting's tool)")
     hub_action = getattr(args, "hub_action", None)
-    if hub_action and (args.hub_host or args.hub_port is not None or args.certfile or args.keyfile):
-        parser.error("--host, --port, --certfile and --keyfile go with `hub` alone")
+    if hub_action and (
+        args.hub_host or args.hub_port is not None or args.certfile or args.keyfile or args.hub_tunnel
+    ):
+        parser.error("--host, --port, --certfile, --keyfile and --tunnel go with `hub` alone")
+    if getattr(args, "hub_tunnel", None) not in (None, "none") and args.certfile:
+        parser.error("--tunnel and --certfile: the tunnel already serves HTTPS; choose one")
     return args

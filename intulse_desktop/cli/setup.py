@@ -13,21 +13,45 @@ from intulse_desktop.context import Context, Failed, UsageError
 from intulse_desktop.formatting import printable
 from intulse_desktop.logs import redact_path
 from intulse_desktop.secrets import API_KEY_ENV
+from intulse_desktop.settings import Settings
 
 # aiohttp (receiver, sender, intulse_api) is imported only by the commands that need it.
+
+
+def reached(ctx: Context) -> Settings:
+    """The settings, with ``public_url`` the running app's tunnel address while it has one (and a
+    note on stderr saying so, or why the tunnel's address is not used)."""
+    from intulse_desktop.tunnel.published import published
+
+    tunnel = published(ctx.paths.tunnel_file)
+    if tunnel is None:
+        return ctx.settings
+    if tunnel.address is None:
+        note(f"the {tunnel.tool} tunnel of the running {APP_NAME} has no address now: {tunnel.said}")
+        return ctx.settings
+    note(
+        f"the address of the {tunnel.tool} tunnel that the running {APP_NAME} keeps; it changes when "
+        "the tunnel restarts, and the app registers the new one itself if it has the API key"
+    )
+    return ctx.settings.model_copy(update={"public_url": tunnel.address})
+
+
+def note(text: str) -> None:
+    print(f"{APP_NAME}: note: {text}", file=sys.stderr)
 
 
 def cmd_webhook_url(ctx: Context) -> int:
     from intulse_desktop.receiver import webhook_urls
 
-    urls = webhook_urls(ctx.settings.base_url(), ctx.webhook_secret())
+    settings = reached(ctx)
+    urls = webhook_urls(settings.base_url(), ctx.webhook_secret())
     if ctx.args.json:
         print(json.dumps(urls, indent=2))
     else:
         width = max(map(len, urls))
         for event_type, url in urls.items():
             print(f"{event_type:<{width}}  {url}")
-    if not ctx.settings.public_url:
+    if not settings.public_url:
         print(
             f"{APP_NAME}: note: no public_url is set, so these point at this computer; Intulse can "
             "reach them only through a tunnel or port forward (see the README), then: "
@@ -128,7 +152,7 @@ def cmd_test_delivery(ctx: Context) -> int:
     from intulse_desktop.delivery_check import DeliveryResult, check_delivery, receiver_running
     from intulse_desktop.service import ReceiverError
 
-    settings = ctx.settings
+    settings = reached(ctx)
     secret = ctx.webhook_secret()
     if not settings.public_url:
         print(

@@ -33,7 +33,7 @@ import ssl
 import sys
 from collections import Counter
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from aiohttp import WSCloseCode, web
 
@@ -53,6 +53,9 @@ from intulse_desktop.hub.protocol import (
 from intulse_desktop.hub.users import User, Users
 from intulse_desktop.service import Service
 from intulse_desktop.tasks import Tasks
+
+if TYPE_CHECKING:
+    from intulse_desktop.tunnel.manager import ManagedTunnel
 
 log = logging.getLogger(__name__)
 
@@ -349,8 +352,12 @@ async def run(
     ssl_context: ssl.SSLContext | None = None,
     verbose: bool = False,
     out: TextIO = sys.stdout,
+    tunnel: ManagedTunnel | None = None,
 ) -> int:
-    """Receive and serve until SIGTERM or SIGINT, then close every stream and return 0."""
+    """Receive and serve until SIGTERM or SIGINT, then close every stream and return 0.
+
+    With ``tunnel`` Intulse and the desktops reach the hub through it: one line per change.
+    """
     stop = stop_on_signals()
     hub = Hub(service, users)
     service.subscribe(LinePrinter(out, verbose))
@@ -365,9 +372,16 @@ async def run(
             file=sys.stderr,
             flush=True,
         )
+        if tunnel is not None:
+            tunnel.subscribe(
+                lambda news: print(f"intulse-desktop hub: {news.message}", file=sys.stderr, flush=True)
+            )
+            tunnel.start((host, bound_port))
         service.keep_pruned(service.settings.retention_days)
         await stop.wait()
     finally:
+        if tunnel is not None:
+            await tunnel.stop()
         await service.close()
         await hub.close()
     return 0

@@ -28,6 +28,7 @@ from intulse_desktop.tasks import Tasks
 from intulse_desktop.ui.icons import app_icon
 from intulse_desktop.ui.shell import Shell
 from intulse_desktop.ui.single_instance import SingleInstance, server_name, wake_running
+from intulse_desktop.ui.tunnel_status import TunnelKeeper
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,10 @@ async def main(
     tasks = Tasks(asyncio.get_running_loop())
     desktop = Shell(service, paths, tasks, secrets)
     stop = stop_on_signals()
-    desktop.tray.quit_requested.connect(stop.set)
+    desktop.quit_requested.connect(stop.set)
     app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
     instance.woken.connect(desktop.woken)
+    tunnel = TunnelKeeper(desktop)
     try:
         try:
             if settings.receive_from == "hub":
@@ -86,8 +88,10 @@ async def main(
             log.error("%s", exc)
             desktop.set_receiver_problem(f"{exc.strerror}. Open Settings to choose another port.")
         desktop.start()
+        await tunnel.start()
         await stop.wait()
     finally:
+        await tunnel.stop()
         desktop.close()
         instance.close()
         await tasks.wait()

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from intulse_desktop.intulse_api import ApiKeyError, IntulseApi, Kind
+from intulse_desktop.intulse_api import ApiUnavailable, IntulseApi, Kind
 from intulse_desktop.matching import format_number
 from intulse_desktop.outcome import Outcome
-from intulse_desktop.secrets import SecretsError, SecretStore
-from intulse_desktop.settings import Settings, SettingsError
+from intulse_desktop.secrets import SecretStore
+from intulse_desktop.settings import Settings
 from intulse_desktop.tasks import Tasks
 
 Tell = Callable[[str, str, bool], None]  # title, text, ok
@@ -41,13 +41,10 @@ def click_to_call(
 async def call(number: str, settings: Settings, secrets: SecretStore) -> Outcome:
     """Ask Intulse to connect my extension to ``number``; every failure is a result, in words."""
     try:
-        key = secrets.api_key()
-        if not key:
-            return Outcome(
-                False, Kind.REJECTED, "no Intulse API key: enter it in Settings, on the Connection tab"
-            )
-        api = IntulseApi.from_settings(settings, key)
-    except (SecretsError, SettingsError, ApiKeyError) as exc:
+        api = IntulseApi.from_secrets(
+            settings, secrets, no_key="no Intulse API key: enter it in Settings, on the Connection tab"
+        )
+    except ApiUnavailable as exc:
         return Outcome(False, Kind.REJECTED, str(exc))
     async with api:
         return await api.call(settings.extension, number)

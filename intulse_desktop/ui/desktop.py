@@ -14,11 +14,10 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
-from intulse_desktop import __version__
 from intulse_desktop.bus import Delivery
 from intulse_desktop.caller_names import call_name, caller_name
 from intulse_desktop.events import CallCompleted, CallStarted, PhoneState, TextMessageReceived
@@ -33,6 +32,7 @@ from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallRow, PresenceRow, Store
 from intulse_desktop.tasks import Tasks
+from intulse_desktop.tunnel.manager import ManagedTunnel
 from intulse_desktop.ui.cards import CardActions, CardStack, Pop, Popups, no_markup
 from intulse_desktop.ui.click_to_call import click_to_call
 from intulse_desktop.ui.contacts import Contacts
@@ -41,7 +41,7 @@ from intulse_desktop.ui.icons import tray_icon
 from intulse_desktop.ui.notifications import choose_popups
 from intulse_desktop.ui.player import PlayerWindow, caller_title, recording_fetcher
 from intulse_desktop.ui.sounds import Sounds
-from intulse_desktop.ui.tray import Tray
+from intulse_desktop.ui.tray import Tray, show_about
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class Change(Enum):
     RECEIVER = "receiver"  # this computer's receiver listens, or cannot
     HUB = "hub"  # the office hub connection's state
     PRUNED = "pruned"  # old calls and texts deleted
+    TUNNEL = "tunnel"  # the managed tunnel's state or address (ui/tunnel_status.py)
     CONTACTS = "contacts"  # the address book changed: names, VIPs
 
 
@@ -70,6 +71,7 @@ class Desktop(QObject):
 
     delivered = Signal(object)  # a Delivery, after the cards and the tray have seen it
     changed = Signal(Change)
+    quit_requested = Signal()  # Quit, from the tray's menu or its fallback window
 
     def __init__(
         self,
@@ -90,6 +92,7 @@ class Desktop(QObject):
         self.store = Store(paths.database, self.settings.default_region)
         self._open_url = open_url
         self.receiver_problem: str | None = None
+        self.tunnel: ManagedTunnel | None = None  # set by ui/tunnel_status.show_tunnel
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
         self.cards = CardStack(
@@ -109,8 +112,9 @@ class Desktop(QObject):
         )
         self.tray.open_caller.connect(self.show_caller)
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
-        self.tray.show_about.connect(self.show_about)
+        self.tray.show_about.connect(lambda: show_about(self.paths.data_dir))
         self.tray.connect_cards(self.cards)
+        self.tray.quit_requested.connect(self.quit_requested)
         self._unsubscribe = service.subscribe(self.on_delivery)
         if service.contacts is not None:  # a CardDAV sync that changed names
             service.contacts.on_synced = lambda result: self.contacts_changed()
@@ -305,18 +309,6 @@ class Desktop(QObject):
         window.raise_()
         window.activateWindow()
 
-    def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About Intulse Desktop", "")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(
-            f"Intulse Desktop {__version__}\n\n"
-            "Caller-ID pop-ups, your phone's state and a call log from Intulse webhooks.\n\n"
-            f"Your data: {self.paths.data_dir}"
-        )
-        box.setModal(False)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.show()
-
     # --- settings ----------------------------------------------------------------------
 
     def set_do_not_disturb(self, on: bool) -> None:
@@ -396,6 +388,8 @@ class Desktop(QObject):
         if hub_state is not None:
             state_of_hub, detail = hub_state
             lines.append(HUB_WORDS[state_of_hub] + (f" — {detail}" if detail else ""))
+        if self.tunnel is not None:
+            lines.append(str(self.tunnel.state))
         if presence:
             lines.append(self._presence_text(presence[0]))
         if settings.do_not_disturb:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from intulse_desktop import __version__
 from intulse_desktop.store import CallRow
 from intulse_desktop.ui.cards import Card, CardStack
 from intulse_desktop.ui.palette import check_icon
@@ -236,3 +238,17 @@ class Tray(QObject):
         self.icon.hide()
         if self.window is not None:
             self.window.hide()
+
+
+def show_about(data_dir: Path) -> None:
+    """The About box: the version, what the app does, where its data is."""
+    box = QMessageBox(QMessageBox.Icon.Information, "About Intulse Desktop", "")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(
+        f"Intulse Desktop {__version__}\n\n"
+        "Caller-ID pop-ups, your phone's state and a call log from Intulse webhooks.\n\n"
+        f"Your data: {data_dir}"
+    )
+    box.setModal(False)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()

@@ -24,7 +24,8 @@ class FakeIntulse:
 
     ``listing`` is what ``GET /webhooks`` returns; ``answers`` overrides the
     answer to ``(method, path)`` with ``(status, body[, headers])``; paths in ``hang``
-    never answer (until the test ends).
+    never answer (until the test ends). With ``keeps`` it behaves like a real registry:
+    a registration is added to ``listing`` and a delete takes it out.
     """
 
     requests: list[Recorded] = field(default_factory=list)
@@ -33,6 +34,7 @@ class FakeIntulse:
     hang: set[tuple[str, str]] = field(default_factory=set)
     release: asyncio.Event = field(default_factory=asyncio.Event)
     url: str = ""
+    keeps: bool = False
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._record])
@@ -43,12 +45,17 @@ class FakeIntulse:
         return app
 
     async def _created(self, request: web.Request) -> web.Response:
-        return web.json_response({"Id": len(self.requests)}, status=201)
+        webhook = {"Id": len(self.requests)} | await request.json()
+        if self.keeps:
+            self.listing.append(webhook)
+        return web.json_response(webhook, status=201)
 
     async def _listed(self, request: web.Request) -> web.Response:
         return web.json_response(self.listing)
 
     async def _deleted(self, request: web.Request) -> web.Response:
+        if self.keeps:
+            self.listing = [w for w in self.listing if str(w["Id"]) != request.match_info["id"]]
         return web.Response(status=204)
 
     async def _called(self, request: web.Request) -> web.Response:

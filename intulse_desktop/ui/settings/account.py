@@ -17,12 +17,20 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
-from intulse_desktop.intulse_api import API_URL_ENV, ApiKeyError, IntulseApi, Kind, Webhook, check_api_key
+from intulse_desktop.intulse_api import (
+    API_URL_ENV,
+    ApiKeyError,
+    ApiUnavailable,
+    IntulseApi,
+    Kind,
+    Webhook,
+    check_api_key,
+)
 from intulse_desktop.logs import redact_path
 from intulse_desktop.receiver import webhook_urls
-from intulse_desktop.secrets import API_KEY, API_KEY_ENV, SecretsError, SecretStore
+from intulse_desktop.secrets import API_KEY, API_KEY_ENV, SecretStore
 from intulse_desktop.service import Service
-from intulse_desktop.settings import Settings, SettingsError
+from intulse_desktop.settings import Settings
 from intulse_desktop.ui.settings.form import Section, note, outcome
 from intulse_desktop.ui.settings.receiving import Confirm
 from intulse_desktop.ui.settings.secret_field import SecretField
@@ -117,14 +125,12 @@ class AccountBox(Section):
     def _api(self, settings: Settings) -> IntulseApi | None:
         """A client with the stored key, or None with the reason shown."""
         try:
-            key = self._secrets.api_key()
-            if not key:
-                self.account_result.setText(
-                    "Enter the Intulse API key above first (from the Intulse portal)."
-                )
-                return None
-            return IntulseApi.from_settings(settings, key)
-        except (SecretsError, SettingsError, ApiKeyError) as exc:
+            return IntulseApi.from_secrets(
+                settings,
+                self._secrets,
+                no_key="Enter the Intulse API key above first (from the Intulse portal).",
+            )
+        except ApiUnavailable as exc:
             self.account_result.setText(str(exc))
             return None
 

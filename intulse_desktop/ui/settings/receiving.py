@@ -24,6 +24,7 @@ from intulse_desktop.receiver import webhook_urls
 from intulse_desktop.secrets import HUB_TOKEN, SecretsError, SecretStore
 from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
+from intulse_desktop.tunnel.published import published
 from intulse_desktop.ui.settings.form import Section, note
 from intulse_desktop.ui.settings.secret_field import SecretField
 
@@ -183,14 +184,21 @@ class UrlsBox(Section):
     def preview(self, candidate: Settings | None) -> None:
         applied = self._saved()
         settings = candidate or applied
-        urls = webhook_urls(settings.base_url(), self._service.secret)
+        tunnel = published(self._service.paths.tunnel_file)
+        base = tunnel.address if tunnel is not None and tunnel.address else settings.base_url()
+        urls = webhook_urls(base, self._service.secret)
         for event_type, url in urls.items():
             self.urls[event_type].setText(url)
             self.urls[event_type].setCursorPosition(0)
         lines = []
-        if settings.base_url() != applied.base_url():
+        if tunnel is not None:
+            lines.append(
+                f"Through the {tunnel.tool} tunnel this app runs: {tunnel.said}. Its address changes when "
+                "it restarts; with the API key the app registers the new one itself."
+            )
+        elif settings.base_url() != applied.base_url():
             lines.append("These URLs are what Intulse will use after you apply.")
-        if not settings.public_url:
+        if not settings.public_url and tunnel is None:
             lines.append(
                 "No public URL: these point at this computer, which Intulse cannot reach. A tunnel "
                 "(cloudflared, ngrok, Tailscale Funnel) or a port forward gives it an address to enter above."
