@@ -1,6 +1,7 @@
 """The office hub under load: delivery latency to many desktops, and memory per idle connection.
 
     python benchmarks/hub.py [--clients 500] [--burst 500] [--concurrency 32]
+    python benchmarks/hub.py --broker [--clients 500] [--burst 500]   # needs nats-server
 
 The hub runs as ``intulse-desktop hub`` in its own process, pinned to one core;
 this process (pinned to the other) holds every desktop connection and posts
@@ -14,6 +15,14 @@ the moment its POST starts to the moment its desktop receives it:
 - loaded: ``--clients`` desktops, each owning one extension, so every event
   goes to exactly one of them, and the same number of messages is delivered.
 Memory: the hub's RSS before and after the loaded desktops connect, idle.
+
+``--broker`` compares, in the same run, one hub with its own SQLite journal
+and ``--clients`` desktops against two ``hub --broker`` processes on a
+three-node NATS JetStream cluster (R3, started here on loopback) with the same
+desktops split between them and the webhooks alternating (as a load balancer
+would): p99 webhook → desktop and events/s (burst size over the time from the
+first POST to the last arrival), and their ratios. Nothing is pinned: the
+cluster, the hubs and this process share the machine's cores.
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from intulse_desktop.hub.client import stream_url
-from intulse_desktop.hub.users import Users
+from intulse_desktop.hub.users import Users, new_user
 
 SAMPLE = json.loads((ROOT / "tests" / "payloads" / "CallStarted.json").read_text())
 BASE_EXTENSION = 1000
@@ -75,20 +84,23 @@ class Desktops:
 
     def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
         self.session = session
-        self.url = stream_url(url)
+        self.url = url
         self.arrived: dict[str, float] = {}
         self.expected = 0
         self.done = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.ready = 0
+        self.wall = 0.0  # seconds from the last burst's first POST to its last arrival
 
-    async def connect(self, tokens: list[str]) -> None:
+    async def connect(self, tokens: list[str], url: str | None = None) -> None:
+        """Connect desktops with ``tokens`` to the hub at ``url`` (default: the one given first)."""
+        address = stream_url(url or self.url)
         all_ready = asyncio.Event()
         wanted = self.ready + len(tokens)
 
         async def one(token: str) -> None:
             async with self.session.ws_connect(
-                self.url, headers={"Authorization": f"Bearer {token}"}, compress=0, heartbeat=None
+                address, headers={"Authorization": f"Bearer {token}"}, compress=0, heartbeat=None
             ) as ws:
                 async for frame in ws:
                     message = json.loads(frame.data)
@@ -102,9 +114,11 @@ class Desktops:
                         if self.ready >= wanted:
                             all_ready.set()
 
-        for start in range(0, len(tokens), 50):  # connect in waves, as desktops do not all start at once
-            self.tasks += [asyncio.create_task(one(t)) for t in tokens[start : start + 50]]
-            await asyncio.sleep(0.05)
+        # In waves, as desktops do not all start at once; small enough that no more than 64
+        # handshakes from this one address wait at a time (connections.PER_PEER_IDLE closes the rest).
+        for start in range(0, len(tokens), 25):
+            self.tasks += [asyncio.create_task(one(t)) for t in tokens[start : start + 25]]
+            await asyncio.sleep(0.1)
         await asyncio.wait_for(all_ready.wait(), 60)
 
     async def close(self) -> None:
@@ -117,13 +131,15 @@ class Desktops:
 
 async def burst(
     session: aiohttp.ClientSession,
-    hook: str,
+    hook: str | list[str],
     desktops: Desktops,
     ids: list[str],
     concurrency: int,
     clients: int,
 ) -> list[float]:
-    """Post one CallStarted per id; latency (ms) from each POST's start to its arrival."""
+    """Post one CallStarted per id (to each hook in turn); latency (ms) from each POST's start to its
+    arrival."""
+    hooks = [hook] if isinstance(hook, str) else hook
     desktops.arrived.clear()
     desktops.done.clear()
     desktops.expected = len(ids)
@@ -139,11 +155,12 @@ async def burst(
         }
         async with gate:
             started[event_id] = time.perf_counter()
-            async with session.post(hook, json=body) as response:
+            async with session.post(hooks[i % len(hooks)], json=body) as response:
                 assert response.status == 200, await response.text()
 
     await asyncio.gather(*(post(i, event_id) for i, event_id in enumerate(ids)))
     await asyncio.wait_for(desktops.done.wait(), 60)
+    desktops.wall = max(desktops.arrived[e] for e in ids) - min(started.values())
     return [(desktops.arrived[e] - started[e]) * 1000 for e in ids]
 
 
@@ -182,6 +199,106 @@ def burst_result(latencies: list[float]) -> dict:
     }
 
 
+def start_hub(home: Path, port: int, *extra: str, pin: list[str] | None = None) -> subprocess.Popen:
+    env = os.environ | {
+        "INTULSE_DESKTOP_HOME": str(home),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    hub = subprocess.Popen(
+        [*(pin or []), sys.executable, "-m", "intulse_desktop", "hub", "--port", str(port), *extra],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(home / "hub.log").open("ab"),
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return hub
+        except OSError:
+            if hub.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("a hub did not start") from None
+            time.sleep(0.05)
+
+
+async def measure_hubs(args: argparse.Namespace, urls: list[str], secret: str, tokens: list[str]) -> dict:
+    """The burst through ``urls`` (webhooks alternating), the desktops split between them."""
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        desktops = Desktops(session, urls[0])
+        for n, url in enumerate(urls):
+            await desktops.connect(tokens[n :: len(urls)], url)
+        hooks = [f"{url}/hooks/{secret}/CallStarted" for url in urls]
+        label = "broker" if len(urls) > 1 else "sqlite"
+        await burst(session, hooks, desktops, [f"warm-{label}-{i}" for i in range(100)], 32, args.clients)
+        ids = [f"{label}-{i}" for i in range(args.burst)]
+        latencies = await burst(session, hooks, desktops, ids, args.concurrency, args.clients)
+        await desktops.close()
+    return burst_result(latencies) | {"events_per_s": args.burst / desktops.wall}
+
+
+def compare_with_broker(args: argparse.Namespace) -> None:
+    """One SQLite hub against two hubs on a three-node NATS cluster, with the same desktops."""
+    from intulse_desktop.hub.broker import BrokerOptions
+    from intulse_desktop.hub.cluster import user_commands
+    from tests.helpers.natscluster import NatsCluster, reset
+
+    work = Path(tempfile.mkdtemp(prefix="intulse-hub-bench-"))
+    cluster = NatsCluster(work / "nats")
+    cluster.start()
+    hubs: list[subprocess.Popen] = []
+    try:
+        asyncio.run(reset(cluster.url))
+        secret = "bench-webhook-secret-0123456789abcdef"
+        homes = [work / name for name in ("sqlite", "broker-a", "broker-b")]
+        for home in homes:
+            home.mkdir()
+            (home / "secrets.json").write_text(json.dumps({"webhook-secret": secret}))
+        users = Users(homes[0] / "hub-users.sqlite3")
+        extensions = [str(BASE_EXTENSION + i) for i in range(args.clients)]
+        sqlite_tokens = [users.add(extension)[1] for extension in extensions]
+        users.close()
+
+        async def add_to_bucket() -> list[str]:
+            async with user_commands(BrokerOptions(tuple(cluster.url.split(",")))) as kv:
+                news = [new_user(extension) for extension in extensions]
+                for new in news:
+                    await kv.add(new)
+                return [new.token for new in news]
+
+        broker_tokens = asyncio.run(add_to_bucket())
+        ports = [free_port() for _ in homes]
+        hubs.append(start_hub(homes[0], ports[0]))
+        hubs += [start_hub(homes[n], ports[n], "--broker", cluster.url) for n in (1, 2)]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        sqlite = asyncio.run(measure_hubs(args, urls[:1], secret, sqlite_tokens))
+        broker = asyncio.run(measure_hubs(args, urls[1:], secret, broker_tokens))
+    finally:
+        for hub in hubs:
+            hub.terminate()
+            hub.wait()
+        cluster.stop()
+        if os.environ.get("KEEP"):
+            print(work)
+        else:
+            shutil.rmtree(work)
+    print(f"cores: {os.cpu_count()}; 3 nats-server nodes, 3 hubs and this process share them (no pinning)")
+    print(
+        f"burst: {args.burst} CallStarted webhooks, {args.concurrency} POSTs in flight, "
+        f"{args.clients} desktops"
+    )
+    for name, r in (("1 hub, SQLite journal", sqlite), ("2 hubs, NATS R3 stream", broker)):
+        print(
+            f"{name:24}: p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  max {r['max']:6.1f} ms  "
+            f"{r['events_per_s']:6.0f} events/s"
+        )
+    print(
+        f"ratio NATS / SQLite     : p99 {broker['p99'] / sqlite['p99']:.2f}x  "
+        f"events/s {broker['events_per_s'] / sqlite['events_per_s']:.2f}x  (target: p99 < 100 ms)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -191,8 +308,14 @@ def main() -> None:
         "--burst", type=int, default=500, help="webhooks per burst (round-robin over the clients)"
     )
     parser.add_argument("--concurrency", type=int, default=32, help="webhook POSTs in flight at once")
+    parser.add_argument(
+        "--broker", action="store_true", help="compare with two hubs on a NATS cluster (needs nats-server)"
+    )
     args = parser.parse_args()
     raise_fd_limit(4 * args.clients + 256)
+    if args.broker:
+        compare_with_broker(args)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="intulse-hub-bench-"))
     home = work / "hub"

@@ -31,13 +31,8 @@ from intulse_desktop.matching import digits
 from intulse_desktop.outcome import Outcome
 from intulse_desktop.secrets import SecretsError, SecretStore
 from intulse_desktop.sender import NETWORK_ERRORS, USER_AGENT, Failure, classify
-from intulse_desktop.settings import (
-    DEFAULT_API_URL,
-    DEFAULT_DASHBOARD_API_URL,
-    Settings,
-    SettingsError,
-    http_url,
-)
+from intulse_desktop.settings import DEFAULT_API_URL, DEFAULT_DASHBOARD_API_URL, Settings, SettingsError
+from intulse_desktop.urls import http_url
 
 log = logging.getLogger(__name__)
 

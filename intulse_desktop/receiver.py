@@ -18,7 +18,7 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,9 @@ JSON_TYPES = {"application/json", "text/json", "text/plain", "application/octet-
 # coding it has no module for (br, zstd), and passes an unknown one through undecoded.
 ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 CANNOT_WRITE = "the call log cannot be written"
+
+
+Recorder = Callable[[Event, bool, datetime], Awaitable[bool]]  # stores an event; True if it was new
 
 
 def webhook_urls(base_url: str, secret: str) -> dict[str, str]:
@@ -107,6 +110,9 @@ class Receiver:
         body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.writer = writer
+        # Where an event is made durable before the 200: the log, or a broker (a hub with --broker).
+        self.record: Recorder = self._into_log
+        self.problem: Callable[[], str | None] = lambda: None  # what keeps it from storing, for /healthz
         self.bus = bus
         self.secret = secret
         self.matcher = matcher
@@ -134,14 +140,15 @@ class Receiver:
     async def healthz(self, request: web.Request) -> web.Response:
         if request.method not in (hdrs.METH_GET, hdrs.METH_HEAD):
             return _method_not_allowed("GET").response()
+        degraded = self.degraded or self.problem()  # a hub with --broker that lost NATS, too
         health: dict[str, Any] = {
-            "status": "ok" if self.degraded is None else "degraded",
+            "status": "ok" if degraded is None else "degraded",
             "version": __version__,
             "uptime_seconds": round(time.monotonic() - self.started, 1),
         }
-        if self.degraded is None:
+        if degraded is None:
             return web.json_response(health)
-        return web.json_response(health | {"reason": self.degraded}, status=503)
+        return web.json_response(health | {"reason": degraded}, status=503)
 
     async def drain(self, timeout: float) -> bool:
         """Refuse new deliveries and wait for those under way; False if some did not finish.
@@ -198,7 +205,7 @@ class Receiver:
             return self._test(nonce, event, received)
         is_mine = self.matcher.is_mine(event)
         try:
-            is_new = await self.writer.record(event, is_mine, received)
+            is_new = await self.record(event, is_mine, received)
         except StoreError as exc:
             log.error("could not store %s: %s", event.TYPE, exc)
             self.degraded = f"{CANNOT_WRITE} (since {received.isoformat(timespec='seconds')})"
@@ -209,6 +216,9 @@ class Receiver:
         # After this handler has returned, so listeners never delay the answer.
         asyncio.get_running_loop().call_soon(self.bus.publish, Delivery(event, is_new, is_mine, received))
         return web.Response(body=_STORED[event.TYPE, is_new], content_type="application/json")
+
+    async def _into_log(self, event: Event, is_mine: bool, received: datetime) -> bool:
+        return await self.writer.record(event, is_mine, received)
 
     def _test(self, nonce: str, event: Event, received: datetime) -> web.Response:
         log.info("a test delivery (%s) arrived", event.TYPE)

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_SECRET = "webhook-secret"
 API_KEY = "api-key"
 HUB_TOKEN = "hub-token"  # this desktop's token for an office hub
+BROKER_PASSWORD = "broker-password"  # a hub's NATS password (the broker_user setting)
 CARDDAV_PASSWORD = "carddav-password"  # the app password of the CardDAV address book
 API_KEY_ENV = "INTULSE_API_KEY"
 SECRET_BYTES = 32  # 256 bits, URL-safe base64

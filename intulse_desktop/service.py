@@ -23,7 +23,7 @@ from intulse_desktop.connections import GuardedSite
 from intulse_desktop.contacts.sync import ContactsSync
 from intulse_desktop.hub.client import HubClient, State
 from intulse_desktop.paths import Paths
-from intulse_desktop.receiver import Receiver, server_options
+from intulse_desktop.receiver import Receiver, Recorder, server_options
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store
 from intulse_desktop.store.retention import keep_pruned
@@ -171,6 +171,13 @@ class Service:
     def rotate_secret(self, secret: str) -> None:
         """Accept ``secret`` from now on; URLs with the old one stop working at once."""
         self.receiver.secret = secret
+
+    def store_with(self, record: Recorder, problem: Callable[[], str | None]) -> None:
+        """Make each webhook's event durable with ``record`` before its 200, instead of in this log
+        (a hub with ``--broker``: the NATS stream's publish ack); ``/healthz`` fails while ``problem``
+        says why it cannot."""
+        self.receiver.record = record
+        self.receiver.problem = problem
 
     def apply(self, settings: Settings) -> None:
         """Take new settings that need no rebinding (who I am, my numbers, region)."""

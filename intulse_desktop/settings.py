@@ -30,6 +30,7 @@ from pydantic_core import ErrorDetails
 from intulse_desktop.atomic import write_atomic
 from intulse_desktop.links import TemplateError, check_template
 from intulse_desktop.matching import Matcher, normalize_number
+from intulse_desktop.urls import http_url, url_list
 
 DEFAULT_API_URL = "https://api.intulse.com"
 DEFAULT_DASHBOARD_API_URL = "https://dashboard.intulse.com/api"
@@ -59,17 +60,6 @@ def local_url(host: str, port: int) -> str:
 
 class SettingsError(ValueError):
     """A setting that cannot be read or accepted; the message says which and why."""
-
-
-def http_url(value: str) -> str:
-    """``value`` as an http(s) URL without a trailing slash; ValueError says what is wrong."""
-    url = value.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http:// or https:// URL")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{value!r} cannot have a query or fragment")
-    return url
 
 
 class Settings(BaseModel):
@@ -171,7 +161,27 @@ class Settings(BaseModel):
         description="Where events come from: this computer's own receiver, or an office hub (hub_url).",
     )
     hub_url: str | None = Field(
-        None, description="The office hub to connect to when receive_from is hub (its token is a secret)."
+        None,
+        description="The office hub to connect to when receive_from is hub, or several, comma-separated: "
+        "the next is tried when one cannot be reached (the token is a secret).",
+    )
+    broker_url: str | None = Field(
+        None,
+        description="A hub's NATS JetStream servers, nats://HOST:PORT[,nats://…] (empty: the hub keeps "
+        "its own SQLite journal). The password is a secret (hub set-broker-password).",
+    )
+    broker_user: str | None = Field(None, description="The NATS user name, with the password in the keyring.")
+    broker_credentials: str | None = Field(
+        None, description="A NATS .creds file (JWT and NKEY) or an NKEY seed file, instead of a user."
+    )
+    broker_replicas: int = Field(
+        3, ge=1, le=5, description="Copies of each event the NATS cluster keeps before a hub says 200."
+    )
+    broker_max_events: int = Field(
+        100_000, ge=1000, description="Events the stream keeps: how far back desktops can catch up."
+    )
+    broker_max_age_days: int | None = Field(
+        None, ge=1, description="And no older than this many days (empty: by number only)."
     )
     carddav_url: str | None = Field(
         None,
@@ -243,13 +253,20 @@ class Settings(BaseModel):
     @field_validator("hub_url")
     @classmethod
     def _hub_url(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        url = value.strip().rstrip("/")
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http(s):// or ws(s):// URL")
-        return url
+        return url_list(value, ("http", "https", "ws", "wss"), "http(s):// or ws(s)://")
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: str | None) -> str | None:
+        urls = url_list(value, ("nats", "tls"), "nats:// or tls://")
+        if urls and any(urlsplit(url).password for url in urls.split(",")):
+            raise ValueError("keep the password out of the URL: `hub set-broker-password` keeps it a secret")
+        return urls
+
+    @field_validator("broker_user", "broker_credentials")
+    @classmethod
+    def _optional_text(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
 
     @field_validator("crm_url_template", "call_back_url_template", mode="before")
     @classmethod

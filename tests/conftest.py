@@ -70,11 +70,12 @@ def store(tmp_path):
 
 
 @pytest.fixture
-async def hub(tmp_path):
-    """``intulse-desktop hub`` in this process, on a free port of 127.0.0.1, data in ``tmp_path / "hub"``."""
+async def hub(tmp_path, broker):
+    """``intulse-desktop hub`` in this process, on a free port of 127.0.0.1, data in ``tmp_path / "hub"``;
+    with ``--broker`` when the test runs against the NATS backend (``backend``, below)."""
     from .helpers.hub import HubRunner
 
-    runner = HubRunner(tmp_path / "hub")
+    runner = HubRunner(tmp_path / "hub", broker)
     await runner.start()
     yield runner
     await runner.stop()
@@ -276,3 +277,48 @@ def radicale(radicale_server):
     """The server, with an empty address book of this test's own."""
     radicale_server.book = radicale_server.make_book()
     return radicale_server
+
+
+# --- the office hub on NATS ----------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``nats`` what starts the cluster: by a fixture, or by running against that backend."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_nats = callspec is not None and callspec.params.get("backend") == "nats"
+        if on_nats or "nats_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.nats)
+
+
+@pytest.fixture(scope="session")
+def nats_cluster(tmp_path_factory):
+    """A three-node NATS JetStream cluster on loopback, for the whole run (the stream is reset per test)."""
+    from .helpers.natscluster import NatsCluster
+
+    cluster = NatsCluster(tmp_path_factory.mktemp("nats"))
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def nats_url(nats_cluster) -> str:
+    """The cluster's servers, with no events stream and no users bucket left from another test."""
+    from .helpers.natscluster import reset
+
+    asyncio.run(reset(nats_cluster.url))
+    return nats_cluster.url
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request) -> str:
+    """Where a hub keeps its log and users: its own SQLite files, or (``nats``) a NATS cluster. A test
+    runs against both with ``@pytest.mark.parametrize("backend", ["sqlite", "nats"], indirect=True)``."""
+    return request.param
+
+
+@pytest.fixture
+def broker(backend, request) -> str | None:
+    """The NATS servers a ``hub --broker`` is given, or None for a hub with its own journal."""
+    return request.getfixturevalue("nats_url") if backend == "nats" else None

@@ -10,12 +10,14 @@ import threading
 import pytest
 
 from intulse_desktop.cli import main
+from intulse_desktop.hub import broker as broker_module
 from intulse_desktop.hub.users import Users
 from intulse_desktop.paths import Paths
-from intulse_desktop.secrets import HUB_TOKEN, SecretStore
+from intulse_desktop.secrets import BROKER_PASSWORD, HUB_TOKEN, SecretStore
 from intulse_desktop.settings import Settings
 
 from .helpers.hub import HubRunner
+from .helpers.net import closed_port
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
 
@@ -155,6 +157,18 @@ def test_hub_connect_checks_the_token_then_saves_the_hub_and_who_i_am(capsys, ho
     assert token not in paths.settings_file.read_text()
 
 
+def test_hub_connect_to_several_hubs_asks_the_first_that_answers_and_keeps_them_all(
+    capsys, home, running_hub, monkeypatch
+):
+    _, token = running_hub.add("204")
+    monkeypatch.setattr("sys.stdin", io.StringIO(token + "\n"))
+    hubs = f"http://127.0.0.1:{closed_port()},{running_hub.url()}"  # the first one is down
+    code, out, _ = run(capsys, "hub", "connect", hubs)
+    assert code == 0
+    assert "as ext 204" in out
+    assert Settings.load(Paths.resolve().settings_file).hub_url == hubs
+
+
 def test_hub_connect_with_a_refused_token_changes_nothing(capsys, home, running_hub, monkeypatch):
     _, token = running_hub.add("204")
     monkeypatch.setattr("sys.stdin", io.StringIO(token[:-4] + "AAAA\n"))
@@ -192,3 +206,61 @@ def test_hub_connect_over_http_to_another_machine_warns_that_the_token_travels_i
     code, _, err = run(capsys, "hub", "connect", url)
     assert code == 1  # nothing answers there
     assert "is not encrypted: the token and every call and text travel in clear" in err
+
+
+# --- with --broker: the users live in the NATS cluster's KV bucket ---------------------------
+
+
+def test_users_are_added_listed_and_removed_in_the_broker_with_broker(capsys, home, nats_url):
+    code, out, _ = run(capsys, "hub", "--broker", nats_url, "add-user", "--extension", "204", "--json")
+    assert code == 0
+    added = json.loads(out)
+    code, out, _ = run(capsys, "hub", "add-user", "--broker", nats_url, "--extension", "205")
+    assert code == 0
+    code, listed, _ = run(capsys, "hub", "list-users", "--broker", nats_url, "--json")
+    assert [u["extension"] for u in json.loads(listed)] == ["204", "205"]
+    assert added["token"] not in listed
+    assert not users(home).all()  # nothing in this hub's own file
+    code, out, _ = run(capsys, "hub", "remove-user", "--broker", nats_url, "--extension", "204")
+    assert code == 0
+    assert "removed user" in out
+    code, listed, _ = run(capsys, "hub", "list-users", "--broker", nats_url, "--json")
+    assert [u["extension"] for u in json.loads(listed)] == ["205"]
+    code, _, err = run(capsys, "hub", "remove-user", "--broker", nats_url, "--id", str(added["user"]["id"]))
+    assert code == 1
+    assert "no user" in err
+
+
+def test_the_broker_url_setting_is_used_without_broker(capsys, home, nats_url):
+    Settings(broker_url=nats_url).save(Paths.resolve().ensure().settings_file)
+    assert run(capsys, "hub", "add-user", "--extension", "204")[0] == 0
+    assert not users(home).all()
+    code, listed, _ = run(capsys, "hub", "list-users")
+    assert "ext 204" in listed
+
+
+@pytest.mark.parametrize(
+    ("broker", "message"),
+    [("http://nats.example:4222", "not a nats:// or tls:// URL"), ("nats://u:pw@n1:4222", "password out of")],
+)
+def test_a_bad_broker_is_refused_with_exit_2(capsys, home, broker, message):
+    code, _, err = run(capsys, "hub", "list-users", "--broker", broker)
+    assert code == 2
+    assert message in err
+
+
+def test_a_hub_whose_broker_does_not_answer_exits_1_saying_so(capsys, home, monkeypatch):
+    monkeypatch.setattr(broker_module, "START_DEADLINE", 0.5)
+    code, _, err = run(capsys, "hub", "--broker", f"nats://127.0.0.1:{closed_port()}", "--port", "0")
+    assert code == 1
+    assert "cannot connect to NATS at nats://127.0.0.1:" in err
+
+
+def test_the_broker_password_goes_to_the_secret_store(capsys, home, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    code, out, _ = run(capsys, "hub", "set-broker-password")
+    assert code == 0
+    assert "broker_user setting, which is not set yet" in out
+    assert SecretStore(Paths.resolve()).get(BROKER_PASSWORD) == "s3cret"
+    assert run(capsys, "hub", "set-broker-password", "--clear")[0] == 0
+    assert SecretStore(Paths.resolve()).get(BROKER_PASSWORD) is None

@@ -9,13 +9,15 @@ import aiohttp
 import pytest
 
 from intulse_desktop.hub import client as hub_client
+from intulse_desktop.hub import jetstream
 from intulse_desktop.hub import server as hub_module
 from intulse_desktop.hub.client import stream_url
-from intulse_desktop.hub.users import Users
 from intulse_desktop.store import Store
 from intulse_desktop.store import journal as store_module
 
-from .helpers.hub import Desk
+from .helpers.builders import payload
+from .helpers.hub import SECRET, Desk, HubRunner
+from .helpers.net import closed_port
 
 A_NUMBER = "+13175550100"
 B_NUMBER = "+13175550101"
@@ -27,12 +29,15 @@ def quick_retries(monkeypatch):
     monkeypatch.setattr(hub_client, "backoff", lambda attempt: 0.01)
 
 
+BOTH = pytest.mark.parametrize("backend", ["sqlite", "nats"], indirect=True)  # own journal, or NATS
+
+
 @pytest.fixture
 async def desks(tmp_path, hub):
     """Desktop a (ext 204, A_NUMBER) and desktop b (ext 205, B_NUMBER), connected."""
     made = []
     for name, extension, number in (("a", "204", A_NUMBER), ("b", "205", B_NUMBER)):
-        _, token = hub.add(extension, [number])
+        _, token = await hub.add_user(extension, [number])
         desk = Desk(tmp_path / name, extension, [number])
         desk.token = token
         await desk.connect(hub.url(), token)
@@ -47,6 +52,7 @@ def call(n: int, extension: str) -> dict:
     return {"Id": f"call-{n}", "LinkedId": f"call-{n}", "Extension": extension, "UserId": None}
 
 
+@BOTH
 async def test_each_desktop_gets_only_its_own_calls_texts_and_presence(hub, desks):
     a, b = desks
     await hub.post("CallStarted", **call(1, "204"))
@@ -88,8 +94,9 @@ async def test_a_desktop_stores_what_it_receives_in_its_own_log(hub, desks):
         store.close()
 
 
+@BOTH
 async def test_a_call_for_my_user_id_on_another_extension_reaches_me(hub, tmp_path):
-    _, token = hub.add("204", user_id=77)
+    _, token = await hub.add_user("204", user_id=77)
     desk = Desk(tmp_path / "c", "204", user_id=77)
     await desk.connect(hub.url(), token)
     await desk.until(lambda: desk.client.state == "connected")
@@ -99,12 +106,13 @@ async def test_a_call_for_my_user_id_on_another_extension_reaches_me(hub, tmp_pa
     await desk.quit()
 
 
+@BOTH
 @pytest.mark.parametrize(
     ("presence", "expected"),
     [("", ["204=BUSY"]), (("206",), ["204=BUSY", "206=BUSY"]), ("all", ["204=BUSY", "206=BUSY", "207=BUSY"])],
 )
 async def test_presence_of_other_extensions_only_as_allowed(hub, tmp_path, presence, expected):
-    _, token = hub.add("204", presence=presence)
+    _, token = await hub.add_user("204", presence=presence)
     desk = Desk(tmp_path / "c", "204")
     await desk.connect(hub.url(), token)
     await desk.until(lambda: desk.client.state == "connected")
@@ -115,8 +123,9 @@ async def test_presence_of_other_extensions_only_as_allowed(hub, tmp_path, prese
     await desk.quit()
 
 
+@BOTH
 async def test_presence_shared_as_state_only_leaves_out_who_others_talk_to(hub, tmp_path):
-    _, token = hub.add("204", presence="all", presence_lines=False)
+    _, token = await hub.add_user("204", presence="all", presence_lines=False)
     desk = Desk(tmp_path / "c", "204")
     await desk.connect(hub.url(), token)
     await desk.until(lambda: desk.client.state == "connected")
@@ -135,6 +144,7 @@ async def test_presence_shared_as_state_only_leaves_out_who_others_talk_to(hub, 
     await desk.quit()
 
 
+@BOTH
 async def test_an_offline_desktop_catches_up_without_loss_or_repeats(hub, desks):
     a, b = desks
     await hub.post("CallStarted", **call(1, "204"))
@@ -153,11 +163,13 @@ async def test_an_offline_desktop_catches_up_without_loss_or_repeats(hub, desks)
     assert all(d.is_new for d in a.got)
 
 
+@BOTH
 async def test_catching_up_from_older_than_the_ring_reads_the_journal_a_page_at_a_time(
     hub, desks, monkeypatch
 ):
     monkeypatch.setattr(hub_module, "RING", 2)  # only the newest 2-4 entries in memory
     monkeypatch.setattr(hub_module, "PAGE", 2)
+    monkeypatch.setattr(jetstream, "TAIL", 1)  # and (NATS) 1-2 in the stream's own tail: read the stream
     a, b = desks
     await a.quit()
     for n in range(1, 8):
@@ -172,10 +184,11 @@ async def test_catching_up_from_older_than_the_ring_reads_the_journal_a_page_at_
     assert a.ids() == [f"CallStarted:call-{n}" for n in range(1, 9)]
 
 
+@BOTH
 async def test_a_cursor_from_another_hubs_journal_gets_what_comes_next_not_this_hubs_past(hub, tmp_path):
     for n in (1, 2, 3):
         await hub.post("CallStarted", **call(n, "204"))
-    _, token = hub.add("204")
+    _, token = await hub.add_user("204")
     desk = Desk(tmp_path / "moved", "204")
     store = Store(desk.paths.database)  # this desktop was served by another hub, up to its #1
     try:
@@ -208,6 +221,7 @@ async def test_a_desktop_away_longer_than_the_journal_reaches_gets_what_remains_
     assert "no longer reaches back" in caplog.text
 
 
+@BOTH
 async def test_a_burst_larger_than_the_live_queue_arrives_whole_and_once(hub, desks, monkeypatch):
     monkeypatch.setattr(hub_module, "MAX_QUEUE", 2)
     a, _ = desks
@@ -235,12 +249,10 @@ async def test_a_quiet_desktop_is_told_how_far_it_is_served(frequent_positions, 
     assert a.got == []
 
 
+@BOTH
 async def test_a_removed_user_is_disconnected_at_once_and_cannot_come_back(hub, desks):
     a, b = desks
-    admin = Users(hub.paths.hub_users)  # `hub remove-user` is another process
-    [a_user] = admin.with_extension("204")
-    admin.remove([a_user.id])
-    admin.close()
+    await hub.remove_users("204")  # `hub remove-user`, another process
     await a.until(lambda: a.client.state == "rejected")
     assert "revoked" in a.client.detail
     await a.client.connect(hub.url(), a.token)  # the settings "changed": it tries once more
@@ -253,6 +265,7 @@ async def test_a_removed_user_is_disconnected_at_once_and_cannot_come_back(hub, 
     assert b.client.state == "connected"
 
 
+@BOTH
 async def test_desktops_ride_out_a_hub_restart_mid_stream(hub, desks):
     a, b = desks
 
@@ -277,9 +290,10 @@ async def test_desktops_ride_out_a_hub_restart_mid_stream(hub, desks):
     await b.until(lambda: b.client.state == "connected")
 
 
+@BOTH
 async def test_a_desktop_that_starts_fresh_gets_what_comes_next_not_the_past(hub, tmp_path):
     await hub.post("CallStarted", **call(1, "204"))
-    _, token = hub.add("204")
+    _, token = await hub.add_user("204")
     desk = Desk(tmp_path / "new", "204")
     await desk.connect(hub.url(), token)
     await desk.until(lambda: desk.client.state == "connected")
@@ -293,7 +307,7 @@ async def test_a_desktop_that_starts_fresh_gets_what_comes_next_not_the_past(hub
     "authorization", [None, "Bearer ihub_AAAAAAAAAAAA.wrong", "Bearer nonsense", "Basic dXNlcjpwYXNz"]
 )
 async def test_a_wrong_or_missing_token_gets_a_bare_401_before_the_upgrade(hub, authorization):
-    hub.add("204")
+    await hub.add_user("204")
     headers = {} if authorization is None else {"Authorization": authorization}
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{hub.url()}{hub_client.STREAM_PATH}", headers=headers) as response:
@@ -304,8 +318,9 @@ async def test_a_wrong_or_missing_token_gets_a_bare_401_before_the_upgrade(hub, 
         assert raised.value.status == 401
 
 
+@BOTH
 async def test_a_desktop_with_a_wrong_token_is_rejected_stops_trying_and_gets_nothing(hub, tmp_path):
-    _, token = hub.add("204")
+    _, token = await hub.add_user("204")
     desk = Desk(tmp_path / "x", "204")
     await desk.connect(hub.url(), token[:-4] + "AAAA")
     await desk.until(lambda: desk.client.state == "rejected")
@@ -331,6 +346,43 @@ async def test_a_hub_name_that_does_not_resolve_is_named(tmp_path):
     await desk.until(lambda: "reconnecting" in desk.states)
     assert "cannot reach the hub: the name hub.example.invalid does not resolve" in desk.client.detail
     await desk.quit()
+
+
+async def test_a_desktop_given_several_hubs_moves_to_the_next_when_its_hub_is_down(hub, tmp_path):
+    _, token = await hub.add_user("204")
+    desk = Desk(tmp_path / "a", "204")
+    await desk.connect(f"http://127.0.0.1:{closed_port()},{hub.url()}", token)
+    await desk.until(lambda: desk.client.state == "connected")
+    assert desk.states == ["connecting", "reconnecting", "connected"]  # no waiting in between
+    await hub.post("CallStarted", **call(1, "204"))
+    await desk.until(lambda: desk.ids() == ["CallStarted:call-1"])
+    await desk.quit()
+
+
+@pytest.mark.parametrize("backend", ["nats"], indirect=True)
+async def test_a_webhook_repeated_at_another_hub_is_stored_once(hub, desks, tmp_path, broker):
+    other = HubRunner(tmp_path / "other", broker)  # a second hub on the same stream
+    await other.start()
+    a, _ = desks
+    answers = []
+    async with aiohttp.ClientSession() as session:
+        for runner in (hub, other, hub):  # Intulse retries; the load balancer picks a hub
+            url = f"{runner.url()}/hooks/{SECRET}/CallStarted"
+            async with session.post(url, json=payload("CallStarted") | call(1, "204")) as response:
+                answers.append((response.status, (await response.json())["new"]))
+    assert answers == [(200, True), (200, False), (200, False)]
+    await hub.post("CallStarted", **call(2, "204"))
+    await a.until(lambda: len(a.got) == 2)
+    assert a.ids() == ["CallStarted:call-1", "CallStarted:call-2"]
+    await other.stop()
+
+
+@pytest.mark.parametrize("backend", ["nats"], indirect=True)
+async def test_a_hub_that_lost_nats_fails_its_health_check(hub):
+    await hub.cluster.publisher._client.close()
+    async with aiohttp.ClientSession() as session, session.get(f"{hub.url()}/healthz") as response:
+        assert response.status == 503
+        assert (await response.json())["reason"].startswith("not connected to NATS")
 
 
 def test_a_call_caught_up_later_does_not_ring_but_a_missed_one_still_pops(me):

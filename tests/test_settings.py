@@ -101,6 +101,14 @@ def test_unknown_keys_from_a_newer_version_are_ignored(path):
         ("card_seconds", "0", "card_seconds: must be at least 1"),
         ("card_corner", "middle", "card_corner"),
         ("call_back_method", "pigeon", "call_back_method"),
+        ("hub_url", "https://a.example,ftp://b.example", "hub_url: .*'ftp://b.example' is not a http"),
+        ("broker_url", "http://nats.example:4222", "broker_url: .*is not a nats:// or tls:// URL"),
+        (
+            "broker_url",
+            "nats://hub:secret@nats.example:4222",
+            "broker_url: .*keep the password out of the URL",
+        ),
+        ("broker_replicas", "7", "broker_replicas: must be at most 5"),
     ],
 )
 def test_invalid_text_values_name_the_key_and_say_why(key, text, message):
@@ -109,6 +117,13 @@ def test_invalid_text_values_name_the_key_and_say_why(key, text, message):
 
 
 # --- notifications: quiet hours, break-through numbers, cards -----------------------------
+
+
+def test_several_hubs_and_nats_servers_are_a_comma_list_without_slashes_or_repeats():
+    settings = Settings().with_text("hub_url", " https://a.example/ , https://b.example,https://a.example")
+    assert settings.hub_url == "https://a.example,https://b.example"
+    settings = settings.with_text("broker_url", "nats://n1:4222, tls://n2:4222")
+    assert settings.broker_url == "nats://n1:4222,tls://n2:4222"
 
 
 def test_break_through_numbers_are_stored_as_e164_once():

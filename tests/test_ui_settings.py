@@ -633,6 +633,19 @@ def test_a_hub_needs_its_address(dialog):
     assert not dialog.ok.isEnabled()
 
 
+def test_the_hub_address_takes_several_hubs_and_names_a_bad_one(desktop, dialog, qtbot, qloop):
+    page = dialog.connection
+    page.from_hub.setChecked(True)
+    page.hub_token.setText("hub-token-0123456789")
+    page.hub_url.setText("https://a.example, ftp://b.example")
+    assert "'ftp://b.example' is not a http(s):// or ws(s):// URL" in reason(page, "hub_url")
+    assert not dialog.ok.isEnabled()
+    page.hub_url.setText("https://a.example/, https://b.example")
+    assert reason(page, "hub_url") == ""
+    apply(dialog, qtbot, qloop)
+    assert saved(desktop).hub_url == "https://a.example,https://b.example"
+
+
 def test_the_hub_and_its_token_are_stored_the_token_as_a_secret(desktop, dialog, qtbot, qloop):
     page = dialog.connection
     assert not page.hub_url.isEnabled()

@@ -23,6 +23,7 @@ from intulse_desktop.cli.hub import (
     cmd_hub_connect,
     cmd_hub_list_users,
     cmd_hub_remove_user,
+    cmd_hub_set_broker_password,
 )
 from intulse_desktop.cli.setup import (
     cmd_config,
@@ -146,14 +147,22 @@ def _hub_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) ->
     p.add_argument("--certfile", metavar="PEM", help="serve HTTPS/WSS with this certificate (chain)")
     p.add_argument("--keyfile", metavar="PEM", help="the certificate's private key, if not in --certfile")
     tunnel_flag(p, "--tunnel", "hub_tunnel")
+    broker = argparse.ArgumentParser(add_help=False)
+    for parser in (p, broker):  # given on `hub` or on a users action, either counts
+        parser.add_argument(
+            "--broker",
+            metavar="nats://HOST:PORT[,…]",
+            default=argparse.SUPPRESS,
+            help="several hubs, one log: the NATS JetStream servers (default: the broker_url setting)",
+        )
     actions = p.add_subparsers(dest="hub_action", metavar="ACTION")
 
-    def action(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        a = actions.add_parser(name, parents=[common], help=help)
+    def action(name: str, handler: Handler, help: str, *, brokered: bool = False) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, parents=[common, broker] if brokered else [common], help=help)
         a.set_defaults(handler=handler)
         return a
 
-    a = action("add-user", cmd_hub_add_user, "add a desktop user; prints its token once")
+    a = action("add-user", cmd_hub_add_user, "add a desktop user; prints its token once", brokered=True)
     a.add_argument("--extension", required=True, metavar="X", help="the user's extension")
     a.add_argument("--numbers", metavar="N[,N…]", help="the user's phone numbers (texts to them are theirs)")
     a.add_argument(
@@ -171,9 +180,11 @@ def _hub_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) ->
         help="others' presence without who they are talking to (ConnectedLineName/Number)",
     )
     a.add_argument("--json", action="store_true", help="print the user and the token as JSON")
-    a = action("list-users", cmd_hub_list_users, "list the hub's users (tokens are not kept)")
+    a = action("list-users", cmd_hub_list_users, "list the hub's users (tokens are not kept)", brokered=True)
     a.add_argument("--json", action="store_true", help="print JSON")
-    a = action("remove-user", cmd_hub_remove_user, "remove a user: its token stops working at once")
+    a = action(
+        "remove-user", cmd_hub_remove_user, "remove a user: its token stops working at once", brokered=True
+    )
     which = a.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", type=int64, metavar="N", help="the user's id (list-users)")
     which.add_argument("--extension", metavar="X", help="every user with this extension")
@@ -182,7 +193,17 @@ def _hub_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) ->
         cmd_hub_connect,
         "on a desktop: receive from this hub (asks for the token; checks it first)",
     )
-    a.add_argument("url", metavar="URL", help="the hub's address, e.g. https://hub.example.com")
+    a.add_argument(
+        "url",
+        metavar="URL[,URL…]",
+        help="the hub's address, e.g. https://hub.example.com; several hubs: each, comma-separated",
+    )
+    a = action(
+        "set-broker-password",
+        cmd_hub_set_broker_password,
+        "store the NATS password of the broker_user setting (asked for, or read from stdin)",
+    )
+    a.add_argument("--clear", action="store_true", help="remove the stored password instead")
 
 
 def _contacts_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:

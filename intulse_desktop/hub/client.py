@@ -9,7 +9,10 @@ closed or the hub restarting, nothing is missed and nothing is shown twice
 (an entry at or below it is dropped, and the log's own idempotence stays
 underneath).
 
-Reconnects by itself with exponential backoff and full jitter; a token the hub
+Given several hubs (``hub_url`` is a comma list: hubs sharing one NATS stream),
+it moves to the next one at once when its hub cannot be reached or goes away,
+and resumes there from its cursor, which means the same at every such hub; only
+when none answers does it wait. Reconnects by itself with exponential backoff and full jitter; a token the hub
 refuses (401, or a connection closed as revoked) stops the retrying until
 ``connect`` is called again with new settings.
 """
@@ -70,9 +73,18 @@ def stream_url(hub_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path + STREAM_PATH, "", ""))
 
 
+def hub_urls(hub_url: str) -> list[str]:
+    """The hubs in ``hub_url``, which may list several, comma-separated, tried in that order."""
+    return [url.strip() for url in hub_url.split(",") if url.strip()]
+
+
 def in_clear(hub_url: str) -> bool:
     """Whether the token and every event would cross a network unencrypted: http(s) or ws to a host
-    other than this computer."""
+    other than this computer (for any of the hubs, when ``hub_url`` lists several)."""
+    return any(_one_in_clear(url) for url in hub_urls(hub_url))
+
+
+def _one_in_clear(hub_url: str) -> bool:
     parts = urlsplit(hub_url)
     if parts.scheme not in ("http", "ws"):
         return False
@@ -153,14 +165,17 @@ class HubClient:
 
     async def _run(self, url: str, token: str) -> None:
         attempt = 0
+        hubs = hub_urls(url)
+        at, untried = 0, len(hubs)  # the hub to try next; how many to try before waiting
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT)
         self._set("connecting", url)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session:
                 while True:
+                    current = hubs[at]
                     try:
-                        if await self._connection(session, url, token):
-                            attempt = 0
+                        if await self._connection(session, current, token):
+                            attempt, untried = 0, len(hubs)
                         problem = "the hub closed the connection"
                     except Rejected as exc:
                         log.warning("the office hub refused this desktop: %s", exc)
@@ -170,6 +185,12 @@ class HubClient:
                         problem = _refusal(exc.status)
                     except (aiohttp.ClientError, OSError, TimeoutError, StoreError) as exc:
                         problem = _describe(exc)
+                    at, untried = (at + 1) % len(hubs), untried - 1
+                    if untried > 0:  # another hub of the same stream: at once, from the same cursor
+                        log.info("office hub %s: %s; trying %s", current, problem, hubs[at])
+                        self._set("reconnecting", f"{problem}; trying the next hub")
+                        continue
+                    untried = len(hubs)
                     delay = backoff(attempt)
                     attempt += 1
                     log.info("office hub: %s; trying again in %.1f s", problem, delay)
@@ -258,9 +279,22 @@ class HubClient:
 
 
 async def check(url: str, token: str, ssl_context: ssl.SSLContext | None = None) -> dict[str, Any]:
-    """Connect once; who the hub says this token belongs to (``hub connect`` asks before saving)."""
+    """Connect once; who the hub says this token belongs to (``hub connect`` asks before saving).
+    Of several hubs, the first that answers says it; if none does, the last one's error is raised."""
     timeout = aiohttp.ClientTimeout(total=CONNECT_TIMEOUT)
     tls = ssl_context if ssl_context is not None else True
+    *others, last = hub_urls(url)
+    for hub in others:
+        try:
+            return await _identify(hub, token, tls, timeout)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.info("the hub at %s does not answer (%s); trying the next", hub, _describe(exc))
+    return await _identify(last, token, tls, timeout)
+
+
+async def _identify(
+    url: str, token: str, tls: ssl.SSLContext | bool, timeout: aiohttp.ClientTimeout
+) -> dict[str, Any]:
     async with (
         aiohttp.ClientSession(timeout=timeout) as session,
         await _open(session, url, token, {}, tls) as ws,

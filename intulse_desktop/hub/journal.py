@@ -5,9 +5,10 @@ receiver stores each new event and its sequence number in one transaction
 (``Service(journal=True)`` → ``Store.record``), answers 200, and only then
 publishes the delivery on the bus. The hub reads that journal back through
 ``Journal``: its identity, its bounds, a page of entries, and a signal that
-more may have been appended. ``SqliteJournal`` is the one there is; a broker's
-stream (docs/hub.md, "several hubs") would be another ``Journal``, with the
-broker's sequence and identity in place of the table's.
+more may have been appended. ``SqliteJournal`` is the hub's own;
+``jetstream.StreamJournal`` is a NATS JetStream stream shared by several hubs
+(docs/hub.md, "several hubs"), with the stream's sequence and identity in place
+of the table's. The reads are coroutines because a broker's are.
 """
 
 from __future__ import annotations
@@ -31,15 +32,15 @@ class Journal(Protocol):
     """What the hub needs of a journal. Sequence numbers are never reused, and mean something only
     with the journal's ``origin``."""
 
-    def open(self) -> str:
+    async def open(self) -> str:
         """Start reading; returns the journal's identity (its origin)."""
         ...
 
-    def bounds(self) -> tuple[int, int]:
+    async def bounds(self) -> tuple[int, int]:
         """(oldest kept, newest given) sequence numbers; (head + 1, head) when none are kept."""
         ...
 
-    def since(self, after: int, limit: int, upto: int | None = None) -> list[JournalRow]:
+    async def since(self, after: int, limit: int, upto: int | None = None) -> list[JournalRow]:
         """At most ``limit`` entries after ``after`` (up to ``upto``), oldest first."""
         ...
 
@@ -47,7 +48,7 @@ class Journal(Protocol):
         """Call ``notify`` whenever entries may have been appended; returns the function that stops it."""
         ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 class SqliteJournal:
@@ -64,14 +65,14 @@ class SqliteJournal:
         self._subscribe = subscribe  # the Service's: hears each delivery once it is committed
         self._store: Store | None = None
 
-    def open(self) -> str:
+    async def open(self) -> str:
         self._store = Store(self._database, self._region)
         return self._store.journal_origin()
 
-    def bounds(self) -> tuple[int, int]:
+    async def bounds(self) -> tuple[int, int]:
         return self._reader().journal_bounds()
 
-    def since(self, after: int, limit: int, upto: int | None = None) -> list[JournalRow]:
+    async def since(self, after: int, limit: int, upto: int | None = None) -> list[JournalRow]:
         return self._reader().journal_since(after, limit, upto)
 
     def on_append(self, notify: Callable[[], None]) -> Callable[[], None]:
@@ -81,7 +82,7 @@ class SqliteJournal:
 
         return self._subscribe(delivered)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None

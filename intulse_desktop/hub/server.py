@@ -50,8 +50,10 @@ from intulse_desktop.hub.protocol import (
     parse_resume,
     position_message,
 )
-from intulse_desktop.hub.users import User, Users
+from intulse_desktop.hub.users import Directory, User
 from intulse_desktop.service import Service
+from intulse_desktop.store import StoreError
+from intulse_desktop.store.rows import JournalRow
 from intulse_desktop.tasks import Tasks
 
 if TYPE_CHECKING:
@@ -64,14 +66,13 @@ RING_BYTES = 16 * 2**20  # and at most this much of their messages (the parsed e
 PAGE = 256  # older ones are read this many at a time
 MAX_QUEUE = 1024  # live entries waiting for one slow desktop before it is served from the journal
 POSITION_SECONDS = 30.0
-USERS_POLL_SECONDS = 0.5  # a removed user's connections close within this
 CLOSE_TIMEOUT = 1.0
 MAX_DESKTOP_MESSAGE = 4096  # desktops send nothing but control frames
 MAX_CONNECTIONS_PER_USER = 4  # a person's desktop and laptop, with room for one not yet known to be gone
 
 
 class Hub:
-    def __init__(self, service: Service, users: Users, journal: Journal | None = None) -> None:
+    def __init__(self, service: Service, users: Directory, journal: Journal | None = None) -> None:
         self.service = service
         self.users = users
         self.region = service.settings.default_region
@@ -82,7 +83,9 @@ class Hub:
         self._connections: Counter[int] = Counter()  # streams per user id, counted from before the upgrade
         self.head = 0
         self.origin = ""
-        self._tail_due = False
+        self._more = False  # entries may have been appended since the follower last looked
+        self._tasks: Tasks | None = None
+        self._following: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._loops: list[asyncio.Task[None]] = []
 
@@ -95,14 +98,14 @@ class Hub:
 
     async def start(self) -> None:
         """After ``service.start``: load the journal's end, then follow it."""
-        self.origin = self.journal.open()
-        _, self.head = self.journal.bounds()
-        rows = self.journal.since(max(self.head - RING, 0), RING)
+        self.origin = await self.journal.open()
+        _, self.head = await self.journal.bounds()
+        rows = await self.journal.since(max(self.head - RING, 0), RING)
         self._ring = [entry for row in rows if (entry := to_entry(row))]
         self.ring_bytes = sum(len(entry.message) for entry in self._ring)
         self._trim_ring()
         self._unsubscribe = self.journal.on_append(self._on_append)
-        tasks = Tasks(asyncio.get_running_loop())
+        self._tasks = tasks = Tasks(asyncio.get_running_loop())
         self._loops = [
             tasks.spawn(self._watch_users(), "watch the hub's users"),
             tasks.spawn(self._report_positions(), "report positions to desktops"),
@@ -113,10 +116,11 @@ class Hub:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        for task in self._loops:
+        loops = [*self._loops, *([self._following] if self._following else [])]
+        for task in loops:
             task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
-        self.journal.close()
+        await asyncio.gather(*loops, return_exceptions=True)
+        await self.journal.close()
 
     async def _going_away(self, app: web.Application) -> None:
         await asyncio.gather(
@@ -164,6 +168,11 @@ class Hub:
     async def _stream(
         self, request: web.Request, user: User, since: int | None, journal: str | None
     ) -> web.StreamResponse:
+        try:
+            oldest, _ = await self.journal.bounds()
+        except StoreError as exc:
+            log.warning("a desktop could not be served: %s", exc)
+            return web.json_response({"error": "the hub cannot read its journal; retry later"}, status=503)
         ws = web.WebSocketResponse(
             heartbeat=HEARTBEAT_SECONDS,
             compress=False,
@@ -173,7 +182,6 @@ class Hub:
         if not ws.can_prepare(request).ok:
             return web.json_response({"error": "this address takes a WebSocket connection"}, status=400)
         await ws.prepare(request)
-        oldest, _ = self.journal.bounds()
         start = self.head  # a desktop seen first, or a cursor of another journal: from the end
         if since is not None and journal == self.origin and since <= self.head:
             start = since
@@ -237,7 +245,7 @@ class Hub:
         desktop.behind = False
         upto = self.head
         while desktop.sent < upto:
-            entries, last = self._page(desktop.sent, upto)
+            entries, last = await self._page(desktop.sent, upto)
             if last is None:
                 break
             for entry in entries:
@@ -248,35 +256,44 @@ class Hub:
         desktop.sent = max(desktop.sent, upto)
         await desktop.ws.send_str(caught_up_message(desktop.sent))
 
-    def _page(self, after: int, upto: int) -> tuple[list[Entry], int | None]:
+    async def _page(self, after: int, upto: int) -> tuple[list[Entry], int | None]:
         """Entries after ``after`` up to ``upto``: from memory if it reaches back so far."""
         ring = self._ring
         if ring and after + 1 >= ring[0].seq:
             start = bisect.bisect_right(ring, after, key=lambda e: e.seq)
             entries = [e for e in ring[start : start + PAGE] if e.seq <= upto]
             return entries, (entries[-1].seq if entries else None)
-        rows = self.journal.since(after, PAGE, upto)
+        rows = await self.journal.since(after, PAGE, upto)
         return [e for row in rows if (e := to_entry(row))], (rows[-1].seq if rows else None)
 
     # --- following the journal: fan-out --------------------------------------------------
 
     def _on_append(self) -> None:
-        if not self._tail_due:  # one read of the journal per loop pass
-            self._tail_due = True
-            asyncio.get_running_loop().call_soon(self._follow)
+        self._more = True
+        if self._following is None and self._tasks is not None:  # one reader, many appends per read
+            self._following = self._tasks.spawn(self._follow(), "follow the journal")
 
-    def _follow(self) -> None:
-        self._tail_due = False
-        while rows := self.journal.since(self.head, 4 * PAGE):
-            for row in rows:
-                self.head = row.seq
-                entry = to_entry(row)
-                if entry is None:
-                    continue
-                self._ring.append(entry)
-                self.ring_bytes += len(entry.message)
-                for desktop in self.audience.of(entry.event):
-                    self._push(desktop, entry)
+    async def _follow(self) -> None:
+        try:
+            while self._more:
+                self._more = False
+                while rows := await self.journal.since(self.head, 4 * PAGE):
+                    self._fan_out(rows)
+        except StoreError as exc:
+            log.error("cannot follow the journal (%s); trying again with the next entry", exc)
+        finally:
+            self._following = None
+
+    def _fan_out(self, rows: list[JournalRow]) -> None:
+        for row in rows:
+            self.head = row.seq
+            entry = to_entry(row)
+            if entry is None:
+                continue
+            self._ring.append(entry)
+            self.ring_bytes += len(entry.message)
+            for desktop in self.audience.of(entry.event):
+                self._push(desktop, entry)
         self._trim_ring()
 
     def _trim_ring(self) -> None:
@@ -317,9 +334,7 @@ class Hub:
     async def _watch_users(self) -> None:
         """Close the connections of users removed by ``hub remove-user`` (another process)."""
         while True:
-            await asyncio.sleep(USERS_POLL_SECONDS)
-            if not self.users.changed():
-                continue
+            await self.users.wait_changed()
             ids = self.users.ids()
             revoked = [d for d in self.audience.desktops if d.user.id not in ids]
             for desktop in revoked:
@@ -345,10 +360,11 @@ def _abort_if_stuck(request: web.Request, ws: web.WebSocketResponse) -> None:
 
 async def run(
     service: Service,
-    users: Users,
+    users: Directory,
     host: str,
     port: int,
     *,
+    journal: Journal | None = None,
     ssl_context: ssl.SSLContext | None = None,
     verbose: bool = False,
     out: TextIO = sys.stdout,
@@ -359,7 +375,7 @@ async def run(
     With ``tunnel`` Intulse and the desktops reach the hub through it: one line per change.
     """
     stop = stop_on_signals()
-    hub = Hub(service, users)
+    hub = Hub(service, users, journal)
     service.subscribe(LinePrinter(out, verbose))
     await service.start(hub.install)
     try:

@@ -15,6 +15,7 @@ is enough: the secret is 256 random bits, so there is nothing to brute-force.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import sqlite3
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from intulse_desktop.hub.protocol import key_id_of, new_token
 from intulse_desktop.matching import Matcher
@@ -29,7 +31,8 @@ from intulse_desktop.settings import Settings, SettingsError
 from intulse_desktop.store import now_utc, to_db_time
 
 ALL = "all"  # sees the presence of every extension
-_NO_HASH = hashlib.sha256(b"no such key").digest()  # compared against when the key id is unknown
+POLL_SECONDS = 0.5  # a removed user's connections close within this
+NO_HASH = hashlib.sha256(b"no such key").digest()  # compared against when the key id is unknown
 
 SCHEMA = [
     # 1: the first schema
@@ -96,16 +99,69 @@ def parse_presence(text: str) -> tuple[str, ...] | str:
         return ALL
     extensions = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     for extension in extensions:
-        _check_identity(extension=extension)
+        check_identity(extension=extension)
     return extensions
 
 
-def _check_identity(**values: object) -> Settings:
+def check_identity(**values: object) -> Settings:
     """A hub user is who a desktop's settings say it is: the same rules apply."""
     try:
         return Settings.model_validate({}).with_values(values)
     except SettingsError as exc:
         raise UsersError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A user about to be added (its ``id`` is given by where it is stored), with its new token."""
+
+    user: User
+    token: str
+    key_id: str
+
+
+def new_user(
+    extension: str,
+    numbers: Sequence[str] = (),
+    *,
+    user_id: int | None = None,
+    name: str = "",
+    presence: tuple[str, ...] | str = (),
+    presence_lines: bool = True,
+    region: str = "US",
+) -> NewUser:
+    """A user checked by the rules of a desktop's own settings, and a token for it."""
+    identity = check_identity(
+        extension=extension, my_numbers=list(numbers), user_id=user_id, default_region=region
+    )
+    if not identity.extension:
+        raise UsersError("a hub user needs an extension")
+    token, key_id = new_token()
+    user = User(
+        0,
+        identity.extension,
+        identity.user_id,
+        tuple(identity.my_numbers),
+        name.strip(),
+        presence,
+        to_db_time(now_utc()),
+        presence_lines,
+    )
+    return NewUser(user, token, key_id)
+
+
+class Directory(Protocol):
+    """What the hub asks of its users, wherever they live (this file, or a broker's KV bucket)."""
+
+    def authenticate(self, token: str) -> User | None: ...
+
+    def ids(self) -> set[int]: ...
+
+    def all(self) -> list[User]: ...
+
+    async def wait_changed(self) -> None:
+        """Return when the users may have changed (one was removed: close its connections)."""
+        ...
 
 
 class Users:
@@ -158,32 +214,39 @@ class Users:
         region: str = "US",
     ) -> tuple[User, str]:
         """Add a user; returns it and its token (shown once: only its hash is kept)."""
-        identity = _check_identity(
-            extension=extension, my_numbers=list(numbers), user_id=user_id, default_region=region
+        new = new_user(
+            extension,
+            numbers,
+            user_id=user_id,
+            name=name,
+            presence=presence,
+            presence_lines=presence_lines,
+            region=region,
         )
-        if not identity.extension:
-            raise UsersError("a hub user needs an extension")
-        token, key_id = new_token()
+        return self.insert(new), new.token
+
+    def insert(self, new: NewUser) -> User:
+        """Add a user made by ``new_user``."""
         with self._transaction():
             cursor = self._db.execute(
                 "INSERT INTO users (key_id, token_hash, extension, user_id, numbers, name, presence, "
                 "created_utc, presence_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    key_id,
-                    token_hash(token),
-                    identity.extension,
-                    identity.user_id,
-                    ",".join(identity.my_numbers),
-                    name.strip(),
-                    presence if presence == ALL else ",".join(presence),
-                    to_db_time(now_utc()),
-                    presence_lines,
+                    new.key_id,
+                    token_hash(new.token),
+                    new.user.extension,
+                    new.user.user_id,
+                    ",".join(new.user.numbers),
+                    new.user.name,
+                    new.user.presence if new.user.presence == ALL else ",".join(new.user.presence),
+                    new.user.created_utc,
+                    new.user.presence_lines,
                 ),
             )
         assert cursor.lastrowid is not None
         user = self.get(cursor.lastrowid)
         assert user is not None
-        return user, token
+        return user
 
     def remove(self, ids: Iterable[int]) -> int:
         """Remove users by id; their tokens stop working at once. Returns how many went."""
@@ -216,7 +279,7 @@ class Users:
         row = self._db.execute(
             f"SELECT token_hash, {_COLUMNS} FROM users WHERE key_id = ?", (key_id or "",)
         ).fetchone()
-        ok = hmac.compare_digest(token_hash(token), row[0] if row else _NO_HASH)
+        ok = hmac.compare_digest(token_hash(token), row[0] if row else NO_HASH)
         return _user(row[1:]) if ok and row and key_id is not None else None
 
     def changed(self) -> bool:
@@ -224,6 +287,11 @@ class Users:
         version = self._data_version()
         changed, self._version = version != self._version, version
         return changed
+
+    async def wait_changed(self) -> None:
+        """Return once another process changed the users; a poll costs no query of the table."""
+        while not self.changed():
+            await asyncio.sleep(POLL_SECONDS)
 
     def _data_version(self) -> int:
         version: int = self._db.execute("PRAGMA data_version").fetchone()[0]

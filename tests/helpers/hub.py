@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import aiohttp
 
 from intulse_desktop.bus import Bus, Delivery
 from intulse_desktop.events import ExtensionUpdated, TextMessageReceived
+from intulse_desktop.hub.broker import BrokerOptions
 from intulse_desktop.hub.client import HubClient
+from intulse_desktop.hub.cluster import serving, user_commands
 from intulse_desktop.hub.server import Hub
-from intulse_desktop.hub.users import Users
+from intulse_desktop.hub.users import Users, new_user
 from intulse_desktop.paths import Paths
 from intulse_desktop.service import Service
 from intulse_desktop.settings import Settings
@@ -25,18 +28,28 @@ SECRET = "hub-webhook-secret-0123456789abcdef"
 
 
 class HubRunner:
-    """``intulse-desktop hub`` in this process; restartable on the same port and data."""
+    """``intulse-desktop hub`` in this process; restartable on the same port and data. With
+    ``broker`` (NATS servers) it is ``hub --broker``: the stream and the KV bucket are its log and users.
+    """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, broker: str | None = None) -> None:
         self.paths = Paths.resolve(root).ensure()
         self.users = Users(self.paths.hub_users)
+        self.broker = BrokerOptions(tuple(broker.split(","))) if broker else None
         self.port = 0
         self.service: Service | None = None
         self.hub: Hub | None = None
+        self._cluster = AsyncExitStack()
 
     async def start(self, ssl_context: ssl.SSLContext | None = None) -> None:
-        self.service = Service(self.paths, Settings(), SECRET, journal=True)
-        self.hub = Hub(self.service, self.users)
+        if self.broker is None:
+            self.service = Service(self.paths, Settings(), SECRET, journal=True)
+            self.hub = Hub(self.service, self.users)
+        else:
+            self.cluster = cluster = await self._cluster.enter_async_context(serving(self.broker))
+            self.service = Service(self.paths, Settings(), SECRET)
+            self.service.store_with(cluster.publisher.record, cluster.publisher.problem)
+            self.hub = Hub(self.service, cluster.users, cluster.journal)
         await self.service.start(self.hub.install)
         await self.hub.start()
         _, self.port = await self.service.listen("127.0.0.1", self.port, ssl_context)
@@ -44,6 +57,26 @@ class HubRunner:
     async def stop(self) -> None:
         await self.service.close()
         await self.hub.close()
+        await self._cluster.aclose()
+
+    async def add_user(self, extension: str, numbers=(), **options) -> tuple[int, str]:
+        """``hub add-user``, against the users' file or (with a broker) the bucket."""
+        if self.broker is None:
+            return self.add(extension, numbers, **options)
+        new = new_user(extension, numbers, **options)
+        async with user_commands(self.broker) as users:
+            user = await users.add(new)
+        return user.id, new.token
+
+    async def remove_users(self, extension: str) -> None:
+        """``hub remove-user --extension``, as another process does it."""
+        if self.broker is None:
+            admin = Users(self.paths.hub_users)
+            admin.remove([user.id for user in admin.with_extension(extension)])
+            admin.close()
+            return
+        async with user_commands(self.broker) as users:
+            await users.remove({user.id for user in await users.load() if user.extension == extension})
 
     def url(self, scheme: str = "http") -> str:
         return f"{scheme}://127.0.0.1:{self.port}"

@@ -41,7 +41,7 @@ class SourceBox(Section):
         self._source.addButton(self.on_computer)
         self._source.addButton(self.from_hub)
         self.hub_url = QLineEdit()
-        self.hub_url.setPlaceholderText("e.g. https://hub.office.example:8766")
+        self.hub_url.setPlaceholderText("e.g. https://hub.office.example:8766 (several: comma-separated)")
         self.hub_token = SecretField(secrets, HUB_TOKEN, "the token the hub's administrator gave you")
         self.in_clear = note(
             "Not encrypted: the token and every call and text would travel in clear. "
