@@ -14,6 +14,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from intulse_desktop.formatting import without_bidi_controls
 from intulse_desktop.store import CALL_FIELDS, CallRow, MessageRow, PresenceRow
 
 MESSAGE_FIELDS = ("id", "from", "to", "body", "created_utc", "attachments", "contact_name")
@@ -68,14 +69,15 @@ def write_json(records: Iterable[Mapping[str, Any]], out: IO[str]) -> None:
 
 
 def csv_cell(value: Any) -> str:
-    """A cell as text; one that starts like a formula gets a leading quote (OWASP)."""
+    """A cell as text, without bidi controls (a spreadsheet shows them as the app would not);
+    one that starts like a formula gets a leading quote (OWASP)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
         value = json.dumps(value, ensure_ascii=False)
-    text = str(value)
+    text = without_bidi_controls(str(value))
     if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not _PLAIN_NUMBER.match(text)):
         return "'" + text
     return text

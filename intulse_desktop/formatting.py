@@ -1,8 +1,15 @@
-"""Text for people: durations as ``3:04``, local times, untrusted text made terminal-safe."""
+"""Text for people: durations as ``3:04``, local times, untrusted text made terminal-safe
+and free of the bidi controls that make it display as something else."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+
+# Embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069), the left-to-right,
+# right-to-left and Arabic letter marks: a caller's name "\u202eevil" would display as "live",
+# and one could fake a number. Scripts written right to left display right without them.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def format_duration(seconds: int | None) -> str:
@@ -35,6 +42,11 @@ def is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def without_bidi_controls(text: str) -> str:
+    """Untrusted text (a name, a number, a body) as it may be shown: no bidi control characters."""
+    return BIDI_CONTROLS.sub("", text)
 
 
 def printable(text: str) -> str:

@@ -152,14 +152,14 @@ def test_a_text_sender_known_from_calls_is_named(desktop):
     deliver(desktop, "CallCompleted", Extension="999")  # ACME called someone else earlier
     deliver(desktop, "TextMessageReceived")
     [card] = cards(desktop, TextCard)
-    assert card.sender_label.text() == "ACME PLUMBING · (317) 555-0142"
+    assert card.sender_label.whole == "ACME PLUMBING · (317) 555-0142"
 
 
 def test_html_in_a_caller_name_is_shown_as_literal_text(desktop):
     evil = '<b>Boss</b><img src="http://evil.example/x.png"><a href="file:///etc">click</a>'
     deliver(desktop, "CallStarted", RemotePartyName=evil)
     [card] = cards(desktop, CallCard)
-    assert card.name.text() == evil
+    assert card.name.whole == evil
     for label in card.findChildren(QLabel):
         assert label.textFormat() == Qt.TextFormat.PlainText
 
@@ -178,7 +178,8 @@ def test_cards_never_take_the_keyboard(desktop, qtbot):
     assert card.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
     assert card.windowFlags() & Qt.WindowType.FramelessWindowHint
     assert card.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-    assert all(b.focusPolicy() == Qt.FocusPolicy.NoFocus for b in card.findChildren(QPushButton))
+    clicked_into = Qt.FocusPolicy.ClickFocus.value
+    assert not any(b.focusPolicy().value & clicked_into for b in card.findChildren(QPushButton))
 
 
 def test_cards_stack_in_the_bottom_right_corner(desktop):

@@ -303,7 +303,7 @@ def test_a_taken_port_is_explained_and_the_old_one_keeps_working(desktop, port, 
         assert healthy(qloop, port)
         assert saved(desktop).listen_port == port
         assert desktop.settings.listen_port == port
-        assert dialog.tabs.currentWidget() is dialog.connection
+        assert dialog.tabs.currentWidget().widget() is dialog.connection
 
 
 def test_the_port_message_goes_when_the_port_is_edited(port, dialog, qtbot, qloop):
@@ -825,7 +825,7 @@ def test_a_refused_delivery_shows_up_while_the_tab_is_open(desktop, port, qtbot,
     monkeypatch.setattr("intulse_desktop.ui.settings.deliveries.POLL_MS", 20)
     desktop.show_settings()
     dialog = desktop.windows["settings"]
-    dialog.tabs.setCurrentWidget(dialog.connection)
+    dialog.tabs.setCurrentIndex(dialog.pages.index(dialog.connection))
     url = webhook_urls(f"http://127.0.0.1:{port}", SECRET)["CallStarted"]
     assert request(qloop, "POST", url, {"Direction": "Sideways"})[0] == 422  # no listener hears of it
     qtbot.waitUntil(lambda: dialog.connection.deliveries.topLevelItemCount() == 1)

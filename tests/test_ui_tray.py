@@ -26,13 +26,16 @@ def test_the_menu_has_every_entry_parented(desktop):
     menu = desktop.tray.menu
     texts = action_texts(menu)
     assert texts == [
-        "Call log",
-        "Recent callers",
-        "Do not disturb",
-        "Settings…",
-        "Set up…",
-        "About Intulse Desktop",
-        "Quit",
+        "Call &back",
+        "&Go to the newest pop-up",
+        "&Dismiss all pop-ups",
+        "Call &log",
+        "&Recent callers",
+        "Do &not disturb",
+        "&Settings…",
+        "Set &up…",
+        "&About Intulse Desktop",
+        "&Quit",
     ]
     assert all(a.parent() is menu for a in menu.actions() if a.menu() is None and not a.isSeparator())
     assert desktop.tray.recent.parent() is menu

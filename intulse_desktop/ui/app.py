@@ -76,7 +76,7 @@ async def main(
     stop = stop_on_signals()
     desktop.quit_requested.connect(stop.set)
     app.aboutToQuit.connect(stop.set)  # logout, or the session manager asking
-    instance.woken.connect(desktop.show_call_log)
+    instance.woken.connect(desktop.woken)
     tunnel = TunnelKeeper(desktop)
     try:
         try:

@@ -13,27 +13,24 @@ from datetime import datetime
 from typing import Protocol, get_args
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QScreen
+from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QMouseEvent, QScreen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout
 
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
-from intulse_desktop.formatting import format_duration
+from intulse_desktop.formatting import format_duration, without_bidi_controls
 from intulse_desktop.settings import Corner
-from intulse_desktop.ui.widgets import plain_label
+from intulse_desktop.ui.a11y import announce, speak_as_notification
+from intulse_desktop.ui.overflow import CARD_WINDOW, MoreCard, fitting
+from intulse_desktop.ui.palette import state_color
+from intulse_desktop.ui.widgets import elided_label, plain_label
 
 CARD_WIDTH = 340
 MARGIN = 12
 MAX_CARDS = 6
 RINGING_LIMIT_MS = 5 * 60 * 1000  # a call whose end never arrives does not ring forever
 BODY_LINES = 4
-
-ACCENTS = {
-    "ringing": "#1a73e8",
-    "answered": "#188038",
-    "missed": "#d93025",
-    "ended": "#5f6368",
-    "text": "#8430ce",
-}
+NAME_LINES = 2
+TEXT_WIDTH = CARD_WIDTH - 34  # inside the margins and the accent border
 CORNERS: tuple[Corner, ...] = get_args(Corner)
 
 
@@ -82,7 +79,7 @@ class Popups(Protocol):
 def no_markup(text: str) -> str:
     """Untrusted text for the tray's tooltip: plain text on some platforms, rich on others, so
     no tag may survive either way."""
-    return text.replace("<", "‹").replace(">", "›")
+    return without_bidi_controls(text).replace("<", "‹").replace(">", "›")
 
 
 def local_clock(value: datetime) -> str:
@@ -96,12 +93,7 @@ class Card(QFrame):
 
     def __init__(self, heading: str, when: datetime, actions: CardActions) -> None:
         super().__init__(None)
-        self.setWindowFlags(
-            Qt.WindowType.Tool
-            | Qt.WindowType.FramelessWindowHint
-            | Qt.WindowType.WindowStaysOnTopHint
-            | Qt.WindowType.WindowDoesNotAcceptFocus
-        )
+        self.setWindowFlags(CARD_WINDOW)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFixedWidth(CARD_WIDTH)
@@ -111,11 +103,14 @@ class Card(QFrame):
         self._expiry.setSingleShot(True)
         self._expiry.timeout.connect(self.discard)
         self._paused: int | None = None  # time left when the pointer came to rest on the card
+        self.card_actions = actions
+        self.who = ""  # whom the card is about, as "Call back" names them
 
         self.heading = plain_label(heading, "heading")
         self.clock = plain_label(local_clock(when), "clock")
         self.clock.setWordWrap(False)
         close = self._button("✕", self.dismiss, "Dismiss")
+        close.setAccessibleName("Dismiss")
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.clock)
@@ -139,7 +134,7 @@ class Card(QFrame):
 
     def _button(self, text: str, action: Callable[[], None], tip: str = "") -> QPushButton:
         button = QPushButton(text)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # only once the user has come to the card
         button.setCursor(Qt.CursorShape.ArrowCursor)
         button.setToolTip(tip)
         button.clicked.connect(action)
@@ -163,20 +158,39 @@ class Card(QFrame):
         button.setObjectName("contact")
         button.setText("⋯")
         button.setToolTip("Add to contacts, edit the name, mark VIP")
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setAccessibleName("Contact")
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # only once the user has come to the card
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         button.setMenu(menu)
         self.buttons.addWidget(button)
         return menu
 
     def set_accent(self, key: str) -> None:
+        accent = state_color(key, self.palette())
         self.setStyleSheet(
-            f"Card {{ border: 1px solid palette(mid); border-left: 5px solid {ACCENTS[key]};"
+            f"Card {{ border: 1px solid palette(mid); border-left: 5px solid {accent};"
             " background: palette(window); }"
             " QLabel#name { font-size: 15pt; font-weight: 600; }"
             " QLabel#heading, QLabel#clock { color: palette(placeholder-text); }"
-            f" QLabel#status {{ color: {ACCENTS[key]}; font-weight: 600; }}"
+            f" QLabel#status {{ color: {accent}; font-weight: 600; }}"
+            " QPushButton:focus { border: 2px solid palette(highlight); }"
         )
+
+    def take_focus(self) -> None:
+        """The user asked for the card from the keyboard: only now may it take the keyboard,
+        its first button focused (Tab moves on, Escape dismisses)."""
+        self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus, False)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, False)
+        self.show()  # a changed flag hides the window
+        self.raise_()
+        self.activateWindow()
+        self.focusNextChild()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.dismiss()
+        else:
+            super().keyPressEvent(event)
 
     def expire_in(self, ms: int | None) -> None:
         """Close after ``ms`` (``None``: stay until dismissed)."""
@@ -227,16 +241,18 @@ class CallCard(Card):
         heading = "Incoming call" if call.direction == "inbound" else "Outgoing call"
         super().__init__(heading, call.start_utc, actions)
         self.call_id = call.id
-        self.name = plain_label(name, "name")
-        self.carrier = plain_label(f"Caller ID: {carrier}", "carrier")
+        self.name = elided_label(name, "name", NAME_LINES, TEXT_WIDTH)
+        self.carrier = elided_label(f"Caller ID: {carrier}", "carrier", 1, TEXT_WIDTH)
         self.carrier.setVisible(bool(carrier))
-        self.number = plain_label(number, "number")
-        self.line = plain_label(line, "line")
+        self.number = elided_label(number, "number", 1, TEXT_WIDTH)
+        self.line = elided_label(line, "line", NAME_LINES, TEXT_WIDTH)
         self.status = plain_label("Ringing…", "status")
         for label in (self.name, self.carrier, self.number, self.line, self.status):
             self.lines.addWidget(label)
         self.missed = False
+        self.who = self.name.whole
         self.set_accent("ringing")
+        self._name_as(heading)
         self.expire_in(RINGING_LIMIT_MS)
 
     def complete(self, call: CallCompleted, linger_ms: int | None) -> None:
@@ -247,6 +263,7 @@ class CallCard(Card):
             self.set_accent("answered")
         elif self.missed:
             self.heading.setText("Missed call")
+            self._name_as("Missed call")
             self.status.setText("Missed")
             self.set_accent("missed")
         else:
@@ -254,19 +271,25 @@ class CallCard(Card):
             self.set_accent("ended")
         self.expire_in(None if self.missed else linger_ms)
 
+    def _name_as(self, heading: str) -> None:
+        """What a screen reader says: "Incoming call from ACME PLUMBING, (317) 555-0142"."""
+        self.setAccessibleName(f"{heading} from {self.name.whole}, {self.number.whole}")
+
 
 class TextCard(Card):
     def __init__(self, text: TextMessageReceived, sender: str, to: str, actions: CardActions) -> None:
         super().__init__("Text message", text.created_utc, actions)
-        self.sender_label = plain_label(sender, "name")
-        self.to = plain_label(to, "line")
-        self.body = plain_label(first_lines(text.body), "body")
+        self.sender_label = elided_label(sender, "name", NAME_LINES, TEXT_WIDTH)
+        self.to = elided_label(to, "line", 1, TEXT_WIDTH)
+        self.body = elided_label(text.body, "body", BODY_LINES, TEXT_WIDTH)
         for label in (self.sender_label, self.to, self.body):
             self.lines.addWidget(label)
         count = len(text.attachments)
         if count:
             self.lines.addWidget(plain_label(f"{count} attachment{'s' if count != 1 else ''}", "attachments"))
         self.set_accent("text")
+        self.who = self.sender_label.whole
+        self.setAccessibleName(f"Text message from {self.sender_label.whole}")
 
 
 def first_lines(body: str) -> str:
@@ -277,12 +300,18 @@ def first_lines(body: str) -> str:
 
 
 class CardStack:
-    """Cards in a corner of the chosen screen (else the mouse's), newest nearest the corner."""
+    """Cards in a corner of the chosen screen (else the mouse's), newest nearest the corner.
 
-    def __init__(self, corner: str = "bottom-right", screen: str | None = None) -> None:
+    The stack never leaves the screen: the cards it has no room for collapse into one "+N more"
+    card (which opens the call log); missed calls are the last to go."""
+
+    def __init__(self, corner: str, screen: str | None, open_log: Callable[[], None]) -> None:
         self.corner = corner
         self.screen = screen  # a QScreen's name; one not connected now means the mouse's screen
         self.cards: list[Card] = []
+        self.more = MoreCard(open_log, CARD_WIDTH)
+        speak_as_notification(Card)
+        self.arranged: Callable[[], None] | None = None  # told after every change to the stack
 
     def place(self, corner: str, screen: str | None) -> None:
         self.corner, self.screen = corner, screen
@@ -291,12 +320,15 @@ class CardStack:
     def show(self, card: Card) -> None:
         self.cards.append(card)
         card.closed.connect(lambda: self._forget(card))
-        while len(self.cards) > MAX_CARDS:
-            oldest = next((c for c in self.cards if not getattr(c, "missed", False)), self.cards[0])
-            oldest.discard()
+        while len(self.cards) > MAX_CARDS:  # the oldest goes, but never a missed call nor this one
+            oldest = next((c for c in self.cards[:-1] if not getattr(c, "missed", False)), None)
+            if oldest is None:
+                break
+            oldest.discard()  # pushed out, not seen
         card.adjustSize()
         card.show()
         self.arrange()
+        announce(card, card.accessibleName())
 
     def show_call(self, call: CallStarted | CallCompleted, pop: Pop, linger_ms: int | None) -> None:
         card = CallCard(call, pop.name, pop.number, pop.line, pop.actions, carrier=pop.carrier)
@@ -350,13 +382,38 @@ class CardStack:
         left = self.corner.endswith("left")
         x = area.left() + MARGIN if left else area.right() - CARD_WIDTH - MARGIN
         y = area.top() + MARGIN if top else area.bottom() - MARGIN
+        shown = self._room_for(area.height() - MARGIN)
         for card in reversed(self.cards):  # the newest nearest the corner
+            if card not in shown:
+                card.hide()
+                continue
             height = card.sizeHint().height()
             if not top:
                 y -= height
             card.move(QPoint(x, y))
+            card.show()
             y = y + height + MARGIN if top else y - MARGIN
+        hidden = len(self.cards) - len(shown)
+        self.more.setVisible(bool(hidden))
+        if hidden:
+            self.more.set_count(hidden)
+            self.more.move(QPoint(x, y if top else y - self.more.height()))
+        if self.arranged is not None:
+            self.arranged()
+
+    def _room_for(self, height: int) -> list[Card]:
+        """The cards that fit in ``height`` (see ``overflow.fitting``)."""
+        newest_first = list(reversed(self.cards))
+        heights = [(card.sizeHint().height(), getattr(card, "missed", False)) for card in newest_first]
+        more = self.more.sizeHint().height()
+        return [newest_first[i] for i in fitting(heights, height, more, MARGIN)]
 
     def close_all(self) -> None:
         for card in list(self.cards):
             card.discard()
+        self.more.hide()
+
+    def dismiss_all(self) -> None:
+        """The user's "Dismiss all": as if each ✕ was pressed (missed calls count as seen)."""
+        for card in list(self.cards):
+            card.dismiss()

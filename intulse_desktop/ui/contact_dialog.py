@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from intulse_desktop.store import ContactError, StoreError
 from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.palette import state_color
 from intulse_desktop.ui.widgets import plain_label
 
 MAX_NAME = 200  # a caller-ID line shows far less; more is a paste gone wrong
@@ -53,7 +54,7 @@ class ContactDialog(QDialog):
         self.vip = QCheckBox("VIP: pops up even in quiet hours and do-not-disturb")
         self.vip.setVisible(adding)
         self.reason = plain_label("", "reason")
-        self.reason.setStyleSheet("color: #c5221f;")
+        self.reason.setStyleSheet(f"color: {state_color('error')};")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QWidget
 from intulse_desktop.bus import Delivery
 from intulse_desktop.caller_names import call_name, caller_name
 from intulse_desktop.events import CallCompleted, CallStarted, PhoneState, TextMessageReceived
-from intulse_desktop.formatting import format_duration, human_time, local_time_short
+from intulse_desktop.formatting import format_duration, human_time, local_time_short, without_bidi_controls
 from intulse_desktop.links import fill, is_safe_url
 from intulse_desktop.matching import format_number, normalize_number
 from intulse_desktop.paths import Paths
@@ -95,7 +95,9 @@ class Desktop(QObject):
         self.tunnel: ManagedTunnel | None = None  # set by ui/tunnel_status.show_tunnel
         self.last_event: datetime | None = None
         self.decisions: deque[tuple[Delivery, Decision]] = deque(maxlen=RECENT_DECISIONS)
-        self.cards = CardStack(self.settings.card_corner, self.settings.card_screen)
+        self.cards = CardStack(
+            self.settings.card_corner, self.settings.card_screen, open_log=lambda: self.tray.open_log.emit()
+        )
         self._choose_popups()
         self.sounds = Sounds()
         self.details: CallerDetails | None = None
@@ -110,6 +112,7 @@ class Desktop(QObject):
         )
         self.tray.open_caller.connect(self.show_caller)
         self.tray.dnd_toggled.connect(self.set_do_not_disturb)
+        self.tray.connect_cards(self.cards)
         self.tray.quit_requested.connect(self.quit_requested)
         self._unsubscribe = service.subscribe(self.on_delivery)
         if service.contacts is not None:  # a CardDAV sync that changed names
@@ -273,6 +276,7 @@ class Desktop(QObject):
             self.details = CallerDetails(
                 self.store, lambda: self.settings.default_region, self.actions, self.play_recording
             )
+            self.details.addActions(self.tray.card_actions())
         self.details.show_number(number, name)
 
     def play_recording(self, call: CallRow) -> None:
@@ -291,6 +295,7 @@ class Desktop(QObject):
         player = self.windows.get("player")
         if not isinstance(player, PlayerWindow):
             player = self.windows["player"] = PlayerWindow(self.fetcher, self.tasks, self.open_url)
+            player.addActions(self.tray.card_actions())
         player.play(url, title, subtitle)
         return player
 
@@ -298,6 +303,7 @@ class Desktop(QObject):
         window = self.windows.get(key)
         if window is None:
             window = self.windows[key] = make()
+            window.addActions(self.tray.card_actions())  # the pop-up shortcuts work in every window
         window.show()
         window.raise_()
         window.activateWindow()
@@ -361,7 +367,7 @@ class Desktop(QObject):
     def _caller_label(self, call: CallRow) -> str:
         number = format_number(call.remote_party_number, self.settings.default_region)
         name = call_name(call).line()
-        text = f"{name} — {number}" if name else number
+        text = without_bidi_controls(f"{name} — {number}" if name else number)
         return text.replace("&", "&&")  # a caller's "&" is not a menu accelerator
 
     def refresh_tray(self) -> None:

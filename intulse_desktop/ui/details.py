@@ -5,21 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
-    QStyle,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from intulse_desktop.caller_names import caller_name
-from intulse_desktop.formatting import format_duration, local_time
+from intulse_desktop.formatting import format_duration, local_time, without_bidi_controls
 from intulse_desktop.matching import format_number
 from intulse_desktop.store import CallRow, MessageRow, Store
 from intulse_desktop.ui.cards import CardActions
+from intulse_desktop.ui.palette import play_icon
+from intulse_desktop.ui.screens import fit_on_screen
 from intulse_desktop.ui.widgets import clear_layout, flat_tree, plain_label, plain_tooltip
 
 HISTORY_LIMIT = 1000  # per kind; a number with more shows the newest
@@ -62,7 +64,7 @@ class CallerDetails(QWidget):
     ) -> None:
         super().__init__(None)
         self.setWindowTitle("Caller details")
-        self.resize(560, 480)
+        fit_on_screen(self, QSize(560, 480))
         self._store = store
         self._region = region
         self._actions = actions
@@ -77,9 +79,10 @@ class CallerDetails(QWidget):
         self.buttons = QHBoxLayout()
         self.history = flat_tree(["When", "What", "Extension"], stretch=1)
         self.history.setUniformRowHeights(True)
+        self.history.setAccessibleName("Calls and texts with this number")
         self.history.itemActivated.connect(lambda item: self.play_selected())
         self.history.currentItemChanged.connect(lambda item: self._set_play_enabled())
-        self._play_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._play_icon = play_icon(self.palette())
         self.play_button = QPushButton(self._play_icon, "Play recording", self)
         self.play_button.clicked.connect(self.play_selected)
         self.play_button.setVisible(play is not None)
@@ -88,6 +91,7 @@ class CallerDetails(QWidget):
             layout.addWidget(widget)
         layout.addLayout(self.buttons)
         layout.addWidget(self.history, 1)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
 
     def show_number(self, number: str, name_hint: str = "") -> None:
         self.number, self._name_hint = number, name_hint
@@ -109,7 +113,7 @@ class CallerDetails(QWidget):
         self.carrier.setText(f"Caller ID: {who.beside}" if who.beside else "")
         self.carrier.setVisible(bool(who.beside))
         self.formatted.setText(format_number(number, region))
-        self.setWindowTitle(f"{name} — caller details")
+        self.setWindowTitle(f"{without_bidi_controls(name)} — caller details")
         times = [c.start_utc for c in calls] + [m.created_utc for m in messages]
         if times:
             self.summary.setText(
@@ -160,7 +164,7 @@ class CallerDetails(QWidget):
         self.history.clear()
         items = []
         for when, what, extension, call in entries:
-            item = QTreeWidgetItem([local_time(when), what, extension])
+            item = QTreeWidgetItem([local_time(when), without_bidi_controls(what), extension])
             item.setToolTip(1, plain_tooltip(what))
             item.setData(0, Qt.ItemDataRole.UserRole, call)
             if call is not None and call.recording:

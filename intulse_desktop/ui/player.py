@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from intulse_desktop.caller_names import call_name
-from intulse_desktop.formatting import format_duration
+from intulse_desktop.formatting import format_duration, without_bidi_controls
 from intulse_desktop.matching import format_number
 from intulse_desktop.recordings import MAX_FILE_BYTES, Fetcher, FetchError, MediaCache, save_name
 from intulse_desktop.secrets import SecretStore
 from intulse_desktop.store import CallRow
 from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.palette import state_color
 from intulse_desktop.ui.widgets import plain_label
 
 WAY_OUT = "Use Open in browser or Save as… to play it elsewhere."
@@ -92,7 +93,7 @@ class PlayerWindow(QWidget):
         self.fetching = QProgressBar()
         self.fetching.setTextVisible(True)
         self.message = plain_label("", "message")
-        self.message.setStyleSheet("color: #b3261e;")
+        self.message.setStyleSheet(f"color: {state_color('error')};")
 
         self.play_button = QPushButton()
         self.play_button.setToolTip("Play or pause (Space)")
@@ -154,7 +155,7 @@ class PlayerWindow(QWidget):
         self.player.stop()
         self.player.setSource(QUrl())
         self.url, self.file = url, None
-        self.setWindowTitle(f"Recording — {title}")
+        self.setWindowTitle(f"Recording — {without_bidi_controls(title)}")
         self.title.setText(title)
         self.subtitle.setText(subtitle)
         self.message.clear()

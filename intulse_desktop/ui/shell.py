@@ -29,6 +29,11 @@ class Shell(Desktop):
         if wanted_at_start(self.settings):
             self.show_setup()
 
+    def woken(self) -> None:
+        """A second launch: the call log, and the tray's stand-in window where there is no tray."""
+        self.tray.bring_back()
+        self.show_call_log()
+
     def show_call_log(self) -> None:
         self.show_window("log", self.new_call_log)
 
@@ -66,6 +71,7 @@ class Shell(Desktop):
                 open_url=self.open_url,
                 mark_seen=self.mark_seen,
                 text_sender=self.text_sender,
+                menu=self.tray.menu,
                 import_contacts=self.contacts.ask_import,
             ),
         )

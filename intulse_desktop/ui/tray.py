@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -19,24 +19,33 @@ from PySide6.QtWidgets import (
 )
 
 from intulse_desktop.store import CallRow
+from intulse_desktop.ui.cards import Card, CardStack
+from intulse_desktop.ui.palette import check_icon
 from intulse_desktop.ui.widgets import plain_label
 
 TRAY_RETRY_MS = 5000  # only while there is no tray: desktops start their tray late after login
 TRAY_RETRIES = 24  # ... for two minutes; after that, no timer wakes an idle app
 MESSAGE_MS = 10000
+CARD_ENTRIES = (  # key, menu text, signal, shortcut (README: Keyboard)
+    ("call_back", "Call &back", "call_back_newest", "Ctrl+Shift+B"),
+    ("focus_card", "&Go to the newest pop-up", "focus_newest", "Ctrl+Shift+N"),
+    ("dismiss_all", "&Dismiss all pop-ups", "dismiss_all", "Ctrl+Shift+D"),
+)
 
 
 class FallbackWindow(QWidget):
-    """Stands in for the tray icon; closing it only minimises it (the app keeps receiving)."""
+    """Stands in for the tray icon; closing it only minimises it (the app keeps receiving), and
+    a second launch of the app brings it back, also on a desktop with no taskbar."""
 
     def __init__(self, menu: QMenu, actions: dict[str, QAction]) -> None:
         super().__init__(None)
+        self.addActions([actions[key] for key, *_ in CARD_ENTRIES])  # their shortcuts, here too
         self.setWindowTitle("Intulse Desktop")
         self.setMinimumWidth(460)
         self.icon = QLabel()
         self.status = plain_label("", "status")
         more = QToolButton()
-        more.setText("Menu")
+        more.setText("&Menu")
         more.setMenu(menu)
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         row = QHBoxLayout()
@@ -71,6 +80,9 @@ class Tray(QObject):
     dnd_toggled = Signal(bool)
     show_about = Signal()
     quit_requested = Signal()
+    call_back_newest = Signal()  # the newest pop-up's caller
+    focus_newest = Signal()  # the keyboard to the newest pop-up
+    dismiss_all = Signal()
 
     def __init__(
         self,
@@ -82,19 +94,24 @@ class Tray(QObject):
         self._recent_callers = recent_callers
         self._caller_label = caller_label
         self._tray_available = tray_available
-        self.menu = QMenu()
+        self.menu = QMenu("&Intulse Desktop")
         self.actions: dict[str, QAction] = {}
-        self._add("log", "Call log", self.open_log.emit)
-        self.recent = self.menu.addMenu("Recent callers")
+        for key, text, signal, keys in CARD_ENTRIES:
+            self._add(key, text, getattr(self, signal).emit).setShortcut(QKeySequence(keys))
+        self.menu.addSeparator()
+        self._add("log", "Call &log", self.open_log.emit)
+        self.recent = self.menu.addMenu("&Recent callers")
         self.recent.aboutToShow.connect(self._fill_recent)
-        self._add("dnd", "Do not disturb", None).setCheckable(True)
+        self._add("dnd", "Do &not disturb", None).setCheckable(True)
+        self.actions["dnd"].toggled.connect(self._mark_dnd)
         self.actions["dnd"].toggled.connect(self.dnd_toggled.emit)
         self.menu.addSeparator()
-        self._add("settings", "Settings…", self.open_settings.emit)
-        self._add("setup", "Set up…", self.open_setup.emit)
-        self._add("about", "About Intulse Desktop", self.show_about.emit)
+        self._add("settings", "&Settings…", self.open_settings.emit)
+        self._add("setup", "Set &up…", self.open_setup.emit)
+        self._add("about", "&About Intulse Desktop", self.show_about.emit)
         self.menu.addSeparator()
-        self._add("quit", "Quit", self.quit_requested.emit)
+        self._add("quit", "&Quit", self.quit_requested.emit)
+        self.set_newest(None)
 
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
@@ -121,6 +138,13 @@ class Tray(QObject):
             self.window.set_state(self.icon.icon(), self.icon.toolTip())
             self.window.show()
             self._retry.start()
+
+    def bring_back(self) -> None:
+        """A second launch: show the stand-in window again, wherever it went."""
+        if self.window is not None:
+            self.window.showNormal()
+            self.window.raise_()
+            self.window.activateWindow()
 
     @property
     def in_tray(self) -> bool:
@@ -157,11 +181,39 @@ class Tray(QObject):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
 
+    def card_actions(self) -> list[QAction]:
+        """The entries that act on pop-ups: every app window adds them, so that their shortcuts
+        work wherever the keyboard is in the app."""
+        return [self.actions[key] for key, *_ in CARD_ENTRIES]
+
+    def connect_cards(self, cards: CardStack) -> None:
+        """The pop-up entries act on the newest of ``cards`` and name its caller."""
+
+        def on_newest(act: Callable[[Card], object]) -> None:
+            if cards.cards:
+                act(cards.cards[-1])
+
+        self.call_back_newest.connect(lambda: on_newest(lambda card: card.card_actions.call_back()))
+        self.focus_newest.connect(lambda: on_newest(Card.take_focus))
+        self.dismiss_all.connect(cards.dismiss_all)
+        cards.arranged = lambda: self.set_newest(cards.cards[-1].who if cards.cards else None)
+
+    def set_newest(self, who: str | None) -> None:
+        """Name the newest pop-up's caller in "Call back" (None: no pop-up shows)."""
+        self.actions["call_back"].setText("Call &back" + (f" {who.replace('&', '&&')}" if who else ""))
+        for action in self.card_actions():
+            action.setEnabled(who is not None)
+
     def set_dnd(self, on: bool) -> None:
         action = self.actions["dnd"]
         action.blockSignals(True)
         action.setChecked(on)
         action.blockSignals(False)
+        self._mark_dnd(on)
+
+    def _mark_dnd(self, on: bool) -> None:
+        """The check drawn in the menu's text colour: some styles draw theirs unseen on a dark menu."""
+        self.actions["dnd"].setIcon(check_icon(self.menu.palette()) if on else QIcon())
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:

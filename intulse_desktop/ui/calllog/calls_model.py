@@ -8,13 +8,13 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QStyle
 
 from intulse_desktop.caller_names import call_name
 from intulse_desktop.formatting import format_duration, human_time
 from intulse_desktop.matching import Matcher, format_number
 from intulse_desktop.store import CallQuery, CallRow, Store, call_sort_key
 from intulse_desktop.ui.calllog.paging import PAGE, PagedModel
+from intulse_desktop.ui.palette import play_icon, state_color
 from intulse_desktop.ui.widgets import plain_tooltip
 
 CALL_COLUMNS = (
@@ -27,12 +27,12 @@ CALL_COLUMNS = (
     ("Duration", "duration_seconds"),
     ("Recording", "recording"),
 )
+NAME_MINIMUM = 180  # px: a name, not "W…", however narrow the window (the table scrolls instead)
 RECORDING_COLUMN = 7
 DURATION_COLUMN = 6
 OUTCOME_COLUMN = 2
 NAME_COLUMN = 3
 OUTCOMES = {"answered": "Answered", "missed": "Missed", "unanswered": "Not answered", None: "In progress"}
-MISSED = QColor("#c5221f")
 
 
 def _dot(color: QColor) -> QIcon:
@@ -58,8 +58,9 @@ class CallsModel(PagedModel):
         self.query = CallQuery(limit=PAGE)
         self._bold = QFont()
         self._bold.setBold(True)
-        self._unseen = _dot(MISSED)
-        self._play = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._missed = QColor(state_color("missed"))  # the theme's: dark rows get the light red
+        self._unseen = _dot(self._missed)
+        self._play = play_icon()
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -168,7 +169,7 @@ class CallsModel(PagedModel):
         if role == Qt.ItemDataRole.FontRole and self.is_unseen(call):
             return self._bold
         if role == Qt.ItemDataRole.ForegroundRole and column == OUTCOME_COLUMN and call.outcome == "missed":
-            return QBrush(MISSED)
+            return QBrush(self._missed)
         if role == Qt.ItemDataRole.DecorationRole:
             if column == 0 and self.is_unseen(call):
                 return self._unseen

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from intulse_desktop.fetch_rules import is_intulse_media
-from intulse_desktop.formatting import human_time
+from intulse_desktop.formatting import human_time, without_bidi_controls
 from intulse_desktop.matching import format_number
 from intulse_desktop.recordings import Fetcher, FetchError
 from intulse_desktop.store import MessageRow
@@ -98,7 +98,7 @@ class MessagePane(QWidget):
         self.heading.setText(
             f"From {sender} to {format_number(message.to, region)} · {human_time(message.created_utc)}"
         )
-        self.body.setPlainText(message.body)
+        self.body.setPlainText(without_bidi_controls(message.body))
         automatic = AUTO_PREVIEWS
         for attachment in message.attachments:
             by_itself = attachment.is_image and automatic > 0 and is_intulse_media(attachment.url)

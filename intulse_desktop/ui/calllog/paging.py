@@ -8,6 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from intulse_desktop.formatting import without_bidi_controls
+
 PAGE = 200
 TOP = QModelIndex()  # a table's rows have no parent
 
@@ -55,7 +57,11 @@ class PagedModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self.rows[index.row()]
-        return row if role == Qt.ItemDataRole.UserRole else self._data(row, index.column(), role)
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        value = self._data(row, index.column(), role)
+        # names, numbers and bodies are untrusted: no bidi control may reorder what a cell shows
+        return without_bidi_controls(value) if isinstance(value, str) else value
 
     def reload(self) -> None:
         self.beginResetModel()

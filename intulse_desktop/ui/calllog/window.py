@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QItemSelection, QModelIndex, QPoint, Qt
+from PySide6.QtCore import QDate, QItemSelection, QModelIndex, QPoint, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QMenu,
+    QMenuBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -42,7 +43,7 @@ from intulse_desktop.recordings import Fetcher
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import CallQuery, CallRow, Store
 from intulse_desktop.tasks import Tasks
-from intulse_desktop.ui.calllog.calls_model import RECORDING_COLUMN, CallsModel
+from intulse_desktop.ui.calllog.calls_model import NAME_MINIMUM, RECORDING_COLUMN, CallsModel
 from intulse_desktop.ui.calllog.export import Work, export_job
 from intulse_desktop.ui.calllog.message_pane import MessagePane, PlayAudio
 from intulse_desktop.ui.calllog.paging import PAGE
@@ -51,7 +52,8 @@ from intulse_desktop.ui.calllog.scroll import ScrollKeeper
 from intulse_desktop.ui.calllog.texts_model import TextsModel
 from intulse_desktop.ui.cards import CardActions
 from intulse_desktop.ui.desktop import Change
-from intulse_desktop.ui.widgets import plain_label, table_view
+from intulse_desktop.ui.screens import fit_on_screen
+from intulse_desktop.ui.widgets import plain_label, row, stretch_with_floor, table_view
 from intulse_desktop.view_export import export_calls, export_messages
 
 
@@ -67,6 +69,7 @@ class CallLogActions:
     mark_seen: Callable[[list[str]], None]  # call ids
     text_sender: Callable[[str], tuple[str, str]]  # number -> (name, as shown)
     import_contacts: Callable[[QWidget], None]  # asks for a vCard or CSV file
+    menu: QMenu  # the app's menu (the tray's): Settings…, Quit, … also without a tray
 
 
 class CallLogWindow(QWidget):
@@ -90,7 +93,7 @@ class CallLogWindow(QWidget):
         self._database = database
         self._app = app
         self.setWindowTitle("Call log — Intulse Desktop")
-        self.resize(1120, 700)
+        fit_on_screen(self, QSize(1120, 700))
 
         def region() -> str:  # read when drawn: settings change
             return settings().default_region
@@ -104,11 +107,16 @@ class CallLogWindow(QWidget):
         top = self._search_bar()
         self.calls_view = self._calls_view()
         self.texts_view = self._texts_view()
+        self.calls_view.setAccessibleName("Calls")
+        self.texts_view.setAccessibleName("Texts")
         self.tabs = QTabWidget()
         self.tabs.addTab(self.calls_view, "Calls")
         self.tabs.addTab(self._texts_page(), "Texts")
         self.status = plain_label("", "status")
         layout = QVBoxLayout(self)
+        bar = QMenuBar(self)
+        bar.addMenu(app.menu)
+        layout.setMenuBar(bar)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
@@ -117,11 +125,13 @@ class CallLogWindow(QWidget):
 
     # --- building ----------------------------------------------------------------------------
 
-    def _search_bar(self) -> QHBoxLayout:
-        """Search, the filter buttons, "only mine", the date range and Export, in one row."""
+    def _search_bar(self) -> QVBoxLayout:
+        """Search, the date range and Export in one row; the filter buttons and "only mine" in the
+        next, so that neither is cut on a narrow screen."""
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name or number")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search name or number")
         self.search.setMinimumWidth(240)
         self.filter_group = QButtonGroup(self)
         filters = QHBoxLayout()
@@ -134,10 +144,13 @@ class CallLogWindow(QWidget):
             filters.addWidget(button)
         self.mine_only = QCheckBox("Only my calls")
         self.range = QComboBox()
+        self.range.setAccessibleName("Date range")
         self.range.addItems(RANGES)
         today = QDate.currentDate()
         self.first_day = QDateEdit(today.addDays(-6))
         self.last_day = QDateEdit(today)
+        self.first_day.setAccessibleName("From")
+        self.last_day.setAccessibleName("To")
         for edit in (self.first_day, self.last_day):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
@@ -147,19 +160,14 @@ class CallLogWindow(QWidget):
         self.import_button = QPushButton("Import contacts…")
         self.import_button.clicked.connect(lambda: self._app.import_contacts(self))
 
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addSpacing(8)
-        top.addLayout(filters)
-        top.addSpacing(8)
-        top.addWidget(self.mine_only)
-        top.addSpacing(8)
-        top.addWidget(self.range)
-        top.addWidget(self.first_day)
-        top.addWidget(self.last_day)
-        top.addSpacing(8)
-        top.addWidget(self.export_button)
-        top.addWidget(self.import_button)
+        first = row(self.search, 8, self.range, self.first_day, self.last_day, 8, self.export_button)
+        first.addWidget(self.import_button)
+        first.setStretch(0, 1)  # the search takes the room left
+        second = row(filters, 8, self.mine_only)
+        second.addStretch(1)
+        top = QVBoxLayout()
+        top.addLayout(first)
+        top.addLayout(second)
         return top
 
     def _calls_view(self) -> QTableView:
@@ -167,7 +175,7 @@ class CallLogWindow(QWidget):
         header = view.horizontalHeader()
         for column, width in enumerate((150, 90, 110, 260, 150, 60, 80, 90)):
             header.resizeSection(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        stretch_with_floor(view, 3, NAME_MINIMUM)
         header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         view.setSortingEnabled(True)  # sorts (loads) now, newest first
         view.activated.connect(self._activated)
@@ -203,6 +211,7 @@ class CallLogWindow(QWidget):
         self.first_day.dateChanged.connect(self.apply)
         self.last_day.dateChanged.connect(self.apply)
         QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         for model in (self.calls, self.texts):
             for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
                 signal.connect(self._show_status)

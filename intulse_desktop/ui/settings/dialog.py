@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QStyle, QTabWidget, QVBoxLayout, QWidget
 
@@ -25,6 +26,8 @@ from intulse_desktop.service import ReceiverError, Service
 from intulse_desktop.settings import Settings
 from intulse_desktop.store import Store
 from intulse_desktop.tasks import Tasks
+from intulse_desktop.ui.a11y import label_fields
+from intulse_desktop.ui.screens import fit_on_screen, scrolled
 from intulse_desktop.ui.settings.connection import ConnectionPage
 from intulse_desktop.ui.settings.contacts import ContactsBox, ContactsPage
 from intulse_desktop.ui.settings.form import Page, Reason, judge, note
@@ -63,7 +66,7 @@ class SettingsDialog(QDialog):
         self.tasks = tasks
         self.setWindowTitle("Settings")  # the application name is added by Qt
         self.setModal(False)
-        self.resize(1120, 860)
+        fit_on_screen(self, QSize(1120, 860))
         self.task: asyncio.Task[Any] | None = None
         self.candidate: Settings | None = None  # what the fields come to, when nothing is refused
         self.problems: dict[str, str] = {}
@@ -99,7 +102,7 @@ class SettingsDialog(QDialog):
         ]
         self.tabs = QTabWidget()
         for page in self.pages:
-            self.tabs.addTab(page, page.title)
+            self.tabs.addTab(scrolled(page), page.title)
             page.edited.connect(self.validate)
 
         self.unplaced = Reason()  # a refusal no single field owns
@@ -114,6 +117,8 @@ class SettingsDialog(QDialog):
         self.ok.clicked.connect(lambda: self.run(self._ok(), "save settings and close"))
         self.apply.clicked.connect(lambda: self.run(self._apply_now(), "apply settings"))
         self.buttons.rejected.connect(self.reject)
+        for page in self.pages:
+            label_fields(page, taken="oac")  # OK, Apply, Cancel
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.unplaced)
@@ -197,7 +202,7 @@ class SettingsDialog(QDialog):
         except ReceiverError as exc:
             message = self.connection.receiver_failed(exc, new.listen_host, new.listen_port)
             self.status.setText(f"Not applied. {message}")
-            self.tabs.setCurrentWidget(self.connection)
+            self.tabs.setCurrentIndex(self.pages.index(self.connection))
             self.validate()
             return False
         except OSError as exc:

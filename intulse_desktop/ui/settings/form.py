@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from intulse_desktop.settings import Settings
+from intulse_desktop.ui.palette import state_color
 from intulse_desktop.ui.settings.inputs import NumberList
 
-REASON_STYLE = "color: #c5221f;"
 NOTE_STYLE = "color: palette(placeholder-text);"
 PAGE_WIDTH = 760  # a form wider than this only spreads the eye
 
@@ -39,12 +39,15 @@ class Reason(QLabel):
         super().__init__()
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(True)
-        self.setStyleSheet(REASON_STYLE)
+        self.setStyleSheet(f"color: {state_color('error')};")
         self.hide()
+        self.field: QWidget | None = None  # the field it speaks of: a screen reader reads it there
 
     def say(self, text: str) -> None:
         self.setText(text)
         self.setVisible(bool(text))
+        if self.field is not None:
+            self.field.setAccessibleDescription(text)
 
 
 def note(text: str = "", selectable: bool = False) -> QLabel:
@@ -125,7 +128,9 @@ class Form(QWidget):
         """``widget`` with the reason for ``key`` under it, and an optional hint."""
         self.watch(widget)
         reason = self._reasons.setdefault(key, Reason())
+        reason.field = widget
         box = QWidget()
+        box.setFocusProxy(widget)  # its label's mnemonic reaches the field
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

@@ -43,6 +43,8 @@ class NumberList(QWidget):
         self.list.setMaximumHeight(96)
         self.entry = _Entry()
         self.entry.setPlaceholderText(placeholder)
+        self.list.setAccessibleName("Numbers")
+        self.entry.setAccessibleName("Number to add")
         self.add = QPushButton("Add")
         self.remove = QPushButton("Remove")
         self.add.setEnabled(False)

@@ -28,6 +28,7 @@ from intulse_desktop.settings import Settings
 from intulse_desktop.tunnel.published import published
 from intulse_desktop.tunnel.supervisor import TOOLS, missing
 from intulse_desktop.tunnel.tools import find_executable
+from intulse_desktop.ui.palette import state_color
 from intulse_desktop.ui.settings.form import Section, note
 from intulse_desktop.ui.settings.secret_field import SecretField
 
@@ -58,7 +59,7 @@ class SourceBox(Section):
         self.hub_token = SecretField(secrets, HUB_TOKEN, "the token the hub's administrator gave you")
         self.in_clear = note(HUB_IN_CLEAR)
         self.in_clear.setObjectName("in_clear")
-        self.in_clear.setStyleSheet("color: #b3261e;")
+        self.in_clear.setStyleSheet(f"color: {state_color('error')};")
         self.hub_url.textChanged.connect(self._warn_if_in_clear)
         self.from_hub.toggled.connect(self._source_chosen)
         self.content.addWidget(self.field("receive_from", self.on_computer))
@@ -212,7 +213,9 @@ class UrlsBox(Section):
             shown = QLineEdit()
             shown.setReadOnly(True)
             shown.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # not where focus lands when a button is busy
+            shown.setAccessibleName(f"{event_type} webhook URL")
             copy = QPushButton("Copy")
+            copy.setAccessibleName(f"Copy the {event_type} webhook URL")
             copy.clicked.connect(
                 lambda _=False, e=event_type: QGuiApplication.clipboard().setText(self.urls[e].text())
             )

@@ -28,7 +28,8 @@ from intulse_desktop.tunnel.manager import ManagedTunnel, TunnelNews
 from intulse_desktop.tunnel.supervisor import TOOLS, TunnelState
 from intulse_desktop.tunnel.tools import find_executable
 from intulse_desktop.ui.desktop import Change
-from intulse_desktop.ui.settings.form import REASON_STYLE, Form, note, outcome
+from intulse_desktop.ui.palette import state_color
+from intulse_desktop.ui.settings.form import Form, note, outcome
 from intulse_desktop.ui.settings.receiving import HUB_IN_CLEAR, TOOL_NAMES, tunnel_problems
 from intulse_desktop.ui.settings.secret_field import SecretField
 from intulse_desktop.ui.setup.step import Refused, Run, Step, Wiring
@@ -72,7 +73,7 @@ class ReachForm(Form):
         self.hub_result = outcome()
         hub = QFormLayout()
         self.hub_in_clear = note(HUB_IN_CLEAR)
-        self.hub_in_clear.setStyleSheet(REASON_STYLE)
+        self.hub_in_clear.setStyleSheet(f"color: {state_color('error')};")
         self.hub_in_clear.hide()
         hub.addRow("Hub address", self.field("hub_url", self.hub_url))
         hub.addRow("", self.hub_in_clear)
@@ -100,7 +101,7 @@ class ReachForm(Form):
         self.public_url = QLineEdit()
         self.public_url.setPlaceholderText("e.g. https://desk-204.example.com")
         self.clear_text = note()
-        self.clear_text.setStyleSheet(REASON_STYLE)
+        self.clear_text.setStyleSheet(f"color: {state_color('error')};")
         self.clear_text.hide()
         own = QFormLayout()
         own.addRow("Public URL", self.field("public_url", self.public_url))
