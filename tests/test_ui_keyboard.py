@@ -114,7 +114,7 @@ def test_a_second_launch_brings_back_the_stand_in_window_closed_without_a_taskba
     tray._tray_available = lambda: False
     tray.start()
     window = tray.window
-    window.close()  # minimised: on a desktop with no taskbar, gone from sight
+    window.showMinimized()  # on a desktop with no taskbar, gone from sight
     desktop.woken()
     assert window.isVisible()
     assert not window.isMinimized()

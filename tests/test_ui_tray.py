@@ -122,13 +122,44 @@ def test_without_a_tray_a_small_window_stands_in_and_gives_way_when_one_appears(
     assert window.isVisible()
     assert not tray.in_tray
     assert "Intulse Desktop" in window.status.text()
-    window.close()  # closing it does not quit; it only gets out of the way
-    assert window.isVisible() or window.isMinimized()
+    window.close()  # asks whether to quit; the window stays
+    window.asking.reject()  # "Keep running"
+    assert window.isVisible()
     available["now"] = True
     tray._retry.setInterval(10)
     qtbot.waitUntil(lambda: tray.in_tray, timeout=2000)
     assert tray.window is None
     assert not tray._retry.isActive()
+
+
+def stand_in_window(desktop):
+    tray = desktop.tray
+    tray.icon.hide()
+    tray._tray_available = lambda: False
+    tray.start()
+    return tray.window
+
+
+def test_closing_the_stand_in_window_asks_and_keeping_it_running_leaves_it_in_sight(desktop, qtbot):
+    window = stand_in_window(desktop)
+    window.close()
+    assert window.asking is not None
+    assert window.asking.isVisible()
+    window.close()  # asked again while asking: the same question, not a second one
+    asking = window.asking
+    keep = next(b for b in asking.buttons() if b.text() == "&Keep running")
+    keep.click()
+    qtbot.waitUntil(lambda: window.asking is None, timeout=1000)
+    assert window.isVisible()
+    assert not window.isMinimized()
+
+
+def test_closing_the_stand_in_window_and_choosing_quit_quits(desktop, qtbot):
+    window = stand_in_window(desktop)
+    window.close()
+    quit_button = next(b for b in window.asking.buttons() if b.text() == "&Quit")
+    with qtbot.waitSignal(desktop.quit_requested, timeout=1000):
+        quit_button.click()
 
 
 def test_quit_from_the_tray_menu_asks_the_desktop_to_quit(desktop, qtbot):

@@ -34,11 +34,14 @@ CARD_ENTRIES = (  # key, menu text, signal, shortcut (README: Keyboard)
 
 
 class FallbackWindow(QWidget):
-    """Stands in for the tray icon; closing it only minimises it (the app keeps receiving), and
-    a second launch of the app brings it back, also on a desktop with no taskbar."""
+    """Stands in for the tray icon. Its close button asks whether to quit: on a desktop with no
+    taskbar a hidden or minimised window could never be found again, so it stays in sight
+    unless the user quits (a second launch also brings it back)."""
 
     def __init__(self, menu: QMenu, actions: dict[str, QAction]) -> None:
         super().__init__(None)
+        self._quit = actions["quit"]
+        self.asking: QMessageBox | None = None
         self.addActions([actions[key] for key, *_ in CARD_ENTRIES])  # their shortcuts, here too
         self.setWindowTitle("Intulse Desktop")
         self.setMinimumWidth(460)
@@ -69,7 +72,29 @@ class FallbackWindow(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
-        self.showMinimized()
+        if self.asking is not None:
+            self.asking.raise_()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Quit Intulse Desktop?",
+            "Quit Intulse Desktop? Calls and texts will no longer pop up, and webhooks that "
+            "arrive meanwhile are not received.\n\nKeep it running to leave this window open.",
+            parent=self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        quit_button = box.addButton("&Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton("&Keep running", QMessageBox.ButtonRole.RejectRole))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered() -> None:
+            self.asking = None
+            if box.clickedButton() is quit_button:
+                self._quit.trigger()
+
+        box.finished.connect(answered)
+        self.asking = box
+        box.open()  # not exec(): the loop keeps receiving while it asks
 
 
 class Tray(QObject):
