@@ -101,7 +101,7 @@ def test_a_user_set_up_from_the_command_line_is_not_asked(desktop, qloop):
 
 def test_set_up_in_the_tray_menu_opens_it_again(desktop, assistant):
     assistant.reject()
-    assert "Set up…" in action_texts(desktop.tray.menu)
+    assert "Set &up…" in action_texts(desktop.tray.menu)
     desktop.tray.actions["setup"].trigger()
     assert assistant.isVisible()
 
