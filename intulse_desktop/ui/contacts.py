@@ -15,7 +15,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from intulse_desktop.caller_names import caller_name
 from intulse_desktop.contacts.fields import ContactFileError
 from intulse_desktop.contacts.files import Imported, read_contacts_file
 from intulse_desktop.matching import format_number, number_key
@@ -96,7 +95,7 @@ class Contacts:
             self.dialog.close()
             self.dialog.deleteLater()
         if contact is None:
-            title, name, organisation = "Add to contacts", caller_name(self._store, number, carrier).name, ""
+            title, name, organisation = "Add to contacts", carrier.strip(), ""  # no contact: caller ID leads
         else:
             title, name, organisation = "Edit contact name", contact.name, contact.organisation
         adding = contact is None
