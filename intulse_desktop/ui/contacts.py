@@ -54,9 +54,12 @@ class Contacts:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def is_vip(self, number: str, contact: ContactRow | None = None) -> bool:
+    def is_vip(self, number: str) -> bool:
         """Whether calls and texts from ``number`` pop up in quiet hours and do-not-disturb."""
-        contact = contact or self._store.contact_for(number)
+        return self._vip(number, self._store.contact_for(number))
+
+    def _vip(self, number: str, contact: ContactRow | None) -> bool:
+        """``is_vip`` for ``number`` whose contact (None: it has none) was looked up already."""
         return (contact is not None and contact.vip) or breaks_through(self._settings(), number)
 
     def entries(self, number: str, carrier: str) -> list[Entry]:
@@ -70,7 +73,7 @@ class Contacts:
             found.append(("Add to contacts…", lambda: self.edit(number, carrier)))
         elif contact.source != "carddav":
             found.append(("Edit contact name…", lambda: self.edit(number, carrier)))
-        if self.is_vip(number, contact):
+        if self._vip(number, contact):
             found.append(("Unmark VIP", lambda: self.set_vip(number, False)))
         else:
             found.append(("Mark VIP", lambda: self.set_vip(number, True)))
