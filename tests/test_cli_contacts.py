@@ -156,3 +156,15 @@ def test_set_password_keeps_it_in_the_secret_storage(capsys, monkeypatch):
 
     assert SecretStore(Paths.resolve()).get(CARDDAV_PASSWORD) == "app-password-1234"
     assert "app-password-1234" not in out
+
+
+def test_set_password_refuses_nothing_and_clear_removes_it(capsys, monkeypatch):
+    from intulse_desktop.secrets import CARDDAV_PASSWORD, SecretStore
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert run(capsys, "contacts", "set-password")[0] == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO(" spaced out \n"))
+    assert run(capsys, "contacts", "set-password")[0] == 0
+    assert SecretStore(Paths.resolve()).get(CARDDAV_PASSWORD) == " spaced out "  # only the line end goes
+    assert run(capsys, "contacts", "set-password", "--clear")[0] == 0
+    assert SecretStore(Paths.resolve()).get(CARDDAV_PASSWORD) is None

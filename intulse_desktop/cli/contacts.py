@@ -15,7 +15,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from intulse_desktop.cli.prompt import read_secret
+from intulse_desktop.cli.prompt import set_secret
 from intulse_desktop.context import Context, Failed, UsageError
 from intulse_desktop.export import write_json
 from intulse_desktop.formatting import printable
@@ -124,15 +124,7 @@ def cmd_contacts_sync(ctx: Context) -> int:
 
 
 def cmd_contacts_set_password(ctx: Context) -> int:
-    if ctx.args.clear:
-        ctx.secrets.delete(CARDDAV_PASSWORD)
-        print(f"the CardDAV app password is removed from {ctx.secrets.location}")
-        return 0
-    password = read_secret("CardDAV app password").strip("\r\n")
-    if not password:
-        raise UsageError("no password given")
-    ctx.secrets.set(CARDDAV_PASSWORD, password)
-    print(f"the CardDAV app password is stored in {ctx.secrets.location}")
+    set_secret(ctx, CARDDAV_PASSWORD, "CardDAV app password", chars="\r\n")
     return 0
 
 

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Protocol
 
 from intulse_desktop import APP_NAME
-from intulse_desktop.cli.prompt import read_secret
+from intulse_desktop.cli.prompt import read_secret, set_secret
 from intulse_desktop.context import Context, Failed, UsageError
 from intulse_desktop.formatting import printable
 from intulse_desktop.hub.protocol import looks_like_token
@@ -299,15 +299,7 @@ def cmd_hub_connect(ctx: Context) -> int:
 
 
 def cmd_hub_set_broker_password(ctx: Context) -> int:
-    if ctx.args.clear:
-        ctx.secrets.delete(BROKER_PASSWORD)
-        print(f"the NATS password is removed from {ctx.secrets.location}")
-        return 0
-    password = read_secret("NATS password").strip()
-    if not password:
-        raise UsageError("no password given (type it when asked, or pipe it in)")
-    ctx.secrets.set(BROKER_PASSWORD, password)
-    print(f"the NATS password is stored in {ctx.secrets.location}")
-    if not ctx.settings.broker_user:
+    empty = " (type it when asked, or pipe it in)"
+    if set_secret(ctx, BROKER_PASSWORD, "NATS password", empty=empty) and not ctx.settings.broker_user:
         print(f"{APP_NAME}: note: it is used with the broker_user setting, which is not set yet")
     return 0

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from intulse_desktop.hub.protocol import key_id_of, new_token
 from intulse_desktop.matching import Matcher
@@ -202,27 +202,10 @@ class Users:
 
     # --- commands ------------------------------------------------------------------------
 
-    def add(
-        self,
-        extension: str,
-        numbers: Sequence[str] = (),
-        *,
-        user_id: int | None = None,
-        name: str = "",
-        presence: tuple[str, ...] | str = (),
-        presence_lines: bool = True,
-        region: str = "US",
-    ) -> tuple[User, str]:
-        """Add a user; returns it and its token (shown once: only its hash is kept)."""
-        new = new_user(
-            extension,
-            numbers,
-            user_id=user_id,
-            name=name,
-            presence=presence,
-            presence_lines=presence_lines,
-            region=region,
-        )
+    def add(self, extension: str, numbers: Sequence[str] = (), **options: Any) -> tuple[User, str]:
+        """Add a user made by ``new_user`` (``options`` are its); returns it and its token (shown once:
+        only its hash is kept)."""
+        new = new_user(extension, numbers, **options)
         return self.insert(new), new.token
 
     def insert(self, new: NewUser) -> User:
