@@ -4,6 +4,7 @@ search by a contact's name."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -172,6 +173,15 @@ def test_importing_again_updates_and_never_duplicates(store):
     assert store.count_contacts() == 1
     assert store.contact_for("317-555-0143").name == "Dana W."
     assert store.contact_for("317-555-0142") is None
+
+
+def test_a_synced_contact_with_a_new_etag_is_updated_even_if_it_reads_the_same(store):
+    card = NewContact("Ana", (ContactNumber("317-555-0155", "mobile"),), "", "https://x/a.vcf", '"1"')
+    write(store, lambda s: s.upsert_contacts("carddav", [card]))
+    assert write(store, lambda s: s.upsert_contacts("carddav", [card])) == ContactChanges(unchanged=1)
+    newer = replace(card, etag='"2"')
+    assert write(store, lambda s: s.upsert_contacts("carddav", [newer])) == ContactChanges(updated=1)
+    assert store.contact_etags("carddav") == {"https://x/a.vcf": '"2"'}
 
 
 def test_contacts_without_a_uid_are_found_again_by_name_and_organisation(store):
