@@ -314,3 +314,10 @@ def test_an_old_log_gets_the_address_book_with_its_calls_intact(tmp_path, monkey
     write(upgraded, lambda s: s.add_contact("Dana", ["317-555-0142"]))
     assert upgraded.call("call-1").contact_name == "Dana"
     upgraded.close()
+
+
+def test_removing_synced_contacts_counts_each_one_removed(store):
+    cards = [imported(name, f"317-555-01{n}", uid=name) for n, name in ((55, "a"), (56, "b"), (57, "c"))]
+    write(store, lambda s: s.upsert_contacts("carddav", cards))
+    assert write(store, lambda s: s.remove_synced("carddav", ["a", "c", "gone"])) == 2
+    assert store.contact_etags("carddav") == {"b": ""}

@@ -238,12 +238,9 @@ class AddressBook(Database):
 
     def remove_synced(self, source: str, uids: Iterable[str]) -> int:
         """Remove the contacts from ``source`` with these uids (deleted on their server)."""
-        removed = 0
-        for uid in uids:
-            removed += self._db.execute(
-                "DELETE FROM contacts WHERE source = ? AND source_uid = ?", (source, uid)
-            ).rowcount
-        return removed
+        return self._db.executemany(  # rowcount: the rows of every statement, summed
+            "DELETE FROM contacts WHERE source = ? AND source_uid = ?", ((source, uid) for uid in uids)
+        ).rowcount
 
     def set_sync_token(self, book: str, token: str) -> None:
         self._db.execute(
