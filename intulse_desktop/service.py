@@ -202,8 +202,7 @@ class Service:
 
         Called again with other ``days`` it starts over; with the same, it changes nothing.
         """
-        running = self._pruning is not None and not self._pruning.done()
-        if running and days == self._pruning_days:
+        if self.pruning and days == self._pruning_days:
             return
         self._stop_pruning()
         self._pruning_days = days

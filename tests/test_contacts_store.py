@@ -4,6 +4,7 @@ search by a contact's name."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -174,6 +175,15 @@ def test_importing_again_updates_and_never_duplicates(store):
     assert store.contact_for("317-555-0142") is None
 
 
+def test_a_synced_contact_with_a_new_etag_is_updated_even_if_it_reads_the_same(store):
+    card = NewContact("Ana", (ContactNumber("317-555-0155", "mobile"),), "", "https://x/a.vcf", '"1"')
+    write(store, lambda s: s.upsert_contacts("carddav", [card]))
+    assert write(store, lambda s: s.upsert_contacts("carddav", [card])) == ContactChanges(unchanged=1)
+    newer = replace(card, etag='"2"')
+    assert write(store, lambda s: s.upsert_contacts("carddav", [newer])) == ContactChanges(updated=1)
+    assert store.contact_etags("carddav") == {"https://x/a.vcf": '"2"'}
+
+
 def test_contacts_without_a_uid_are_found_again_by_name_and_organisation(store):
     write(
         store, lambda s: s.upsert_contacts("import", [imported("Dana", "317-555-0142", organisation="CCD")])
@@ -304,3 +314,10 @@ def test_an_old_log_gets_the_address_book_with_its_calls_intact(tmp_path, monkey
     write(upgraded, lambda s: s.add_contact("Dana", ["317-555-0142"]))
     assert upgraded.call("call-1").contact_name == "Dana"
     upgraded.close()
+
+
+def test_removing_synced_contacts_counts_each_one_removed(store):
+    cards = [imported(name, f"317-555-01{n}", uid=name) for n, name in ((55, "a"), (56, "b"), (57, "c"))]
+    write(store, lambda s: s.upsert_contacts("carddav", cards))
+    assert write(store, lambda s: s.remove_synced("carddav", ["a", "c", "gone"])) == 2
+    assert store.contact_etags("carddav") == {"b": ""}

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-import vobject
-import vobject.base
+from typing import TYPE_CHECKING
 
 from intulse_desktop.contacts.fields import ContactFileError, label_of, phone_number
 from intulse_desktop.store.rows import ContactNumber, NewContact
+
+if TYPE_CHECKING:
+    import vobject.base
 
 _QUOTED_PRINTABLE = re.compile(r"^[^:]*quoted-printable[^:]*:", re.IGNORECASE)
 _GROUP = re.compile(r"^([^.:;]+)\.")  # Apple's item1.TEL and item1.X-ABLABEL
@@ -91,6 +92,9 @@ class _Parsed:
 
 
 def _contact(card: RawCard) -> _Parsed | None:
+    import vobject  # here, not at the top: the app starts without it; only reading a card needs it
+    import vobject.base
+
     try:
         component = vobject.readOne(card.text)
     except (vobject.base.ParseError, ValueError, UnicodeError, LookupError) as exc:
@@ -130,6 +134,8 @@ def _name(children: dict[str, list[vobject.base.ContentLine]]) -> str:
         return " ".join(_text(children["fn"][0].value).split())
     if "n" in children:
         value = children["n"][0].value
+        import vobject.vcard  # loaded by _contact already
+
         if isinstance(value, vobject.vcard.Name):
             parts = [value.prefix, value.given, value.additional, value.family, value.suffix]
             return " ".join(" ".join(_text(p) for p in parts).split())
