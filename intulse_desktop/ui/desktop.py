@@ -407,7 +407,9 @@ class Desktop(QObject):
             if presence.state is not PhoneState.UNKNOWN
             else f"Unknown ({no_markup(presence.status)})"
         )
+        if not presence.state.connected:  # the tray refreshes on every delivery: no contact lookup when idle
+            return words
         number = format_number(presence.connected_line_number, self.settings.default_region)
         name = caller_name(self.store, presence.connected_line_number, presence.connected_line_name).line()
         other = no_markup(" ".join(filter(None, [name, number])))
-        return f"{words} with {other}" if other and presence.state.connected else words
+        return f"{words} with {other}" if other else words
