@@ -209,8 +209,8 @@ class Desktop(QObject):
         """Who sent a text from ``number`` (texts carry no name): the contact's name, else the
         caller-ID name of the last call with it ("" if none), and the sender as shown, "name ·
         number" or just the number."""
-        known = self.store.calls_with(number, 1)
-        name = caller_name(self.store, number, known[0].remote_party_name if known else "").name
+        known = self.store.calls_with(number, 1)  # its row carries the contact's name: no second lookup
+        name = (call_name(known[0]) if known else caller_name(self.store, number)).name
         return name, " · ".join(filter(None, [name, format_number(number, self.settings.default_region)]))
 
     def _card_ms(self) -> int | None:
