@@ -150,6 +150,12 @@ def test_a_server_without_markup_gets_the_text_as_it_is(desktop, dunst, qloop):
     assert notified(dunst, qloop).body.startswith("<b>urgent</b>")
 
 
+def test_a_callers_bidi_controls_do_not_reach_the_notification(desktop, dunst, qloop):
+    deliver(desktop, "CallStarted", RemotePartyName="\u202eevil")
+    ringing = notified(dunst, qloop)
+    assert ringing.summary == "Incoming call: evil"
+
+
 def test_a_notification_server_that_starts_after_the_app_is_used_from_then_on(
     desktop, dunst, qloop, monkeypatch
 ):

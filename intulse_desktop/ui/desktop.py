@@ -209,8 +209,8 @@ class Desktop(QObject):
         """Who sent a text from ``number`` (texts carry no name): the contact's name, else the
         caller-ID name of the last call with it ("" if none), and the sender as shown, "name ·
         number" or just the number."""
-        known = self.store.calls_with(number, 1)
-        name = caller_name(self.store, number, known[0].remote_party_name if known else "").name
+        known = self.store.calls_with(number, 1)  # its row carries the contact's name: no second lookup
+        name = (call_name(known[0]) if known else caller_name(self.store, number)).name
         return name, " · ".join(filter(None, [name, format_number(number, self.settings.default_region)]))
 
     def _card_ms(self) -> int | None:
@@ -407,7 +407,9 @@ class Desktop(QObject):
             if presence.state is not PhoneState.UNKNOWN
             else f"Unknown ({no_markup(presence.status)})"
         )
+        if not presence.state.connected:  # the tray refreshes on every delivery: no contact lookup when idle
+            return words
         number = format_number(presence.connected_line_number, self.settings.default_region)
         name = caller_name(self.store, presence.connected_line_number, presence.connected_line_name).line()
         other = no_markup(" ".join(filter(None, [name, number])))
-        return f"{words} with {other}" if other and presence.state.connected else words
+        return f"{words} with {other}" if other else words

@@ -21,7 +21,7 @@ from PySide6.QtGui import QGuiApplication
 
 from intulse_desktop import APP_NAME
 from intulse_desktop.events import CallCompleted, CallStarted, TextMessageReceived
-from intulse_desktop.formatting import format_duration
+from intulse_desktop.formatting import format_duration, without_bidi_controls
 from intulse_desktop.freedesktop import (
     Closed,
     Notification,
@@ -174,9 +174,9 @@ class NotificationPopups:
         actions = [(DETAILS, "Details"), (CALL_BACK, "Call back"), (COPY, "Copy number")]
         if pop.actions.crm is not None:
             actions.append((CRM, "Open in CRM"))
-        return Notification(
-            summary,
-            "\n".join(line for line in lines if line),
+        return Notification(  # names and bodies are untrusted: no bidi control may reorder them
+            without_bidi_controls(summary),
+            without_bidi_controls("\n".join(line for line in lines if line)),
             actions,
             urgency,
             resident=True,  # a button pressed does not take it away

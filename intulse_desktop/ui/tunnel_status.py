@@ -82,8 +82,7 @@ def show_tunnel(desktop: Desktop, tunnel: ManagedTunnel) -> None:
         if desktop.tunnel is not tunnel:
             return  # one stopped in favour of another: its last words are not news
         log.log(logging.INFO if news.ok else logging.WARNING, "%s", news.message)
-        desktop.refresh_tray()
-        desktop.changed.emit(Change.TUNNEL)
+        desktop.changed.emit(Change.TUNNEL)  # the desktop refreshes the tray on every change
         if news.message != str(news.state):  # a registration or test outcome, not a state change
             desktop.tray.tell(TITLE, news.message, news.ok)
 
