@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from jeepney import DBusAddress, Properties, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
+from .process import stop_process
+
 ACCESSIBLE = "org.a11y.atspi.Accessible"
 
 
@@ -57,12 +59,7 @@ def _started(stack: ExitStack, args: list[str], env: dict[str, str] | None = Non
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
     def stop() -> None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, grace=5)
         if proc.stdout is not None:
             proc.stdout.close()
 

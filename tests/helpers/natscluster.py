@@ -13,6 +13,7 @@ import nats.js.errors
 from intulse_desktop.hub.broker import STREAM, USERS_BUCKET, BrokerOptions, connect, retrying
 
 from .net import closed_ports
+from .process import stop_process
 
 CLUSTER = "intulse-test"
 
@@ -58,12 +59,7 @@ class Node:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_process(self.process)
             self.process = None
 
 

@@ -17,6 +17,16 @@ from intulse_desktop.paths import Paths
 from intulse_desktop.secrets import SecretStore
 
 
+def stop_process(proc: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM ``proc``; SIGKILL it if it has not ended within ``grace`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Headless:
     """``intulse-desktop --headless`` in a subprocess, its output collected as it runs."""
 

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from .net import closed_port
+from .process import stop_process
 
 USER = "dana"
 PASSWORD = "app-password-7f3c"
@@ -102,11 +103,6 @@ class Radicale:
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop_process(self.proc)
         if self.proc.stderr is not None:
             self.proc.stderr.close()
